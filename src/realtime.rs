@@ -1,0 +1,224 @@
+//! Socket.IO transport: the handshake check, the join sequence and one
+//! handler per client event. Each accepted change is relayed to the rest of
+//! the board at once and acknowledged only after storage has committed it.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::SocketIo;
+
+use crate::board::{BoardError, BoardRef, Boards, Outcome, Reverted};
+use crate::protocol::{self, event, Ack, Auth, CursorMoved, Synced};
+use crate::storage::Applied;
+
+/// Refusals sent to the client as `connect_error`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("invalid auth payload: {0}")]
+    Auth(String),
+    #[error("invalid board: {0}")]
+    Board(String),
+    #[error("board is unavailable: {0}")]
+    Storage(#[from] crate::storage::StorageError),
+}
+
+/// What a connected socket carries: its open board and client id.
+#[derive(Clone)]
+struct Member {
+    boards: Arc<Boards>,
+    board: BoardRef,
+    name: String,
+    client: String,
+}
+
+/// Registers the default namespace on `io`.
+pub fn attach(io: &SocketIo, boards: Arc<Boards>) {
+    let check = {
+        let boards = boards.clone();
+        move |socket: SocketRef, TryData(auth): TryData<Auth>| async move {
+            let auth = auth.map_err(|e| ConnectError::Auth(e.to_string()))?;
+            if let Some(why) = protocol::board_name_error(&auth.board) {
+                return Err(ConnectError::Board(why));
+            }
+            let board = boards.enter(&auth.board).await?;
+            let client = auth
+                .client
+                .filter(|c| !c.is_empty() && c.len() <= protocol::MAX_STROKE_ID)
+                .unwrap_or_else(|| socket.id.to_string());
+            socket.extensions.insert(Member { boards: boards.clone(), board, name: auth.board, client });
+            Ok::<(), ConnectError>(())
+        }
+    };
+    // Runs synchronously inside socketioxide's connect step, so the event
+    // handlers exist before any event of this socket is dispatched.
+    let connected = move |socket: SocketRef, io: SocketIo, Data(auth): Data<Auth>| {
+        on_connect(socket, io, auth);
+        async {}
+    };
+    io.ns("/", connected.with(check));
+}
+
+fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
+    let Some(member) = socket.extensions.get::<Member>() else { return };
+    let sid = socket.id.to_string();
+
+    socket.on(event::STROKE_START, change_handler(|b, sid, data| b.start_stroke(sid, parse(data)?)));
+    socket.on(
+        event::STROKE_POINTS,
+        change_handler(|b, sid, data| {
+            let p: protocol::StrokePoints = parse(data)?;
+            b.append_points(sid, &p.id, p.n, p.points)
+        }),
+    );
+    socket.on(
+        event::STROKE_END,
+        change_handler(|b, sid, data| {
+            let e: protocol::StrokeEnd = parse(data)?;
+            b.end_stroke(sid, &e.id)
+        }),
+    );
+    socket.on(event::UNDO, change_handler(|b, sid, _| b.undo(sid)));
+    socket.on(event::REDO, change_handler(|b, sid, _| b.redo(sid)));
+    socket.on(event::CLEAR, change_handler(|b, sid, _| b.clear(sid)));
+    socket.on(event::RENAME, on_rename);
+    socket.on(event::CURSOR, on_cursor);
+    socket.on_disconnect(move |socket: SocketRef| async move {
+        let Some(member) = socket.extensions.get::<Member>() else { return };
+        let presence = member.board.lock().leave(&socket.id.to_string());
+        io.to(member.name.clone()).emit(event::PRESENCE, &presence).await.ok();
+        member.boards.leave(&member.name);
+    });
+
+    // Welcome, history and synced go out under the board lock, before the
+    // socket joins the room: every later change reaches it as a relay after
+    // `synced`, and a relay of an earlier one carries a seq ≤ synced.seq.
+    let presence = {
+        let mut board = member.board.lock();
+        let joined = board.join(&sid, &member.client, auth.name.as_deref());
+        let sent = socket.emit(event::WELCOME, &joined.welcome).is_ok()
+            && joined.history.iter().all(|chunk| socket.emit(event::HISTORY, chunk).is_ok())
+            && socket.emit(event::SYNCED, &Synced { seq: joined.seq }).is_ok();
+        if !sent {
+            tracing::warn!(%sid, "could not send the board to a joining socket");
+        }
+        socket.join(member.name.clone());
+        joined.presence
+    };
+    tracing::info!(board = %member.name, %sid, "joined");
+    tokio::spawn(async move {
+        socket.to(member.name.clone()).emit(event::PRESENCE, &presence).await.ok();
+    });
+}
+
+fn parse<T: serde::de::DeserializeOwned>(data: Value) -> Result<T, BoardError> {
+    serde_json::from_value(data).map_err(|e| BoardError::Invalid(format!("invalid payload: {e}")))
+}
+
+/// How each kind of relay goes out to the other sockets of the board.
+trait Relay {
+    fn send(self, socket: &SocketRef, room: String) -> impl std::future::Future<Output = ()> + Send;
+}
+
+async fn relay(socket: &SocketRef, room: String, name: &'static str, data: &impl Serialize) {
+    if let Err(e) = socket.to(room).emit(name, data).await {
+        tracing::warn!(event = name, error = %e, "relay failed");
+    }
+}
+
+macro_rules! plain_relay {
+    ($ty:ty, $name:expr) => {
+        impl Relay for $ty {
+            async fn send(self, socket: &SocketRef, room: String) {
+                relay(socket, room, $name, &self).await
+            }
+        }
+    };
+}
+plain_relay!(protocol::StrokeStarted, event::STROKE_START);
+plain_relay!(protocol::StrokePoints, event::STROKE_POINTS);
+plain_relay!(protocol::StrokeEnd, event::STROKE_END);
+plain_relay!(protocol::Cleared, event::CLEAR);
+
+impl Relay for Reverted {
+    async fn send(self, socket: &SocketRef, room: String) {
+        match self {
+            Reverted::Removed(remove) => relay(socket, room, event::STROKE_REMOVE, &remove).await,
+            Reverted::Restored(restores) => {
+                for restore in restores {
+                    relay(socket, room.clone(), event::STROKE_RESTORE, &restore).await;
+                }
+            }
+        }
+    }
+}
+
+/// A handler for an acknowledged board change: apply under the lock, queue
+/// for storage in seq order, relay, then ack once durable.
+fn change_handler<R, F>(apply: F) -> impl FnOnce(SocketRef, TryData<Value>, AckSender) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone + Send + Sync + 'static
+where
+    R: Relay + Send + 'static,
+    F: Fn(&mut crate::board::Board, &str, Value) -> Result<Outcome<R>, BoardError> + Clone + Send + Sync + 'static,
+{
+    move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| {
+        Box::pin(async move {
+            let Some(member) = socket.extensions.get::<Member>() else { return };
+            let storage = member.boards.storage();
+            let sid = socket.id.to_string();
+            let result = {
+                let mut board = member.board.lock();
+                let data = data.unwrap_or(Value::Null);
+                apply(&mut board, &sid, data).map(|outcome| match outcome {
+                    Outcome::Applied { seq, relay, change } => {
+                        let durable = storage.submit(Applied { board: member.name.clone(), seq, change });
+                        (seq, Some(relay), durable)
+                    }
+                    Outcome::Duplicate { seq } => (seq, None, storage.flush()),
+                })
+            };
+            let reply = match result {
+                Err(e) => Ack::err(e.to_string()),
+                Ok((seq, relay, durable)) => {
+                    if let Some(relay) = relay {
+                        relay.send(&socket, member.name.clone()).await;
+                    }
+                    match durable.await {
+                        Ok(()) => Ack::ok(seq),
+                        Err(e) => Ack::err(e.to_string()),
+                    }
+                }
+            };
+            ack.send(&reply).ok();
+        })
+    }
+}
+
+async fn on_rename(socket: SocketRef, TryData(data): TryData<protocol::Rename>, ack: AckSender) {
+    let Some(member) = socket.extensions.get::<Member>() else { return };
+    let result = data
+        .map_err(|e| BoardError::Invalid(format!("invalid payload: {e}")))
+        .and_then(|r| {
+            let mut board = member.board.lock();
+            board.rename(&socket.id.to_string(), &r.name).map(|p| (p, board.seq()))
+        });
+    match result {
+        Ok((presence, seq)) => {
+            ack.send(&Ack::ok(seq)).ok();
+            relay(&socket, member.name, event::PRESENCE, &presence).await;
+        }
+        Err(e) => {
+            ack.send(&Ack::err(e.to_string())).ok();
+        }
+    }
+}
+
+async fn on_cursor(socket: SocketRef, Data(cursor): Data<protocol::Cursor>) {
+    let Some(member) = socket.extensions.get::<Member>() else { return };
+    if protocol::points_error(&[cursor.x, cursor.y]).is_some() {
+        return;
+    }
+    let moved = CursorMoved { user: socket.id.to_string(), x: cursor.x, y: cursor.y };
+    socket.to(member.name).volatile().emit(event::CURSOR, &moved).await.ok();
+}

@@ -1,0 +1,209 @@
+//! Browser Socket.IO connection on `web_sys::WebSocket`: Engine.IO
+//! handshake, pong replies, connect with an auth payload, and reconnection
+//! with backoff. Decoded traffic goes to one callback, never while this
+//! module holds its own state borrowed, so the callback may emit.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::Value;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use super::{backoff_ms, Frame, WS_PATH};
+
+/// What the connection reports.
+#[derive(Debug, Clone)]
+pub enum SocketEvent {
+    /// The namespace accepted us.
+    Connected,
+    /// The link dropped; a new attempt starts after `retry_ms`.
+    Lost { retry_ms: u64 },
+    /// The server refused the namespace connection; no retry.
+    Refused(String),
+    Event { name: String, data: Value },
+    Ack { id: u64, data: Value },
+}
+
+type Callback = Rc<dyn Fn(SocketEvent)>;
+
+struct Inner {
+    url: String,
+    auth: Box<dyn Fn() -> Value>,
+    ws: Option<WebSocket>,
+    connected: bool,
+    refused: bool,
+    attempt: u32,
+    next_ack: u64,
+    // Keeps the current socket's handlers alive.
+    handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+/// A reconnecting Socket.IO client on the default namespace.
+#[derive(Clone)]
+pub struct BrowserSocket {
+    inner: Rc<RefCell<Inner>>,
+    callback: Callback,
+}
+
+impl BrowserSocket {
+    /// Connects to this page's origin. `auth` is called for every attempt.
+    pub fn connect(auth: impl Fn() -> Value + 'static, callback: impl Fn(SocketEvent) + 'static) -> Self {
+        let location = web_sys::window().expect("window").location();
+        let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
+        let host = location.host().unwrap_or_default();
+        let socket = BrowserSocket {
+            inner: Rc::new(RefCell::new(Inner {
+                url: format!("{scheme}://{host}{WS_PATH}"),
+                auth: Box::new(auth),
+                ws: None,
+                connected: false,
+                refused: false,
+                attempt: 0,
+                next_ack: 1,
+                handlers: Vec::new(),
+            })),
+            callback: Rc::new(callback),
+        };
+        socket.open();
+        socket
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.inner.borrow().connected
+    }
+
+    fn send_text(&self, text: &str) -> bool {
+        let inner = self.inner.borrow();
+        match &inner.ws {
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws.send_with_str(text).is_ok(),
+            _ => false,
+        }
+    }
+
+    /// Sends an event without an ack; dropped when not connected.
+    pub fn emit(&self, name: &str, data: Value) -> bool {
+        self.is_connected() && self.send_text(&Frame::event(name, data).encode())
+    }
+
+    /// Sends an event asking for an ack; returns its id, or `None` when not connected.
+    pub fn emit_with_ack(&self, name: &str, data: Value) -> Option<u64> {
+        if !self.is_connected() {
+            return None;
+        }
+        let id = {
+            let mut inner = self.inner.borrow_mut();
+            inner.next_ack += 1;
+            inner.next_ack - 1
+        };
+        let frame = Frame::Event { name: name.to_string(), args: vec![data], ack: Some(id) };
+        self.send_text(&frame.encode()).then_some(id)
+    }
+
+    fn open(&self) {
+        let url = self.inner.borrow().url.clone();
+        let ws = match WebSocket::new(&url) {
+            Ok(ws) => ws,
+            Err(_) => return self.lost(),
+        };
+        let on_message = {
+            let this = self.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+                    this.on_text(&text);
+                }
+            })
+        };
+        let on_close = {
+            let this = self.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                let _ = e.dyn_ref::<CloseEvent>();
+                this.lost();
+            })
+        };
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.ws.take() {
+            old.set_onmessage(None);
+            old.set_onclose(None);
+            let _ = old.close();
+        }
+        inner.ws = Some(ws);
+        inner.handlers = vec![on_message, on_close];
+    }
+
+    fn on_text(&self, text: &str) {
+        let frame = match Frame::decode(text) {
+            Ok(f) => f,
+            Err(e) => {
+                leptos::logging::warn!("scrawl: bad frame: {e}");
+                return;
+            }
+        };
+        let report = match frame {
+            Frame::Open { .. } => {
+                let auth = (self.inner.borrow().auth)();
+                self.send_text(&Frame::Connect(Some(auth)).encode());
+                None
+            }
+            Frame::Ping => {
+                self.send_text(&Frame::Pong.encode());
+                None
+            }
+            Frame::Connect(_) => {
+                let mut inner = self.inner.borrow_mut();
+                inner.connected = true;
+                inner.attempt = 0;
+                Some(SocketEvent::Connected)
+            }
+            Frame::ConnectError { message } => {
+                self.inner.borrow_mut().refused = true;
+                Some(SocketEvent::Refused(message))
+            }
+            Frame::Event { name, mut args, .. } => {
+                let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+                Some(SocketEvent::Event { name, data })
+            }
+            Frame::Ack { id, mut args } => {
+                let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+                Some(SocketEvent::Ack { id, data })
+            }
+            Frame::Disconnect | Frame::Close => {
+                if let Some(ws) = self.inner.borrow().ws.as_ref() {
+                    let _ = ws.close();
+                }
+                None
+            }
+            Frame::Pong | Frame::Noop => None,
+        };
+        if let Some(event) = report {
+            (self.callback)(event);
+        }
+    }
+
+    /// The socket closed: schedule the next attempt unless refused.
+    fn lost(&self) {
+        let retry_ms = {
+            let mut inner = self.inner.borrow_mut();
+            inner.connected = false;
+            if let Some(ws) = inner.ws.take() {
+                ws.set_onmessage(None);
+                ws.set_onclose(None);
+            }
+            if inner.refused {
+                return;
+            }
+            let ms = backoff_ms(inner.attempt, js_sys::Math::random());
+            inner.attempt += 1;
+            ms
+        };
+        (self.callback)(SocketEvent::Lost { retry_ms });
+        let this = self.clone();
+        let retry = Closure::once_into_js(move || this.open());
+        let _ = web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(retry.unchecked_ref(), retry_ms as i32);
+    }
+}

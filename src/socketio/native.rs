@@ -1,0 +1,174 @@
+//! Native Socket.IO client on tokio-tungstenite, for integration tests and
+//! benchmarks. It answers pings, matches acks to their events and queues
+//! every received event for the caller.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+
+use super::{Frame, WS_PATH};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("websocket: {0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    #[error("connection refused by server: {0}")]
+    Refused(String),
+    #[error("connection closed")]
+    Closed,
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    #[error("unexpected frame during handshake: {0:?}")]
+    Handshake(Frame),
+    #[error("payload: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+
+/// A connected Socket.IO client on the default namespace.
+pub struct NativeClient {
+    out: mpsc::UnboundedSender<Message>,
+    events: mpsc::UnboundedReceiver<(String, Value)>,
+    pending: Pending,
+    next_ack: u64,
+    /// The socket id the server gave this connection.
+    pub sid: String,
+    /// How long `recv` and `emit_ack` wait.
+    pub timeout: Duration,
+}
+
+impl NativeClient {
+    /// Opens `ws://{addr}/socket.io/` and connects to "/" with `auth`.
+    pub async fn connect(addr: &str, auth: &impl Serialize) -> Result<Self, ClientError> {
+        let url = format!("ws://{addr}{WS_PATH}");
+        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        let (mut sink, mut stream) = ws.split();
+
+        let mut next_text = async || -> Result<Frame, ClientError> {
+            loop {
+                match stream.next().await.ok_or(ClientError::Closed)?? {
+                    Message::Text(t) => return Frame::decode(&t).map_err(|e| ClientError::Refused(e.to_string())),
+                    Message::Close(_) => return Err(ClientError::Closed),
+                    _ => continue,
+                }
+            }
+        };
+        match next_text().await? {
+            Frame::Open { .. } => {}
+            other => return Err(ClientError::Handshake(other)),
+        }
+        let auth = serde_json::to_value(auth)?;
+        sink.send(Message::text(Frame::Connect(Some(auth)).encode())).await?;
+        let sid = loop {
+            match next_text().await? {
+                Frame::Connect(payload) => {
+                    break payload.and_then(|p| p["sid"].as_str().map(str::to_string)).unwrap_or_default()
+                }
+                Frame::ConnectError { message } => return Err(ClientError::Refused(message)),
+                Frame::Ping => sink.send(Message::text(Frame::Pong.encode())).await?,
+                other => return Err(ClientError::Handshake(other)),
+            }
+        };
+
+        let (out, mut out_rx) = mpsc::unbounded_channel::<Message>();
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let pending: Pending = Arc::default();
+
+        tokio::spawn(async move {
+            while let Some(msg) = out_rx.recv().await {
+                let closing = matches!(msg, Message::Close(_));
+                if sink.send(msg).await.is_err() || closing {
+                    break;
+                }
+            }
+        });
+        let reader_out = out.clone();
+        let reader_pending = pending.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(msg)) = stream.next().await {
+                let Message::Text(text) = msg else { continue };
+                match Frame::decode(&text) {
+                    Ok(Frame::Ping) => {
+                        let _ = reader_out.send(Message::text(Frame::Pong.encode()));
+                    }
+                    Ok(Frame::Event { name, mut args, .. }) => {
+                        let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+                        let _ = events_tx.send((name, data));
+                    }
+                    Ok(Frame::Ack { id, mut args }) => {
+                        let waiter = reader_pending.lock().unwrap().remove(&id);
+                        if let Some(waiter) = waiter {
+                            let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+                            let _ = waiter.send(data);
+                        }
+                    }
+                    Ok(Frame::Disconnect | Frame::Close) => break,
+                    _ => {}
+                }
+            }
+        });
+
+        Ok(Self { out, events, pending, next_ack: 1, sid, timeout: Duration::from_secs(10) })
+    }
+
+    /// Sends an event without asking for an ack.
+    pub fn emit(&self, event: &str, data: &impl Serialize) -> Result<(), ClientError> {
+        let frame = Frame::event(event, serde_json::to_value(data)?);
+        self.out.send(Message::text(frame.encode())).map_err(|_| ClientError::Closed)
+    }
+
+    /// Sends an event and waits for its ack's first argument.
+    pub async fn emit_ack<T: DeserializeOwned>(&mut self, event: &str, data: &impl Serialize) -> Result<T, ClientError> {
+        let id = self.next_ack;
+        self.next_ack += 1;
+        let (tx, rx) = oneshot::channel();
+        self.pending.lock().unwrap().insert(id, tx);
+        let frame = Frame::Event { name: event.to_string(), args: vec![serde_json::to_value(data)?], ack: Some(id) };
+        self.out.send(Message::text(frame.encode())).map_err(|_| ClientError::Closed)?;
+        let value = tokio::time::timeout(self.timeout, rx)
+            .await
+            .map_err(|_| ClientError::Timeout(format!("ack of {event}")))?
+            .map_err(|_| ClientError::Closed)?;
+        Ok(serde_json::from_value(value)?)
+    }
+
+    /// The next event of any name.
+    pub async fn next_event(&mut self) -> Result<(String, Value), ClientError> {
+        tokio::time::timeout(self.timeout, self.events.recv())
+            .await
+            .map_err(|_| ClientError::Timeout("an event".into()))?
+            .ok_or(ClientError::Closed)
+    }
+
+    /// Waits for the next event named `event`, skipping others.
+    pub async fn recv<T: DeserializeOwned>(&mut self, event: &str) -> Result<T, ClientError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.events.recv())
+                .await
+                .map_err(|_| ClientError::Timeout(event.to_string()))?
+                .ok_or(ClientError::Closed)?;
+            if next.0 == event {
+                return Ok(serde_json::from_value(next.1)?);
+            }
+        }
+    }
+
+    /// Events already received and not yet read.
+    pub fn drain(&mut self) -> Vec<(String, Value)> {
+        std::iter::from_fn(|| self.events.try_recv().ok()).collect()
+    }
+
+    /// Leaves the namespace and closes the WebSocket.
+    pub fn close(self) {
+        let _ = self.out.send(Message::text(Frame::Disconnect.encode()));
+        let _ = self.out.send(Message::Close(None));
+    }
+}

@@ -1,0 +1,359 @@
+//! SQLite persistence through sqlx: opening the database (WAL, migrations),
+//! a single writer task that group-commits queued board changes, and reading
+//! a board back. The only module that speaks SQL.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::board::Change;
+use crate::protocol::{Stroke, Tool};
+
+/// Most queued changes written in one transaction.
+const MAX_BATCH: usize = 2048;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot create the database folder: {0}")]
+    Folder(#[from] std::io::Error),
+    #[error("write failed: {0}")]
+    Write(String),
+    #[error("storage is closed")]
+    Closed,
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+/// A change of one board with its sequence number.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub board: String,
+    pub seq: u64,
+    pub change: Change,
+}
+
+/// A stroke as read back, with what the board needs to go on from it.
+#[derive(Debug, Clone)]
+pub struct StoredStroke {
+    pub stroke: Stroke,
+    pub client: String,
+    pub open: bool,
+    pub live: bool,
+    /// Highest stored batch number.
+    pub batch: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredBoard {
+    pub name: String,
+    pub seq: u64,
+    /// In drawing order, removed ones included.
+    pub strokes: Vec<StoredStroke>,
+}
+
+type Done = oneshot::Sender<Result<(), StorageError>>;
+
+enum Job {
+    Write(Applied, Done),
+    Flush(Done),
+}
+
+/// Resolves once the change (or everything queued before a flush) is committed.
+pub struct Durable(oneshot::Receiver<Result<(), StorageError>>);
+
+impl std::future::IntoFuture for Durable {
+    type Output = Result<(), StorageError>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.0.await.unwrap_or(Err(StorageError::Closed)) })
+    }
+}
+
+pub struct Storage {
+    pool: SqlitePool,
+    jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Storage {
+    /// Opens (creating if missing) the database at `path` and migrates it.
+    pub async fn open(path: &Path) -> Result<Self, StorageError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+        sqlx::migrate!().run(&pool).await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_loop(pool.clone(), rx));
+        Ok(Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)) })
+    }
+
+    fn queue(&self, job: impl FnOnce(Done) -> Job) -> Durable {
+        let (done, rx) = oneshot::channel();
+        let job = job(done);
+        if let Some(jobs) = self.jobs.lock().unwrap().as_ref() {
+            // A send error drops the job and with it `done`: the receiver reports Closed.
+            let _ = jobs.send(job);
+        }
+        Durable(rx)
+    }
+
+    /// Queues a change; writes keep submission order. Never blocks.
+    pub fn submit(&self, applied: Applied) -> Durable {
+        self.queue(|done| Job::Write(applied, done))
+    }
+
+    /// Resolves once everything submitted before it is committed.
+    pub fn flush(&self) -> Durable {
+        self.queue(Job::Flush)
+    }
+
+    /// Writes what is queued, stops the writer and closes the database.
+    pub async fn close(&self) {
+        drop(self.jobs.lock().unwrap().take());
+        let writer = self.writer.lock().unwrap().take();
+        if let Some(writer) = writer {
+            let _ = writer.await;
+        }
+        self.pool.close().await;
+    }
+
+    /// Reads a board back, or `None` if it was never written.
+    pub async fn load(&self, name: &str) -> Result<Option<StoredBoard>, StorageError> {
+        let Some(seq) = sqlx::query_scalar::<_, i64>("SELECT seq FROM boards WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(
+            "SELECT id, client, user, color, width, tool, open, live FROM strokes WHERE board = ? ORDER BY seq",
+        )
+        .bind(name)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut strokes = Vec::with_capacity(rows.len());
+        let mut index = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let tool: String = row.get("tool");
+            let stroke = Stroke {
+                id: row.get("id"),
+                user: row.get("user"),
+                color: row.get("color"),
+                width: row.get::<f64, _>("width") as f32,
+                tool: Tool::parse(&tool).ok_or_else(|| StorageError::Corrupt(format!("unknown tool {tool:?}")))?,
+                points: Vec::new(),
+            };
+            index.insert(stroke.id.clone(), strokes.len());
+            strokes.push(StoredStroke { stroke, client: row.get("client"), open: row.get("open"), live: row.get("live"), batch: 0 });
+        }
+        let segments = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = ? ORDER BY stroke, n")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in segments {
+            let id: String = row.get("stroke");
+            let Some(&i) = index.get(&id) else { continue };
+            let blob: Vec<u8> = row.get("points");
+            let s = &mut strokes[i];
+            s.stroke.points.extend(decode_points(&blob)?);
+            s.batch = row.get::<i64, _>("n") as u32;
+        }
+        Ok(Some(StoredBoard { name: name.to_string(), seq: seq as u64, strokes }))
+    }
+}
+
+async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let result = write_batch(&pool, &batch).await;
+        if let Err(e) = &result {
+            tracing::error!(error = %e, changes = batch.len(), "group commit failed");
+        }
+        for job in batch {
+            let (Job::Write(_, done) | Job::Flush(done)) = job;
+            let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| StorageError::Write(e.to_string())));
+        }
+    }
+}
+
+/// Writes every change of `batch` in one transaction.
+async fn write_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), sqlx::Error> {
+    let changes: Vec<&Applied> = batch
+        .iter()
+        .filter_map(|j| match j {
+            Job::Write(a, _) => Some(a),
+            Job::Flush(_) => None,
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let mut seqs: HashMap<&str, u64> = HashMap::new();
+    for a in &changes {
+        let seq = seqs.entry(a.board.as_str()).or_default();
+        *seq = (*seq).max(a.seq);
+    }
+    for (board, seq) in &seqs {
+        sqlx::query("INSERT INTO boards (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)")
+            .bind(board)
+            .bind(*seq as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for a in changes {
+        let board = a.board.as_str();
+        match &a.change {
+            Change::StrokeStart { client, stroke } => {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1)",
+                )
+                .bind(board)
+                .bind(&stroke.id)
+                .bind(client)
+                .bind(&stroke.user)
+                .bind(&stroke.color)
+                .bind(stroke.width as f64)
+                .bind(stroke.tool.as_str())
+                .bind(a.seq as i64)
+                .execute(&mut *tx)
+                .await?;
+                insert_segment(&mut tx, board, &stroke.id, 0, &stroke.points).await?;
+            }
+            Change::StrokePoints { id, n, points } => insert_segment(&mut tx, board, id, *n, points).await?,
+            Change::StrokeEnd { id } => {
+                sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
+                    .bind(board)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Change::SetLive { ids, live } => {
+                for id in ids {
+                    sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
+                        .bind(*live)
+                        .bind(board)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+    }
+    tx.commit().await
+}
+
+async fn insert_segment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    board: &str,
+    id: &str,
+    n: u32,
+    points: &[f32],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points) VALUES (?, ?, ?, ?)")
+        .bind(board)
+        .bind(id)
+        .bind(n as i64)
+        .bind(encode_points(points))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Points are stored as little-endian f32s.
+fn encode_points(points: &[f32]) -> Vec<u8> {
+    points.iter().flat_map(|p| p.to_le_bytes()).collect()
+}
+
+fn decode_points(blob: &[u8]) -> Result<impl Iterator<Item = f32> + '_, StorageError> {
+    if blob.len() % 4 != 0 {
+        return Err(StorageError::Corrupt(format!("point blob of {} bytes", blob.len())));
+    }
+    Ok(blob.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stroke(id: &str) -> Stroke {
+        Stroke { id: id.into(), user: "u1".into(), color: "#abcdef".into(), width: 2.5, tool: Tool::Rect, points: vec![-1.5, 2.0] }
+    }
+
+    fn applied(seq: u64, change: Change) -> Applied {
+        Applied { board: "b".into(), seq, change }
+    }
+
+    #[tokio::test]
+    async fn changes_round_trip_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/scrawl.db");
+        let storage = Storage::open(&path).await.unwrap();
+        assert!(storage.load("b").await.unwrap().is_none());
+        let durables = vec![
+            storage.submit(applied(1, Change::StrokeStart { client: "c".into(), stroke: stroke("s") })),
+            storage.submit(applied(2, Change::StrokePoints { id: "s".into(), n: 1, points: vec![3.0, 4.0] })),
+            // A resent batch is ignored.
+            storage.submit(applied(3, Change::StrokePoints { id: "s".into(), n: 1, points: vec![9.0, 9.0] })),
+            storage.submit(applied(4, Change::StrokeEnd { id: "s".into() })),
+            storage.submit(applied(5, Change::StrokeStart { client: "c".into(), stroke: stroke("t") })),
+            storage.submit(applied(6, Change::SetLive { ids: vec!["t".into()], live: false })),
+        ];
+        for d in durables {
+            d.await.unwrap();
+        }
+        storage.close().await;
+
+        let storage = Storage::open(&path).await.unwrap();
+        let b = storage.load("b").await.unwrap().unwrap();
+        assert_eq!(b.seq, 6);
+        assert_eq!(b.strokes.len(), 2);
+        let s = &b.strokes[0];
+        assert_eq!(s.stroke.points, vec![-1.5, 2.0, 3.0, 4.0]);
+        assert_eq!((s.open, s.live, s.batch, s.client.as_str()), (false, true, 1, "c"));
+        assert_eq!(s.stroke.tool, Tool::Rect);
+        assert!(!b.strokes[1].live && b.strokes[1].open);
+        storage.close().await;
+    }
+
+    #[tokio::test]
+    async fn submit_after_close_reports_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(&dir.path().join("x.db")).await.unwrap();
+        storage.close().await;
+        assert!(matches!(storage.flush().await, Err(StorageError::Closed)));
+    }
+
+    #[test]
+    fn point_blobs() {
+        let pts = [1.25f32, -7e6, 0.0];
+        assert_eq!(decode_points(&encode_points(&pts)).unwrap().collect::<Vec<_>>(), pts);
+        assert!(decode_points(&[0, 1, 2]).is_err());
+    }
+}
