@@ -13,6 +13,8 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, PointerEvent};
 
+use leptos::prelude::Set;
+
 use crate::app::{BoardView, Link};
 use crate::canvas::Renderer;
 use crate::protocol::{

@@ -1,0 +1,72 @@
+// Helpers shared by the specs: opening a board and reading canvas pixels.
+import { expect, type Page } from "@playwright/test";
+
+export function uniqueBoard(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Opens a board and waits until the client has synced with the server. */
+export async function openBoard(page: Page, board: string): Promise<void> {
+  await page.goto(`/b/${board}`);
+  await expect(page.getByTestId("status")).toHaveAttribute("data-state", "connected");
+}
+
+/** Draws a polyline with the mouse, in page coordinates. */
+export async function drawPath(page: Page, path: [number, number][]): Promise<void> {
+  await page.mouse.move(path[0][0], path[0][1]);
+  await page.mouse.down();
+  for (const [x, y] of path.slice(1)) {
+    await page.mouse.move(x, y, { steps: 12 });
+  }
+  await page.mouse.up();
+}
+
+/** Points every `step` px along a polyline. */
+export function along(path: [number, number][], step = 10): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 1; i < path.length; i++) {
+    const [x0, y0] = path[i - 1];
+    const [x1, y1] = path[i];
+    const n = Math.max(1, Math.round(Math.hypot(x1 - x0, y1 - y0) / step));
+    for (let k = 0; k < n; k++) out.push([x0 + ((x1 - x0) * k) / n, y0 + ((y1 - y0) * k) / n]);
+  }
+  out.push(path[path.length - 1]);
+  return out;
+}
+
+/**
+ * For each CSS-pixel point, the RGBA of the most opaque canvas pixel within
+ * `radius` px, read from the board canvas's backing store.
+ */
+export async function inkAt(page: Page, points: [number, number][], radius = 2): Promise<number[][]> {
+  return page.evaluate(
+    ({ points, radius }) => {
+      const canvas = document.querySelector("canvas.board-canvas") as HTMLCanvasElement;
+      const ctx = canvas.getContext("2d")!;
+      const rect = canvas.getBoundingClientRect();
+      const scale = canvas.width / rect.width;
+      return points.map(([x, y]) => {
+        const r = Math.ceil(radius * scale);
+        const px = Math.round((x - rect.left) * scale) - r;
+        const py = Math.round((y - rect.top) * scale) - r;
+        const data = ctx.getImageData(px, py, 2 * r + 1, 2 * r + 1).data;
+        let best = [0, 0, 0, 0];
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3] > best[3]) best = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+        }
+        return best;
+      });
+    },
+    { points, radius },
+  );
+}
+
+/** How many of `points` have ink (an opaque pixel) nearby. */
+export async function inkedCount(page: Page, points: [number, number][]): Promise<number> {
+  const px = await inkAt(page, points);
+  return px.filter((p) => p[3] > 200).length;
+}
+
+export function hex(rgba: number[]): string {
+  return "#" + rgba.slice(0, 3).map((v) => v.toString(16).padStart(2, "0")).join("");
+}
