@@ -362,18 +362,44 @@ impl Board {
         Err(BoardError::NothingToRedo)
     }
 
-    /// Hides every live stroke; the clearing client can undo it.
-    pub fn clear(&mut self, sid: &str) -> Result<Outcome<Cleared>, BoardError> {
+    /// Hides `ids` (those still live) as one undoable action of `sid`'s client.
+    fn hide(&mut self, sid: &str, ids: &[String]) -> Result<(u64, Vec<String>), BoardError> {
         let client = self.client_of(sid)?;
-        let ids: Vec<String> = self.live_strokes().map(|s| s.id.clone()).collect();
-        let hidden = self.set_live(&ids, false);
+        let hidden = self.set_live(ids, false);
         let seq = self.next_seq();
         let log = self.log(&client);
         log.undo.push(Action::Clear(hidden.clone()));
         log.redo.clear();
+        Ok((seq, hidden))
+    }
+
+    /// Hides every live stroke; the clearing client can undo it.
+    pub fn clear(&mut self, sid: &str) -> Result<Outcome<Cleared>, BoardError> {
+        let ids: Vec<String> = self.live_strokes().map(|s| s.id.clone()).collect();
+        let (seq, hidden) = self.hide(sid, &ids)?;
         Ok(Outcome::Applied {
             seq,
             relay: Cleared { user: sid.to_string(), seq },
+            change: Change::SetLive { ids: hidden, live: false },
+        })
+    }
+
+    /// The eraser: hides whole strokes, anyone's; the erasing client can undo it.
+    pub fn erase(&mut self, sid: &str, ids: &[String]) -> Result<Outcome<Reverted>, BoardError> {
+        if ids.len() > protocol::MAX_ERASE {
+            return Err(BoardError::Invalid(format!("more than {} strokes in one erase", protocol::MAX_ERASE)));
+        }
+        if let Some(missing) = ids.iter().find(|id| !self.index.contains_key(*id)) {
+            return Err(BoardError::UnknownStroke(missing.clone()));
+        }
+        if !ids.iter().any(|id| self.strokes[self.index[id]].live) {
+            // Already gone (erased by someone else meanwhile): nothing to relay or undo.
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
+        let (seq, hidden) = self.hide(sid, ids)?;
+        Ok(Outcome::Applied {
+            seq,
+            relay: Reverted::Removed(StrokeRemove { ids: hidden.clone(), seq }),
             change: Change::SetLive { ids: hidden, live: false },
         })
     }
@@ -572,6 +598,22 @@ mod tests {
         assert!(matches!(relay, Reverted::Restored(r) if r.len() == 2));
         assert_eq!(change, Change::SetLive { ids: vec!["a".into(), "b".into()], live: true });
         assert_eq!(b.live_strokes().count(), 2);
+    }
+
+    #[test]
+    fn erase_hides_anyones_strokes_and_is_undoable_by_the_eraser() {
+        let mut b = board_with(&[("s", "c"), ("t", "d")]);
+        b.start_stroke("s", start("a")).unwrap();
+        b.start_stroke("s", start("b")).unwrap();
+        let Outcome::Applied { relay, .. } = b.erase("t", &["a".into()]).unwrap() else { panic!() };
+        assert!(matches!(relay, Reverted::Removed(r) if r.ids == vec!["a".to_string()]));
+        assert_eq!(b.live_strokes().count(), 1);
+        assert_eq!(b.erase("t", &["zz".into()]), Err(BoardError::UnknownStroke("zz".into())));
+        b.undo("t").unwrap();
+        assert_eq!(b.live_strokes().count(), 2);
+        // The author's own undo still takes the author's latest stroke.
+        let Outcome::Applied { relay, .. } = b.undo("s").unwrap() else { panic!() };
+        assert!(matches!(relay, Reverted::Removed(r) if r.ids == vec!["b".to_string()]));
     }
 
     #[test]

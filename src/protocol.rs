@@ -21,6 +21,8 @@ pub const MAX_COORD: f32 = 1e7;
 /// Stroke width bounds.
 pub const MIN_WIDTH: f32 = 0.5;
 pub const MAX_WIDTH: f32 = 200.0;
+/// Most stroke ids in one `erase`.
+pub const MAX_ERASE: usize = 1000;
 /// Most points sent in one `history` chunk; a longer stroke continues in the
 /// next chunk under the same id.
 pub const HISTORY_CHUNK_POINTS: usize = 16_384;
@@ -38,6 +40,7 @@ pub mod event {
     pub const UNDO: &str = "undo";
     pub const REDO: &str = "redo";
     pub const CLEAR: &str = "clear";
+    pub const ERASE: &str = "erase";
     pub const RENAME: &str = "rename";
     pub const CURSOR: &str = "cursor";
     pub const PRESENCE: &str = "presence";
@@ -168,6 +171,12 @@ pub struct StrokeRemove {
 pub struct StrokeRestore {
     pub stroke: Stroke,
     pub seq: u64,
+}
+
+/// Client → server: the eraser touched these strokes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Erase {
+    pub ids: Vec<String>,
 }
 
 /// Server → others: the board was cleared.

@@ -83,6 +83,13 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
     socket.on(event::UNDO, change_handler(|b, sid, _| b.undo(sid)));
     socket.on(event::REDO, change_handler(|b, sid, _| b.redo(sid)));
     socket.on(event::CLEAR, change_handler(|b, sid, _| b.clear(sid)));
+    socket.on(
+        event::ERASE,
+        change_handler(|b, sid, data| {
+            let e: protocol::Erase = parse(data)?;
+            b.erase(sid, &e.ids)
+        }),
+    );
     socket.on(event::RENAME, on_rename);
     socket.on(event::CURSOR, on_cursor);
     socket.on_disconnect(move |socket: SocketRef| async move {

@@ -435,3 +435,58 @@ async fn board_json_and_pages() {
     assert_eq!(status, 303);
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn acked_strokes_survive_kill_9() {
+    let (_dir, db) = temp_db();
+    let addr = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().to_string()
+    };
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
+        .args(["--addr", &addr, "--db"])
+        .arg(&db)
+        .env("LEPTOS_OUTPUT_NAME", "scrawl")
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(&addr).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut a = join(&addr, "crash", "a").await;
+    for i in 0..50 {
+        draw(&mut a.client, &format!("k{i}")).await;
+    }
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    child.wait().unwrap();
+
+    let server = TestServer::start(&db).await;
+    let late = join(&server.addr, "crash", "late").await;
+    assert_eq!(late.strokes.len(), 50);
+    assert!(late.strokes.iter().all(|s| s.points.len() == 6));
+    assert_eq!(late.seq, 150);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn erase_removes_a_peers_stroke_for_everyone() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let mut a = join(&server.addr, "e", "a").await;
+    let mut b = join(&server.addr, "e", "b").await;
+    draw(&mut a.client, "mine").await;
+    ok(&mut b.client, event::ERASE, &json!({ "ids": ["mine"] })).await;
+    let (name, data) = next_change(&mut a.client).await;
+    assert_eq!((name.as_str(), data["ids"].clone()), (event::STROKE_REMOVE, json!(["mine"])));
+    // Erasing it again is a no-op, acked.
+    ok(&mut b.client, event::ERASE, &json!({ "ids": ["mine"] })).await;
+    let refused = ack(&mut b.client, event::ERASE, &json!({ "ids": ["ghost"] })).await;
+    assert!(refused.error.unwrap().contains("does not exist"));
+    assert!(join(&server.addr, "e", "late").await.strokes.is_empty());
+    ok(&mut b.client, event::UNDO, &json!({})).await;
+    assert_eq!(next_change(&mut a.client).await.0, event::STROKE_RESTORE);
+    assert_eq!(join(&server.addr, "e", "late2").await.strokes.len(), 1);
+    server.shutdown().await;
+}
