@@ -8,6 +8,7 @@
 //! - `protocol`: the Socket.IO wire types and their validation (both builds).
 //! - `socketio`: our Socket.IO client codec, with `native` (tokio, for tests
 //!   and benchmarks) and `browser` (`web_sys::WebSocket`) transports.
+//! - `ink`: stroke geometry: SVG paths, bounds, eraser hit tests (both builds).
 //! - `app`: Leptos components, rendered on the server and hydrated.
 //! - `board` (ssr): domain state of open boards: strokes, seq, undo, presence.
 //! - `storage` (ssr): SQLite through sqlx, with group-committed writes.
@@ -16,6 +17,7 @@
 //! - `client`, `canvas` (hydrate): the board session and canvas rendering.
 
 pub mod app;
+pub mod ink;
 pub mod protocol;
 pub mod socketio;
 

@@ -1,0 +1,257 @@
+//! Stroke geometry shared by every renderer: SVG path data (the same
+//! quadratic midpoint curves the canvas draws), drawing bounds, whole-board
+//! SVG documents (server first paint and export) and eraser hit tests.
+
+use std::fmt::Write;
+
+use crate::protocol::{Stroke, Tool};
+
+/// Axis-aligned bounds in board coordinates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min_x: f32,
+    pub min_y: f32,
+    pub max_x: f32,
+    pub max_y: f32,
+}
+
+impl Bounds {
+    pub fn width(&self) -> f32 {
+        self.max_x - self.min_x
+    }
+    pub fn height(&self) -> f32 {
+        self.max_y - self.min_y
+    }
+}
+
+/// The bounds of all strokes, widened by half of each stroke's width.
+pub fn bounds<'a>(strokes: impl IntoIterator<Item = &'a Stroke>) -> Option<Bounds> {
+    let mut b: Option<Bounds> = None;
+    for s in strokes {
+        let r = s.width / 2.0;
+        for p in s.points.chunks_exact(2) {
+            let (x, y) = (p[0], p[1]);
+            let nb = b.get_or_insert(Bounds { min_x: x - r, min_y: y - r, max_x: x + r, max_y: y + r });
+            nb.min_x = nb.min_x.min(x - r);
+            nb.min_y = nb.min_y.min(y - r);
+            nb.max_x = nb.max_x.max(x + r);
+            nb.max_y = nb.max_y.max(y + r);
+        }
+    }
+    b
+}
+
+/// Rounds to one decimal, dropping a trailing ".0".
+fn num(out: &mut String, v: f32) {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        let _ = write!(out, "{}", r as i64);
+    } else {
+        let _ = write!(out, "{r:.1}");
+    }
+}
+
+fn pair(out: &mut String, x: f32, y: f32) {
+    num(out, x);
+    out.push(' ');
+    num(out, y);
+}
+
+/// SVG path data for a freehand stroke, or `None` for a single point (a dot).
+/// `min_step` drops points closer than that to the previous kept one.
+pub fn freehand_path(points: &[f32], min_step: f32) -> Option<String> {
+    let n = points.len() / 2;
+    let mut pts: Vec<(f32, f32)> = Vec::with_capacity(n);
+    for (i, p) in points.chunks_exact(2).enumerate() {
+        let far = pts.last().is_none_or(|&(x, y): &(f32, f32)| (p[0] - x).hypot(p[1] - y) >= min_step);
+        if far || i == n - 1 {
+            pts.push((p[0], p[1]));
+        }
+    }
+    if pts.len() < 2 {
+        return None;
+    }
+    let mut d = String::with_capacity(pts.len() * 16);
+    d.push('M');
+    pair(&mut d, pts[0].0, pts[0].1);
+    for i in 1..pts.len() - 1 {
+        let (c, n) = (pts[i], pts[i + 1]);
+        d.push('Q');
+        pair(&mut d, c.0, c.1);
+        d.push(' ');
+        pair(&mut d, (c.0 + n.0) / 2.0, (c.1 + n.1) / 2.0);
+    }
+    let last = pts[pts.len() - 1];
+    d.push('L');
+    pair(&mut d, last.0, last.1);
+    Some(d)
+}
+
+fn first_last(points: &[f32]) -> Option<((f32, f32), (f32, f32))> {
+    let n = points.len() / 2;
+    (n > 0).then(|| ((points[0], points[1]), (points[2 * n - 2], points[2 * n - 1])))
+}
+
+/// One stroke as an SVG element.
+pub fn svg_element(out: &mut String, s: &Stroke, min_step: f32) {
+    let Some(((x0, y0), (x1, y1))) = first_last(&s.points) else { return };
+    let color = &s.color; // validated #rrggbb: safe to inline
+    let mut w = String::new();
+    num(&mut w, s.width);
+    let stroke_attrs = format!(r#"fill="none" stroke="{color}" stroke-width="{w}" stroke-linecap="round" stroke-linejoin="round""#);
+    match s.tool {
+        Tool::Pen | Tool::Eraser => match freehand_path(&s.points, min_step) {
+            Some(d) => {
+                let _ = write!(out, r#"<path d="{d}" {stroke_attrs}/>"#);
+            }
+            None => {
+                out.push_str("<circle cx=\"");
+                num(out, x0);
+                out.push_str("\" cy=\"");
+                num(out, y0);
+                out.push_str("\" r=\"");
+                num(out, s.width / 2.0);
+                let _ = write!(out, r#"" fill="{color}"/>"#);
+            }
+        },
+        Tool::Line => {
+            out.push_str("<path d=\"M");
+            pair(out, x0, y0);
+            out.push('L');
+            pair(out, x1, y1);
+            let _ = write!(out, r#"" {stroke_attrs}/>"#);
+        }
+        Tool::Rect => {
+            out.push_str("<rect x=\"");
+            num(out, x0.min(x1));
+            out.push_str("\" y=\"");
+            num(out, y0.min(y1));
+            out.push_str("\" width=\"");
+            num(out, (x1 - x0).abs());
+            out.push_str("\" height=\"");
+            num(out, (y1 - y0).abs());
+            let _ = write!(out, r#"" {stroke_attrs}/>"#);
+        }
+        Tool::Ellipse => {
+            out.push_str("<ellipse cx=\"");
+            num(out, (x0 + x1) / 2.0);
+            out.push_str("\" cy=\"");
+            num(out, (y0 + y1) / 2.0);
+            out.push_str("\" rx=\"");
+            num(out, (x1 - x0).abs() / 2.0);
+            out.push_str("\" ry=\"");
+            num(out, (y1 - y0).abs() / 2.0);
+            let _ = write!(out, r#"" {stroke_attrs}/>"#);
+        }
+    }
+}
+
+/// The strokes' SVG elements, in drawing order.
+pub fn svg_body<'a>(strokes: impl IntoIterator<Item = &'a Stroke>, min_step: f32) -> String {
+    let mut out = String::new();
+    for s in strokes {
+        svg_element(&mut out, s, min_step);
+    }
+    out
+}
+
+/// A standalone SVG file of the whole drawing, cropped to its bounds plus `pad`.
+pub fn svg_document(strokes: &[Stroke], pad: f32) -> String {
+    let b = bounds(strokes).unwrap_or(Bounds { min_x: 0.0, min_y: 0.0, max_x: 0.0, max_y: 0.0 });
+    let (x, y, w, h) = (b.min_x - pad, b.min_y - pad, b.width() + 2.0 * pad, b.height() + 2.0 * pad);
+    let mut out = String::new();
+    let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="{w}" height="{h}">"#);
+    let _ = write!(out, r##"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#ffffff"/>"##);
+    out.push_str(&svg_body(strokes, 0.0));
+    out.push_str("</svg>");
+    out
+}
+
+fn segment_distance(p: (f32, f32), a: (f32, f32), b: (f32, f32)) -> f32 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 == 0.0 { 0.0 } else { (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0) };
+    (p.0 - a.0 - t * dx).hypot(p.1 - a.1 - t * dy)
+}
+
+/// Whether a circle at `p` of radius `r` touches the stroke's ink.
+pub fn touches(s: &Stroke, p: (f32, f32), r: f32) -> bool {
+    let Some(((x0, y0), (x1, y1))) = first_last(&s.points) else { return false };
+    let reach = r + s.width / 2.0;
+    match s.tool {
+        Tool::Pen | Tool::Eraser => {
+            let pts: Vec<(f32, f32)> = s.points.chunks_exact(2).map(|c| (c[0], c[1])).collect();
+            if pts.len() == 1 {
+                return segment_distance(p, pts[0], pts[0]) <= reach;
+            }
+            pts.windows(2).any(|w| segment_distance(p, w[0], w[1]) <= reach)
+        }
+        Tool::Line => segment_distance(p, (x0, y0), (x1, y1)) <= reach,
+        Tool::Rect => {
+            let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
+            corners.windows(2).any(|w| segment_distance(p, w[0], w[1]) <= reach)
+        }
+        Tool::Ellipse => {
+            let (cx, cy, rx, ry) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, (x1 - x0).abs() / 2.0, (y1 - y0).abs() / 2.0);
+            let steps = 48;
+            let at = |k: usize| {
+                let t = k as f32 / steps as f32 * std::f32::consts::TAU;
+                (cx + rx * t.cos(), cy + ry * t.sin())
+            };
+            (0..steps).any(|k| segment_distance(p, at(k), at(k + 1)) <= reach)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stroke(tool: Tool, points: Vec<f32>) -> Stroke {
+        Stroke { id: "s".into(), user: "u".into(), color: "#ff0000".into(), width: 4.0, tool, points }
+    }
+
+    #[test]
+    fn freehand_paths_use_midpoint_curves() {
+        assert_eq!(freehand_path(&[0.0, 0.0, 10.0, 0.0, 10.0, 10.0], 0.0).unwrap(), "M0 0Q10 0 10 5L10 10");
+        assert_eq!(freehand_path(&[1.0, 1.0], 0.0), None);
+        assert_eq!(freehand_path(&[0.0, 0.0, 0.5, 0.0, 3.0, 0.0], 1.0).unwrap(), "M0 0L3 0");
+        assert_eq!(freehand_path(&[-1.25, 2.0, 4.0, 4.0], 0.0).unwrap(), "M-1.3 2L4 4");
+    }
+
+    #[test]
+    fn bounds_include_half_the_width() {
+        let b = bounds(&[stroke(Tool::Pen, vec![0.0, 0.0, 10.0, -5.0])]).unwrap();
+        assert_eq!(b, Bounds { min_x: -2.0, min_y: -7.0, max_x: 12.0, max_y: 2.0 });
+        assert_eq!(bounds(&[]), None);
+    }
+
+    #[test]
+    fn documents_hold_every_kind_of_stroke() {
+        let strokes = vec![
+            stroke(Tool::Pen, vec![0.0, 0.0, 5.0, 5.0]),
+            stroke(Tool::Pen, vec![3.0, 3.0]),
+            stroke(Tool::Rect, vec![0.0, 0.0, 10.0, 20.0]),
+            stroke(Tool::Ellipse, vec![0.0, 0.0, 10.0, 20.0]),
+            stroke(Tool::Line, vec![0.0, 0.0, 10.0, 20.0]),
+        ];
+        let doc = svg_document(&strokes, 10.0);
+        assert!(doc.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-12 -12 34 44\""));
+        for tag in ["<path d=\"M0 0L5 5\"", "<circle cx=\"3\"", "<rect x=\"0\" y=\"0\" width=\"10\" height=\"20\"", "<ellipse cx=\"5\" cy=\"10\" rx=\"5\" ry=\"10\"", "<path d=\"M0 0L10 20\""] {
+            assert!(doc.contains(tag), "{tag} missing in {doc}");
+        }
+    }
+
+    #[test]
+    fn eraser_hits_ink_not_empty_space() {
+        let line = stroke(Tool::Pen, vec![0.0, 0.0, 100.0, 0.0]);
+        assert!(touches(&line, (50.0, 5.0), 4.0));
+        assert!(!touches(&line, (50.0, 20.0), 4.0));
+        let rect = stroke(Tool::Rect, vec![0.0, 0.0, 100.0, 100.0]);
+        assert!(touches(&rect, (100.0, 50.0), 2.0));
+        assert!(!touches(&rect, (50.0, 50.0), 2.0), "a rectangle is an outline");
+        let ellipse = stroke(Tool::Ellipse, vec![0.0, 0.0, 100.0, 50.0]);
+        assert!(touches(&ellipse, (50.0, 0.0), 2.0));
+        assert!(!touches(&ellipse, (50.0, 25.0), 2.0));
+    }
+}
