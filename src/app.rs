@@ -8,7 +8,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::hooks::use_params_map;
 use leptos_router::path;
 
-use crate::protocol::{self, User};
+use crate::protocol::{self, Tool, User};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -46,6 +46,10 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Home() -> impl IntoView {
+    // Filled from localStorage after hydration.
+    let recent = RwSignal::new(Vec::<String>::new());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| recent.set(crate::client::recent_boards()));
     view! {
         <main class="home">
             <h1 class="logo">"scrawl"</h1>
@@ -58,9 +62,24 @@ fn Home() -> impl IntoView {
                     <button type="submit" class="button">"Open"</button>
                 </div>
             </form>
+            <Show when=move || !recent.read().is_empty()>
+                <section class="recent" data-testid="recent-boards">
+                    <h2>"Recent boards"</h2>
+                    <ul>
+                        <For each=move || recent.get() key=|b| b.clone() let:board>
+                            <li><a href=format!("/b/{board}") rel="external">{board.clone()}</a></li>
+                        </For>
+                    </ul>
+                </section>
+            </Show>
         </main>
     }
 }
+
+/// The board's drawing as SVG elements, provided by the server for the
+/// first paint; absent in the browser.
+#[derive(Debug, Clone)]
+pub struct FirstPaint(pub String);
 
 /// The state of the link to the server, as the status line shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,7 +92,28 @@ pub enum Link {
     Refused(String),
 }
 
-/// Reactive state of a board page, written by the wasm client.
+/// What the toolbar asks the live session to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Undo,
+    Redo,
+    Clear,
+    Rename(String),
+    ResetView,
+    ExportPng,
+    ExportSvg,
+    ExportJson,
+}
+
+/// Hands a command to the board's live session (browser only).
+pub fn run(command: Command) {
+    #[cfg(feature = "hydrate")]
+    crate::client::command(command);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = command;
+}
+
+/// Reactive state of a board page, shared by the toolbar and the wasm client.
 #[derive(Clone, Copy)]
 pub struct BoardView {
     pub link: RwSignal<Link>,
@@ -81,6 +121,12 @@ pub struct BoardView {
     pub users: RwSignal<Vec<User>>,
     /// Strokes with changes the server has not acknowledged yet.
     pub waiting: RwSignal<usize>,
+    pub tool: RwSignal<Tool>,
+    /// Ink colour; `None` uses the colour the server gave us.
+    pub color: RwSignal<Option<String>>,
+    pub width: RwSignal<f32>,
+    /// Zoom in percent.
+    pub zoom: RwSignal<u32>,
 }
 
 impl BoardView {
@@ -90,7 +136,19 @@ impl BoardView {
             me: RwSignal::new(None),
             users: RwSignal::new(Vec::new()),
             waiting: RwSignal::new(0),
+            tool: RwSignal::new(Tool::Pen),
+            color: RwSignal::new(None),
+            width: RwSignal::new(4.0),
+            zoom: RwSignal::new(100),
         }
+    }
+
+    /// The colour new strokes get.
+    pub fn ink(&self) -> String {
+        self.color
+            .get_untracked()
+            .or_else(|| self.me.get_untracked().map(|u| u.color))
+            .unwrap_or_else(|| "#1e1e1e".into())
     }
 }
 
@@ -103,6 +161,144 @@ fn waiting_text(n: usize) -> String {
     }
 }
 
+const TOOLS: [(Tool, &str, &str, &str); 5] = [
+    (Tool::Pen, "Pen", "P", "✎"),
+    (Tool::Eraser, "Eraser", "E", "⌫"),
+    (Tool::Line, "Line", "L", "╱"),
+    (Tool::Rect, "Rectangle", "R", "▭"),
+    (Tool::Ellipse, "Ellipse", "O", "◯"),
+];
+
+const SWATCHES: [&str; 8] = ["#1e1e1e", "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#ffffff"];
+
+#[component]
+fn Toolbar(view: BoardView) -> impl IntoView {
+    let tools = TOOLS
+        .into_iter()
+        .map(|(tool, label, key, icon)| {
+            view! {
+                <button
+                    class="tool"
+                    class:active=move || view.tool.get() == tool
+                    aria-label=label
+                    aria-pressed=move || (view.tool.get() == tool).to_string()
+                    title=format!("{label} ({key})")
+                    data-tool=tool.as_str()
+                    on:click=move |_| view.tool.set(tool)
+                >
+                    {icon}
+                </button>
+            }
+        })
+        .collect_view();
+    let swatches = SWATCHES
+        .into_iter()
+        .map(|c| {
+            view! {
+                <button
+                    class="swatch-button"
+                    class:active=move || view.color.get().as_deref() == Some(c)
+                    aria-label=format!("Colour {c}")
+                    title=format!("Colour {c}")
+                    style:background-color=c
+                    on:click=move |_| view.color.set(Some(c.to_string()))
+                ></button>
+            }
+        })
+        .collect_view();
+    let current = move || view.color.get().or_else(|| view.me.get().map(|u| u.color)).unwrap_or_else(|| "#1e1e1e".into());
+    view! {
+        <nav class="toolbar" aria-label="Drawing tools">
+            <div class="group">{tools}</div>
+            <div class="group colors">
+                {swatches}
+                <input
+                    type="color"
+                    class="custom-color"
+                    aria-label="Custom colour"
+                    title="Custom colour"
+                    prop:value=current
+                    on:input=move |e| view.color.set(Some(event_target_value(&e)))
+                />
+            </div>
+            <div class="group">
+                <input
+                    type="range"
+                    class="width"
+                    min="1"
+                    max="40"
+                    aria-label="Stroke width"
+                    title="Stroke width ([ and ])"
+                    prop:value=move || view.width.get().to_string()
+                    on:input=move |e| {
+                        if let Ok(w) = event_target_value(&e).parse::<f32>() {
+                            view.width.set(w)
+                        }
+                    }
+                />
+            </div>
+            <div class="group">
+                <button aria-label="Undo" title="Undo (Ctrl+Z)" on:click=move |_| run(Command::Undo)>"↶"</button>
+                <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" on:click=move |_| run(Command::Redo)>"↷"</button>
+                <button aria-label="Clear board" title="Clear board (asks first)" on:click=move |_| run(Command::Clear)>"🗑"</button>
+            </div>
+            <div class="group">
+                <button aria-label="Export PNG" title="Download PNG (Ctrl+Shift+E)" on:click=move |_| run(Command::ExportPng)>"PNG"</button>
+                <button aria-label="Export SVG" title="Download SVG" on:click=move |_| run(Command::ExportSvg)>"SVG"</button>
+                <button aria-label="Export JSON" title="Download strokes as JSON" on:click=move |_| run(Command::ExportJson)>"JSON"</button>
+            </div>
+        </nav>
+    }
+}
+
+#[component]
+fn People(view: BoardView) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let count = move || {
+        let n = view.users.get().len().max(1);
+        if n == 1 { "1 online".to_string() } else { format!("{n} online") }
+    };
+    let my_id = move || view.me.get().map(|u| u.id).unwrap_or_default();
+    view! {
+        <div class="people">
+            <button
+                class="users"
+                data-testid="user-count"
+                aria-label="People on this board"
+                aria-expanded=move || open.get().to_string()
+                title="People on this board"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {count}
+            </button>
+            <Show when=move || open.get()>
+                <ul class="people-list" data-testid="people">
+                    <For each=move || view.users.get() key=|u| (u.id.clone(), u.name.clone(), u.color.clone()) let:user>
+                        <li>
+                            <span class="dot" style:background-color=user.color.clone()></span>
+                            {if user.id == my_id() {
+                                view! {
+                                    <input
+                                        class="my-name"
+                                        aria-label="Your name"
+                                        maxlength="32"
+                                        prop:value=user.name.clone()
+                                        on:change=move |e| run(Command::Rename(event_target_value(&e)))
+                                    />
+                                    <span class="you">"(you)"</span>
+                                }
+                                    .into_any()
+                            } else {
+                                view! { <span>{user.name.clone()}</span> }.into_any()
+                            }}
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
 #[component]
 fn BoardPage() -> impl IntoView {
     let params = use_params_map();
@@ -110,6 +306,7 @@ fn BoardPage() -> impl IntoView {
     let invalid = protocol::board_name_error(&name);
     let view = BoardView::new();
     let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let first_paint = use_context::<FirstPaint>().map(|p| p.0).unwrap_or_default();
 
     #[cfg(feature = "hydrate")]
     if invalid.is_none() {
@@ -125,6 +322,9 @@ fn BoardPage() -> impl IntoView {
     }
 
     let status = move || {
+        if let Some(why) = &invalid {
+            return format!("Invalid board name: {why}");
+        }
         let waiting = waiting_text(view.waiting.get());
         match view.link.get() {
             Link::Connecting => format!("Connecting…{waiting}"),
@@ -141,15 +341,13 @@ fn BoardPage() -> impl IntoView {
     };
     let my_color = move || view.me.get().map(|u| u.color).unwrap_or_else(|| "#adb5bd".into());
     let my_name = move || view.me.get().map(|u| u.name).unwrap_or_default();
-    let count = move || {
-        let n = view.users.get().len().max(1);
-        if n == 1 { "1 online".to_string() } else { format!("{n} online") }
-    };
 
     view! {
         <Title text=format!("{name} · scrawl")/>
         <div class="board">
+            <svg class="first-paint" aria-hidden="true" inner_html=first_paint></svg>
             <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" aria-label="Drawing canvas"></canvas>
+            <div class="cursors" aria-hidden="true"></div>
             <header class="board-bar">
                 <a href="/" class="logo small" rel="external">"scrawl"</a>
                 <span class="board-name" title="Board">{name.clone()}</span>
@@ -157,15 +355,15 @@ fn BoardPage() -> impl IntoView {
                     <span class="swatch" data-testid="my-color" data-color=my_color style:background-color=my_color></span>
                     <span class="me-name">{my_name}</span>
                 </span>
-                <span class="users" data-testid="user-count">{count}</span>
             </header>
-            <footer class="status" data-testid="status" data-state=state role="status">
-                {match invalid {
-                    Some(why) => format!("Invalid board name: {why}"),
-                    None => String::new(),
-                }}
-                {status}
-            </footer>
+            <People view=view/>
+            <Toolbar view=view/>
+            <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
+            <div class="zoom">
+                <button aria-label="Reset view" title="Reset view (0)" data-testid="zoom" on:click=move |_| run(Command::ResetView)>
+                    {move || format!("{}%", view.zoom.get())}
+                </button>
+            </div>
         </div>
     }
 }

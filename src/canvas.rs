@@ -7,40 +7,113 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 use crate::protocol::{Stroke, Tool};
 
+pub const MIN_ZOOM: f64 = 0.1;
+pub const MAX_ZOOM: f64 = 10.0;
+
+/// Draws on one canvas through a pan/zoom viewport:
+/// `screen = board × zoom + offset`, in CSS pixels.
 pub struct Renderer {
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    /// Backing-store pixels per CSS pixel.
+    scale: f64,
+    pub zoom: f64,
+    pub offset: (f64, f64),
+}
+
+fn context(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        .expect("2d canvas context")
 }
 
 impl Renderer {
     pub fn new(canvas: HtmlCanvasElement) -> Self {
-        let ctx = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-            .expect("2d canvas context");
-        let renderer = Self { canvas, ctx };
+        let ctx = context(&canvas);
+        let mut renderer = Self { canvas, ctx, scale: 1.0, zoom: 1.0, offset: (0.0, 0.0) };
         renderer.resize();
         renderer
     }
 
+    /// A detached canvas of `width` × `height` pixels on a white background,
+    /// showing board point `origin` at its top-left corner at `zoom`.
+    pub fn offscreen(width: u32, height: u32, zoom: f64, origin: (f64, f64)) -> Option<Self> {
+        let canvas: HtmlCanvasElement = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+        canvas.set_width(width);
+        canvas.set_height(height);
+        let ctx = context(&canvas);
+        ctx.set_fill_style_str("#ffffff");
+        ctx.fill_rect(0.0, 0.0, width as f64, height as f64);
+        let renderer = Self { canvas, ctx, scale: 1.0, zoom, offset: (-origin.0 * zoom, -origin.1 * zoom) };
+        renderer.apply_view();
+        Some(renderer)
+    }
+
+    pub fn canvas(&self) -> &HtmlCanvasElement {
+        &self.canvas
+    }
+
     /// Matches the backing store to the element's CSS size times the device
-    /// pixel ratio; board units stay CSS pixels. Clears the canvas.
-    pub fn resize(&self) {
-        let dpr = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
+    /// pixel ratio, so lines stay sharp on HiDPI screens. Clears the canvas.
+    pub fn resize(&mut self) {
+        self.scale = web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0);
         let rect = self.canvas.get_bounding_client_rect();
-        self.canvas.set_width((rect.width() * dpr).round().max(1.0) as u32);
-        self.canvas.set_height((rect.height() * dpr).round().max(1.0) as u32);
-        let _ = self.ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
+        self.canvas.set_width((rect.width() * self.scale).round().max(1.0) as u32);
+        self.canvas.set_height((rect.height() * self.scale).round().max(1.0) as u32);
+        self.apply_view();
+    }
+
+    /// Sets the context transform from the viewport; tests read it back from data attributes.
+    pub fn apply_view(&self) {
+        let (s, z) = (self.scale, self.zoom);
+        let _ = self.ctx.set_transform(s * z, 0.0, 0.0, s * z, s * self.offset.0, s * self.offset.1);
         self.ctx.set_line_cap("round");
         self.ctx.set_line_join("round");
+        let _ = self.canvas.set_attribute("data-zoom", &z.to_string());
+        let _ = self.canvas.set_attribute("data-offset", &format!("{} {}", self.offset.0, self.offset.1));
+    }
+
+    fn origin(&self) -> (f64, f64) {
+        let rect = self.canvas.get_bounding_client_rect();
+        (rect.left(), rect.top())
     }
 
     /// Board coordinates of a point given in client (viewport) pixels.
     pub fn to_board(&self, client_x: f64, client_y: f64) -> (f32, f32) {
-        let rect = self.canvas.get_bounding_client_rect();
-        ((client_x - rect.left()) as f32, (client_y - rect.top()) as f32)
+        let (left, top) = self.origin();
+        (((client_x - left - self.offset.0) / self.zoom) as f32, ((client_y - top - self.offset.1) / self.zoom) as f32)
+    }
+
+    /// Client pixels of a board point.
+    pub fn to_client(&self, x: f32, y: f32) -> (f64, f64) {
+        let (left, top) = self.origin();
+        (x as f64 * self.zoom + self.offset.0 + left, y as f64 * self.zoom + self.offset.1 + top)
+    }
+
+    pub fn pan(&mut self, dx: f64, dy: f64) {
+        self.offset.0 += dx;
+        self.offset.1 += dy;
+        self.apply_view();
+    }
+
+    /// Zooms by `factor` keeping the board point under client pixel `at` in place.
+    pub fn zoom_at(&mut self, at: (f64, f64), factor: f64) {
+        let (left, top) = self.origin();
+        let (px, py) = (at.0 - left, at.1 - top);
+        let zoom = (self.zoom * factor).clamp(MIN_ZOOM, MAX_ZOOM);
+        let k = zoom / self.zoom;
+        self.offset = (px - (px - self.offset.0) * k, py - (py - self.offset.1) * k);
+        self.zoom = zoom;
+        self.apply_view();
+    }
+
+    pub fn reset_view(&mut self) {
+        self.zoom = 1.0;
+        self.offset = (0.0, 0.0);
+        self.apply_view();
     }
 
     pub fn clear(&self) {

@@ -211,22 +211,28 @@ pub struct Presence {
     pub users: Vec<User>,
 }
 
-/// Reply to every acknowledged client event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Reply to every acknowledged client event. `undo`, `redo`, `clear` and
+/// `erase` also tell the sender what they did: the ids they hid and the
+/// strokes they brought back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ack {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored: Option<Vec<Stroke>>,
 }
 
 impl Ack {
     pub fn ok(seq: u64) -> Self {
-        Self { ok: true, seq: Some(seq), error: None }
+        Self { ok: true, seq: Some(seq), ..Self::default() }
     }
     pub fn err(error: impl Into<String>) -> Self {
-        Self { ok: false, seq: None, error: Some(error.into()) }
+        Self { ok: false, error: Some(error.into()), ..Self::default() }
     }
 }
 

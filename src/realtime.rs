@@ -127,6 +127,9 @@ fn parse<T: serde::de::DeserializeOwned>(data: Value) -> Result<T, BoardError> {
 /// How each kind of relay goes out to the other sockets of the board.
 trait Relay {
     fn send(self, socket: &SocketRef, room: String) -> impl std::future::Future<Output = ()> + Send;
+
+    /// What the sender's ack reports besides the seq.
+    fn report(&self, _ack: &mut Ack) {}
 }
 
 async fn relay(socket: &SocketRef, room: String, name: &'static str, data: &impl Serialize) {
@@ -150,6 +153,13 @@ plain_relay!(protocol::StrokeEnd, event::STROKE_END);
 plain_relay!(protocol::Cleared, event::CLEAR);
 
 impl Relay for Reverted {
+    fn report(&self, ack: &mut Ack) {
+        match self {
+            Reverted::Removed(remove) => ack.removed = Some(remove.ids.clone()),
+            Reverted::Restored(restores) => ack.restored = Some(restores.iter().map(|r| r.stroke.clone()).collect()),
+        }
+    }
+
     async fn send(self, socket: &SocketRef, room: String) {
         match self {
             Reverted::Removed(remove) => relay(socket, room, event::STROKE_REMOVE, &remove).await,
@@ -188,11 +198,13 @@ where
             let reply = match result {
                 Err(e) => Ack::err(e.to_string()),
                 Ok((seq, relay, durable)) => {
+                    let mut reply = Ack::ok(seq);
                     if let Some(relay) = relay {
+                        relay.report(&mut reply);
                         relay.send(&socket, member.name.clone()).await;
                     }
                     match durable.await {
-                        Ok(()) => Ack::ok(seq),
+                        Ok(()) => reply,
                         Err(e) => Ack::err(e.to_string()),
                     }
                 }

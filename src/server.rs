@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{FromRef, Path, Query, State};
+use axum::body::Body;
+use axum::extract::{FromRef, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,7 +19,7 @@ use serde::Deserialize;
 use socketioxide::SocketIo;
 use tokio::net::TcpListener;
 
-use crate::app::{shell, App};
+use crate::app::{shell, App, FirstPaint};
 use crate::board::Boards;
 use crate::protocol::{self, Stroke};
 use crate::storage::{Storage, StorageError};
@@ -96,8 +97,10 @@ pub async fn run(
     crate::realtime::attach(&io, boards.clone());
 
     let state = AppState { site: config.site, boards };
-    let routes = generate_route_list(App);
+    // The board page is rendered by `board_page`, which loads the drawing first.
+    let routes: Vec<_> = generate_route_list(App).into_iter().filter(|r| !r.path().starts_with("/b/")).collect();
     let app = Router::new()
+        .route("/b/{name}", get(board_page))
         .route("/new", get(new_board))
         .route("/go", get(go_to_board))
         .route("/api/boards/{name}", get(board_json))
@@ -141,6 +144,35 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// Points closer than this (board px) to the previous one are left out of the
+/// server-rendered picture; the canvas takes over with every point.
+const FIRST_PAINT_MIN_STEP: f32 = 1.5;
+
+/// `/b/{name}`: the Leptos page, with the board's current drawing inline as
+/// SVG so it shows before (and without) wasm.
+async fn board_page(State(state): State<AppState>, Path(name): Path<String>, req: Request<Body>) -> Response {
+    let first_paint = match protocol::board_name_error(&name) {
+        Some(_) => None,
+        None => match state.boards.snapshot(&name).await {
+            Ok((_, strokes)) => Some(FirstPaint(crate::ink::svg_body(&strokes, FIRST_PAINT_MIN_STEP))),
+            Err(e) => {
+                tracing::error!(error = %e, board = %name, "loading the first paint failed");
+                None
+            }
+        },
+    };
+    let site = state.site.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            if let Some(paint) = first_paint.clone() {
+                provide_context(paint);
+            }
+        },
+        move || shell(site.clone()),
+    );
+    render(req).await.into_response()
 }
 
 /// A new board with a random, unguessable name.

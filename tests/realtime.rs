@@ -299,12 +299,14 @@ async fn undo_redo_and_clear_across_clients() {
     while next_change(&mut b.client).await != (event::STROKE_END.to_string(), json!({ "id": "a2", "seq": 9 })) {}
     a.client.drain();
 
-    ok(&mut a.client, event::UNDO, &json!({})).await;
+    let undone = ack(&mut a.client, event::UNDO, &json!({})).await;
+    assert_eq!(undone.removed, Some(vec!["a2".to_string()]), "the ack tells the sender what went");
     let (name, data) = next_change(&mut b.client).await;
     assert_eq!(name, event::STROKE_REMOVE);
     assert_eq!(serde_json::from_value::<StrokeRemove>(data).unwrap().ids, vec!["a2"]);
 
-    ok(&mut a.client, event::REDO, &json!({})).await;
+    let redone = ack(&mut a.client, event::REDO, &json!({})).await;
+    assert_eq!(redone.restored.unwrap()[0].id, "a2");
     let (name, data) = next_change(&mut b.client).await;
     assert_eq!(name, event::STROKE_RESTORE);
     let restored: StrokeRestore = serde_json::from_value(data).unwrap();
@@ -429,6 +431,8 @@ async fn board_json_and_pages() {
     let (status, body) = http_get(&server.addr, "/b/api").await;
     assert_eq!(status, 200);
     assert!(body.contains("<canvas"), "{body}");
+    // The drawing is in the page itself, as SVG, before any script runs.
+    assert!(body.contains(r##"<path d="M0 0Q10 10 15 7.5L20 5" fill="none" stroke="#1971c2""##), "{body}");
     let (status, _) = http_get(&server.addr, "/new").await;
     assert_eq!(status, 303);
     let (status, _) = http_get(&server.addr, "/go?board=Team+Retro").await;
