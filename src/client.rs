@@ -51,6 +51,8 @@ enum Gesture {
     /// A freehand stroke or a shape being drawn.
     Draw { pointer: i32, id: String, n: u32, unsent: Vec<f32> },
     Erase { pointer: i32, hits: Vec<String> },
+    /// A finger is down but has not moved: a second finger may still turn this into a pinch.
+    Touch { pointer: i32, at: (f64, f64) },
     Pan { pointer: i32, last: (f64, f64) },
     /// Two touches: pan and pinch-zoom.
     Pinch { a: i32, b: i32 },
@@ -560,16 +562,27 @@ impl Session {
         if e.button() != 0 {
             return;
         }
+        if e.pointer_type() == "touch" {
+            self.gesture = Gesture::Touch { pointer: e.pointer_id(), at };
+            return;
+        }
+        let pressure = if e.pointer_type() == "pen" { e.pressure() } else { 0.0 };
+        self.begin(e.pointer_id(), at, pressure);
+    }
+
+    /// Starts drawing or erasing with `pointer` at client pixel `at`.
+    fn begin(&mut self, pointer: i32, at: (f64, f64), pressure: f32) {
         let (x, y) = self.renderer.to_board(at.0, at.1);
         let tool = self.view.tool.get_untracked();
         if tool == Tool::Eraser {
-            self.gesture = Gesture::Erase { pointer: e.pointer_id(), hits: Vec::new() };
+            self.gesture = Gesture::Erase { pointer, hits: Vec::new() };
             self.erase_at((x, y));
             return;
         }
         let mut width = self.view.width.get_untracked();
-        if e.pointer_type() == "pen" && e.pressure() > 0.0 {
-            width *= 0.5 + e.pressure();
+        if pressure > 0.0 {
+            // Pen pressure: half to one and a half times the chosen width.
+            width *= 0.5 + pressure;
         }
         let start = StrokeStart {
             id: self.next_stroke_id(),
@@ -588,7 +601,7 @@ impl Session {
         };
         self.renderer.draw(&stroke, 0);
         self.strokes.push(stroke);
-        self.gesture = Gesture::Draw { pointer: e.pointer_id(), id: start.id.clone(), n: 0, unsent: Vec::new() };
+        self.gesture = Gesture::Draw { pointer, id: start.id.clone(), n: 0, unsent: Vec::new() };
         self.send(event::STROKE_START, Some(&start.id.clone()), &start);
     }
 
@@ -622,6 +635,11 @@ impl Session {
         let previous = self.touches.get(&id).copied();
         if previous.is_some() {
             self.touches.insert(id, at);
+        }
+        if let Gesture::Touch { pointer, at: down } = self.gesture {
+            if pointer == id {
+                self.begin(pointer, down, 0.0);
+            }
         }
         match &mut self.gesture {
             Gesture::Idle => {}
@@ -682,8 +700,15 @@ impl Session {
     fn pointer_up(&mut self, e: &PointerEvent) {
         let id = e.pointer_id();
         self.touches.remove(&id);
+        if let Gesture::Touch { pointer, at } = self.gesture {
+            if pointer == id {
+                // A tap: a dot.
+                self.begin(pointer, at, 0.0);
+            }
+        }
         let ends = match &self.gesture {
             Gesture::Draw { pointer, .. } | Gesture::Erase { pointer, .. } | Gesture::Pan { pointer, .. } => *pointer == id,
+            Gesture::Touch { pointer, .. } => *pointer == id,
             Gesture::Pinch { a, b } => *a == id || *b == id,
             Gesture::Idle => false,
         };

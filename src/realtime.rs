@@ -1,12 +1,18 @@
 //! Socket.IO transport: the handshake check, the join sequence and one
 //! handler per client event. Each accepted change is relayed to the rest of
 //! the board at once and acknowledged only after storage has committed it.
+//!
+//! socketioxide calls a handler closure in the order the socket's packets
+//! arrive and spawns the future it returns. So every change is applied, given
+//! its seq, queued for storage and queued for relay inside the closure, in
+//! order; only waiting for the commit and sending the ack happen in the future.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::Value;
 use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
+use tokio::sync::mpsc;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
 
@@ -25,13 +31,28 @@ pub enum ConnectError {
     Storage(#[from] crate::storage::StorageError),
 }
 
-/// What a connected socket carries: its open board and client id.
+/// What a connected socket carries: its open board, client id and relay queue.
 #[derive(Clone)]
 struct Member {
     boards: Arc<Boards>,
     board: BoardRef,
     name: String,
     client: String,
+    relays: mpsc::UnboundedSender<(&'static str, Value)>,
+}
+
+/// Sends one socket's relays to the rest of its board, in order. Ends when
+/// the member, which holds the sender, is dropped at disconnect.
+fn spawn_relay(socket: SocketRef, room: String) -> mpsc::UnboundedSender<(&'static str, Value)> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<(&'static str, Value)>();
+    tokio::spawn(async move {
+        while let Some((name, data)) = rx.recv().await {
+            if let Err(e) = socket.to(room.clone()).emit(name, &data).await {
+                tracing::warn!(event = name, error = %e, "relay failed");
+            }
+        }
+    });
+    tx
 }
 
 /// Registers the default namespace on `io`.
@@ -48,7 +69,8 @@ pub fn attach(io: &SocketIo, boards: Arc<Boards>) {
                 .client
                 .filter(|c| !c.is_empty() && c.len() <= protocol::MAX_STROKE_ID)
                 .unwrap_or_else(|| socket.id.to_string());
-            socket.extensions.insert(Member { boards: boards.clone(), board, name: auth.board, client });
+            let relays = spawn_relay(socket.clone(), auth.board.clone());
+            socket.extensions.insert(Member { boards: boards.clone(), board, name: auth.board, client, relays });
             Ok::<(), ConnectError>(())
         }
     };
@@ -93,7 +115,8 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
     socket.on(event::RENAME, on_rename);
     socket.on(event::CURSOR, on_cursor);
     socket.on_disconnect(move |socket: SocketRef| async move {
-        let Some(member) = socket.extensions.get::<Member>() else { return };
+        // Dropping the member also ends its relay queue.
+        let Some(member) = socket.extensions.remove::<Member>() else { return };
         let presence = member.board.lock().leave(&socket.id.to_string());
         io.to(member.name.clone()).emit(event::PRESENCE, &presence).await.ok();
         member.boards.leave(&member.name);
@@ -115,34 +138,36 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
         joined.presence
     };
     tracing::info!(board = %member.name, %sid, "joined");
-    tokio::spawn(async move {
-        socket.to(member.name.clone()).emit(event::PRESENCE, &presence).await.ok();
-    });
+    relay(&member, event::PRESENCE, &presence);
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: Value) -> Result<T, BoardError> {
     serde_json::from_value(data).map_err(|e| BoardError::Invalid(format!("invalid payload: {e}")))
 }
 
-/// How each kind of relay goes out to the other sockets of the board.
+/// Queues a relay to the rest of the member's board.
+fn relay(member: &Member, name: &'static str, data: &impl Serialize) {
+    match serde_json::to_value(data) {
+        Ok(value) => {
+            let _ = member.relays.send((name, value));
+        }
+        Err(e) => tracing::error!(event = name, error = %e, "cannot encode relay"),
+    }
+}
+
+/// How each kind of accepted change is relayed and reported to its sender.
 trait Relay {
-    fn send(self, socket: &SocketRef, room: String) -> impl std::future::Future<Output = ()> + Send;
+    fn relay(&self, member: &Member);
 
     /// What the sender's ack reports besides the seq.
     fn report(&self, _ack: &mut Ack) {}
 }
 
-async fn relay(socket: &SocketRef, room: String, name: &'static str, data: &impl Serialize) {
-    if let Err(e) = socket.to(room).emit(name, data).await {
-        tracing::warn!(event = name, error = %e, "relay failed");
-    }
-}
-
 macro_rules! plain_relay {
     ($ty:ty, $name:expr) => {
         impl Relay for $ty {
-            async fn send(self, socket: &SocketRef, room: String) {
-                relay(socket, room, $name, &self).await
+            fn relay(&self, member: &Member) {
+                relay(member, $name, self)
             }
         }
     };
@@ -153,61 +178,54 @@ plain_relay!(protocol::StrokeEnd, event::STROKE_END);
 plain_relay!(protocol::Cleared, event::CLEAR);
 
 impl Relay for Reverted {
+    fn relay(&self, member: &Member) {
+        match self {
+            Reverted::Removed(remove) => relay(member, event::STROKE_REMOVE, remove),
+            Reverted::Restored(restores) => restores.iter().for_each(|r| relay(member, event::STROKE_RESTORE, r)),
+        }
+    }
+
     fn report(&self, ack: &mut Ack) {
         match self {
             Reverted::Removed(remove) => ack.removed = Some(remove.ids.clone()),
             Reverted::Restored(restores) => ack.restored = Some(restores.iter().map(|r| r.stroke.clone()).collect()),
         }
     }
-
-    async fn send(self, socket: &SocketRef, room: String) {
-        match self {
-            Reverted::Removed(remove) => relay(socket, room, event::STROKE_REMOVE, &remove).await,
-            Reverted::Restored(restores) => {
-                for restore in restores {
-                    relay(socket, room.clone(), event::STROKE_RESTORE, &restore).await;
-                }
-            }
-        }
-    }
 }
 
-/// A handler for an acknowledged board change: apply under the lock, queue
-/// for storage in seq order, relay, then ack once durable.
-fn change_handler<R, F>(apply: F) -> impl FnOnce(SocketRef, TryData<Value>, AckSender) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone + Send + Sync + 'static
+type AckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// A handler for an acknowledged board change. In the closure, in arrival
+/// order: apply under the board lock, queue for storage and for relay. In the
+/// returned future: wait until durable, then ack.
+fn change_handler<R, F>(apply: F) -> impl FnOnce(SocketRef, TryData<Value>, AckSender) -> AckFuture + Clone + Send + Sync + 'static
 where
-    R: Relay + Send + 'static,
+    R: Relay,
     F: Fn(&mut crate::board::Board, &str, Value) -> Result<Outcome<R>, BoardError> + Clone + Send + Sync + 'static,
 {
     move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| {
+        let Some(member) = socket.extensions.get::<Member>() else { return Box::pin(async {}) };
+        let storage = member.boards.storage();
+        let result = {
+            let mut board = member.board.lock();
+            apply(&mut board, &socket.id.to_string(), data.unwrap_or(Value::Null)).map(|outcome| match outcome {
+                Outcome::Applied { seq, relay, change } => {
+                    let durable = storage.submit(Applied { board: member.name.clone(), seq, change });
+                    relay.relay(&member);
+                    let mut reply = Ack::ok(seq);
+                    relay.report(&mut reply);
+                    (reply, durable)
+                }
+                Outcome::Duplicate { seq } => (Ack::ok(seq), storage.flush()),
+            })
+        };
         Box::pin(async move {
-            let Some(member) = socket.extensions.get::<Member>() else { return };
-            let storage = member.boards.storage();
-            let sid = socket.id.to_string();
-            let result = {
-                let mut board = member.board.lock();
-                let data = data.unwrap_or(Value::Null);
-                apply(&mut board, &sid, data).map(|outcome| match outcome {
-                    Outcome::Applied { seq, relay, change } => {
-                        let durable = storage.submit(Applied { board: member.name.clone(), seq, change });
-                        (seq, Some(relay), durable)
-                    }
-                    Outcome::Duplicate { seq } => (seq, None, storage.flush()),
-                })
-            };
             let reply = match result {
                 Err(e) => Ack::err(e.to_string()),
-                Ok((seq, relay, durable)) => {
-                    let mut reply = Ack::ok(seq);
-                    if let Some(relay) = relay {
-                        relay.report(&mut reply);
-                        relay.send(&socket, member.name.clone()).await;
-                    }
-                    match durable.await {
-                        Ok(()) => reply,
-                        Err(e) => Ack::err(e.to_string()),
-                    }
-                }
+                Ok((reply, durable)) => match durable.await {
+                    Ok(()) => reply,
+                    Err(e) => Ack::err(e.to_string()),
+                },
             };
             ack.send(&reply).ok();
         })
@@ -224,8 +242,8 @@ async fn on_rename(socket: SocketRef, TryData(data): TryData<protocol::Rename>, 
         });
     match result {
         Ok((presence, seq)) => {
+            relay(&member, event::PRESENCE, &presence);
             ack.send(&Ack::ok(seq)).ok();
-            relay(&socket, member.name, event::PRESENCE, &presence).await;
         }
         Err(e) => {
             ack.send(&Ack::err(e.to_string())).ok();

@@ -297,7 +297,7 @@ async fn undo_redo_and_clear_across_clients() {
     draw(&mut b.client, "b1").await;
     draw(&mut a.client, "a2").await;
     while next_change(&mut b.client).await != (event::STROKE_END.to_string(), json!({ "id": "a2", "seq": 9 })) {}
-    a.client.drain();
+    while next_change(&mut a.client).await != (event::STROKE_END.to_string(), json!({ "id": "b1", "seq": 6 })) {}
 
     let undone = ack(&mut a.client, event::UNDO, &json!({})).await;
     assert_eq!(undone.removed, Some(vec!["a2".to_string()]), "the ack tells the sender what went");
@@ -492,5 +492,34 @@ async fn erase_removes_a_peers_stroke_for_everyone() {
     ok(&mut b.client, event::UNDO, &json!({})).await;
     assert_eq!(next_change(&mut a.client).await.0, event::STROKE_RESTORE);
     assert_eq!(join(&server.addr, "e", "late2").await.strokes.len(), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn pipelined_batches_keep_their_order() {
+    let (_dir, db) = temp_db();
+    let server = TestServer::start(&db).await;
+    let mut a = join(&server.addr, "order", "a").await;
+    let mut b = join(&server.addr, "order", "b").await;
+    // Everything sent back to back, as a browser streams while drawing.
+    a.client.emit(event::STROKE_START, &start_msg("p", vec![0.0, 0.0])).unwrap();
+    for n in 1..=200u32 {
+        a.client.emit(event::STROKE_POINTS, &points("p", n, vec![n as f32, 0.0])).unwrap();
+    }
+    ok(&mut a.client, event::STROKE_END, &end("p")).await;
+    let expected: Vec<f32> = (0..=200).flat_map(|n| [n as f32, 0.0]).collect();
+    let late = join(&server.addr, "order", "late").await;
+    assert_eq!(late.strokes[0].points, expected);
+    // The peer got the batches in order too.
+    let mut relayed = vec![0.0, 0.0];
+    loop {
+        let (name, data) = next_change(&mut b.client).await;
+        match name.as_str() {
+            event::STROKE_POINTS => relayed.extend(serde_json::from_value::<StrokePoints>(data).unwrap().points),
+            event::STROKE_END => break,
+            _ => {}
+        }
+    }
+    assert_eq!(relayed, expected);
     server.shutdown().await;
 }

@@ -70,3 +70,23 @@ export async function inkedCount(page: Page, points: [number, number][]): Promis
 export function hex(rgba: number[]): string {
   return "#" + rgba.slice(0, 3).map((v) => v.toString(16).padStart(2, "0")).join("");
 }
+
+/** The board canvas's viewport: screen = board × zoom + offset (CSS px, canvas-relative). */
+export async function viewport(page: Page): Promise<{ zoom: number; ox: number; oy: number }> {
+  const canvas = page.getByTestId("board-canvas");
+  const zoom = Number(await canvas.getAttribute("data-zoom"));
+  const [ox, oy] = ((await canvas.getAttribute("data-offset")) ?? "0 0").split(" ").map(Number);
+  return { zoom, ox, oy };
+}
+
+/** Maps board points to a page's screen points through its viewport. */
+export async function toScreen(page: Page, points: [number, number][]): Promise<[number, number][]> {
+  const v = await viewport(page);
+  return points.map(([x, y]) => [x * v.zoom + v.ox, y * v.zoom + v.oy]);
+}
+
+/** Maps screen points to board points through a page's viewport. */
+export async function toBoard(page: Page, points: [number, number][]): Promise<[number, number][]> {
+  const v = await viewport(page);
+  return points.map(([x, y]) => [(x - v.ox) / v.zoom, (y - v.oy) / v.zoom]);
+}
