@@ -37,10 +37,15 @@ test("strokes stay aligned between users at different pan and zoom", async ({ br
   await alice.mouse.down({ button: "middle" });
   await alice.mouse.move(400, 100, { steps: 5 });
   await alice.mouse.up({ button: "middle" });
-  const left: [number, number][] = [[100, 150], [250, 150]];
+  const left: [number, number][] = [[100, 400], [250, 400]];
   await drawPath(alice, left);
   const board1 = await toBoard(alice, left);
   expect(board1[0][0]).toBeLessThan(0);
+  // Bob pans (middle button) until that part of the board is on his screen.
+  await bob.mouse.move(100, 300);
+  await bob.mouse.down({ button: "middle" });
+  await bob.mouse.move(900, 300, { steps: 8 });
+  await bob.mouse.up({ button: "middle" });
   const onBob2 = await toScreen(bob, await toBoard(alice, along(left)));
   const visible = onBob2.filter(([x, y]) => x > 0 && y > 0 && x < 1280 && y < 720);
   expect(visible.length).toBeGreaterThan(0);
