@@ -240,7 +240,7 @@ fn Toolbar(view: BoardView) -> impl IntoView {
             <div class="group">
                 <button aria-label="Undo" title="Undo (Ctrl+Z)" on:click=move |_| run(Command::Undo)>"↶"</button>
                 <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" on:click=move |_| run(Command::Redo)>"↷"</button>
-                <button aria-label="Clear board" title="Clear board (asks first)" on:click=move |_| run(Command::Clear)>"🗑"</button>
+                <button aria-label="Clear board" title="Clear board (asks first)" on:click=move |_| run(Command::Clear)>"✕"</button>
             </div>
             <div class="group">
                 <button aria-label="Export PNG" title="Download PNG (Ctrl+Shift+E)" on:click=move |_| run(Command::ExportPng)>"PNG"</button>

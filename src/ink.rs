@@ -57,14 +57,32 @@ fn pair(out: &mut String, x: f32, y: f32) {
     num(out, y);
 }
 
+/// How much detail an SVG keeps: points closer than `min_step` to the
+/// previous kept one are dropped, and only every `stride`-th point is kept.
+/// The first and last points always stay.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detail {
+    pub min_step: f32,
+    pub stride: usize,
+}
+
+impl Detail {
+    pub const FULL: Detail = Detail { min_step: 0.0, stride: 1 };
+
+    /// Detail for a picture of `strokes` with about `budget` points at most.
+    pub fn within<'a>(strokes: impl IntoIterator<Item = &'a Stroke>, budget: usize, min_step: f32) -> Detail {
+        let total: usize = strokes.into_iter().map(|s| s.points.len() / 2).sum();
+        Detail { min_step, stride: total.div_ceil(budget.max(1)).max(1) }
+    }
+}
+
 /// SVG path data for a freehand stroke, or `None` for a single point (a dot).
-/// `min_step` drops points closer than that to the previous kept one.
-pub fn freehand_path(points: &[f32], min_step: f32) -> Option<String> {
+pub fn freehand_path(points: &[f32], detail: Detail) -> Option<String> {
     let n = points.len() / 2;
-    let mut pts: Vec<(f32, f32)> = Vec::with_capacity(n);
+    let mut pts: Vec<(f32, f32)> = Vec::with_capacity(n / detail.stride + 1);
     for (i, p) in points.chunks_exact(2).enumerate() {
-        let far = pts.last().is_none_or(|&(x, y): &(f32, f32)| (p[0] - x).hypot(p[1] - y) >= min_step);
-        if far || i == n - 1 {
+        let far = pts.last().is_none_or(|&(x, y): &(f32, f32)| (p[0] - x).hypot(p[1] - y) >= detail.min_step);
+        if (far && i % detail.stride == 0) || i == n - 1 {
             pts.push((p[0], p[1]));
         }
     }
@@ -93,14 +111,14 @@ fn first_last(points: &[f32]) -> Option<((f32, f32), (f32, f32))> {
 }
 
 /// One stroke as an SVG element.
-pub fn svg_element(out: &mut String, s: &Stroke, min_step: f32) {
+pub fn svg_element(out: &mut String, s: &Stroke, detail: Detail) {
     let Some(((x0, y0), (x1, y1))) = first_last(&s.points) else { return };
     let color = &s.color; // validated #rrggbb: safe to inline
     let mut w = String::new();
     num(&mut w, s.width);
     let stroke_attrs = format!(r#"fill="none" stroke="{color}" stroke-width="{w}" stroke-linecap="round" stroke-linejoin="round""#);
     match s.tool {
-        Tool::Pen | Tool::Eraser => match freehand_path(&s.points, min_step) {
+        Tool::Pen | Tool::Eraser => match freehand_path(&s.points, detail) {
             Some(d) => {
                 let _ = write!(out, r#"<path d="{d}" {stroke_attrs}/>"#);
             }
@@ -147,10 +165,10 @@ pub fn svg_element(out: &mut String, s: &Stroke, min_step: f32) {
 }
 
 /// The strokes' SVG elements, in drawing order.
-pub fn svg_body<'a>(strokes: impl IntoIterator<Item = &'a Stroke>, min_step: f32) -> String {
+pub fn svg_body<'a>(strokes: impl IntoIterator<Item = &'a Stroke>, detail: Detail) -> String {
     let mut out = String::new();
     for s in strokes {
-        svg_element(&mut out, s, min_step);
+        svg_element(&mut out, s, detail);
     }
     out
 }
@@ -162,7 +180,7 @@ pub fn svg_document(strokes: &[Stroke], pad: f32) -> String {
     let mut out = String::new();
     let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="{w}" height="{h}">"#);
     let _ = write!(out, r##"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#ffffff"/>"##);
-    out.push_str(&svg_body(strokes, 0.0));
+    out.push_str(&svg_body(strokes, Detail::FULL));
     out.push_str("</svg>");
     out
 }
@@ -213,10 +231,20 @@ mod tests {
 
     #[test]
     fn freehand_paths_use_midpoint_curves() {
-        assert_eq!(freehand_path(&[0.0, 0.0, 10.0, 0.0, 10.0, 10.0], 0.0).unwrap(), "M0 0Q10 0 10 5L10 10");
-        assert_eq!(freehand_path(&[1.0, 1.0], 0.0), None);
-        assert_eq!(freehand_path(&[0.0, 0.0, 0.5, 0.0, 3.0, 0.0], 1.0).unwrap(), "M0 0L3 0");
-        assert_eq!(freehand_path(&[-1.25, 2.0, 4.0, 4.0], 0.0).unwrap(), "M-1.3 2L4 4");
+        assert_eq!(freehand_path(&[0.0, 0.0, 10.0, 0.0, 10.0, 10.0], Detail::FULL).unwrap(), "M0 0Q10 0 10 5L10 10");
+        assert_eq!(freehand_path(&[1.0, 1.0], Detail::FULL), None);
+        let coarse = Detail { min_step: 1.0, stride: 1 };
+        assert_eq!(freehand_path(&[0.0, 0.0, 0.5, 0.0, 3.0, 0.0], coarse).unwrap(), "M0 0L3 0");
+        assert_eq!(freehand_path(&[-1.25, 2.0, 4.0, 4.0], Detail::FULL).unwrap(), "M-1.3 2L4 4");
+        let every_other = Detail { min_step: 0.0, stride: 2 };
+        assert_eq!(freehand_path(&[0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 3.0, 0.0], every_other).unwrap(), "M0 0Q2 0 2.5 0L3 0");
+    }
+
+    #[test]
+    fn detail_within_a_budget() {
+        let strokes = vec![stroke(Tool::Pen, vec![0.0; 2 * 60_000]), stroke(Tool::Pen, vec![0.0; 2 * 40_000])];
+        assert_eq!(Detail::within(&strokes, 25_000, 1.5), Detail { min_step: 1.5, stride: 4 });
+        assert_eq!(Detail::within(&strokes[..1], 100_000, 1.5).stride, 1);
     }
 
     #[test]

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 
 use crate::app::{shell, App, FirstPaint};
 use crate::board::Boards;
+use crate::ink;
 use crate::protocol::{self, Stroke};
 use crate::storage::{Storage, StorageError};
 
@@ -146,9 +147,11 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Points closer than this (board px) to the previous one are left out of the
-/// server-rendered picture; the canvas takes over with every point.
+/// The server-rendered picture leaves out points closer than this (board px)
+/// to the previous one, and thins strokes evenly to keep about
+/// `FIRST_PAINT_BUDGET` points; the canvas then takes over with every point.
 const FIRST_PAINT_MIN_STEP: f32 = 1.5;
+const FIRST_PAINT_BUDGET: usize = 25_000;
 
 /// `/b/{name}`: the Leptos page, with the board's current drawing inline as
 /// SVG so it shows before (and without) wasm.
@@ -156,7 +159,10 @@ async fn board_page(State(state): State<AppState>, Path(name): Path<String>, req
     let first_paint = match protocol::board_name_error(&name) {
         Some(_) => None,
         None => match state.boards.snapshot(&name).await {
-            Ok((_, strokes)) => Some(FirstPaint(crate::ink::svg_body(&strokes, FIRST_PAINT_MIN_STEP))),
+            Ok((_, strokes)) => {
+                let detail = ink::Detail::within(&strokes, FIRST_PAINT_BUDGET, FIRST_PAINT_MIN_STEP);
+                Some(FirstPaint(ink::svg_body(&strokes, detail)))
+            }
             Err(e) => {
                 tracing::error!(error = %e, board = %name, "loading the first paint failed");
                 None
