@@ -39,5 +39,8 @@ wasm-bindgen-cli:
 npm-packages:
 	@[ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] || (cd end2end && npm ci --no-audit --no-fund)
 
+bench: build
+	node end2end/bench/first-paint.js
+
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)

@@ -217,6 +217,7 @@ fn Toolbar(view: BoardView) -> impl IntoView {
                     class="custom-color"
                     aria-label="Custom colour"
                     title="Custom colour"
+                    value=current
                     prop:value=current
                     on:input=move |e| view.color.set(Some(event_target_value(&e)))
                 />
@@ -229,6 +230,7 @@ fn Toolbar(view: BoardView) -> impl IntoView {
                     max="40"
                     aria-label="Stroke width"
                     title="Stroke width ([ and ])"
+                    value=move || view.width.get().to_string()
                     prop:value=move || view.width.get().to_string()
                     on:input=move |e| {
                         if let Ok(w) = event_target_value(&e).parse::<f32>() {

@@ -1,5 +1,5 @@
 // Helpers shared by the specs: opening a board and reading canvas pixels.
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page, type TestInfo } from "@playwright/test";
 
 export function uniqueBoard(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -89,4 +89,21 @@ export async function toScreen(page: Page, points: [number, number][]): Promise<
 export async function toBoard(page: Page, points: [number, number][]): Promise<[number, number][]> {
   const v = await viewport(page);
   return points.map(([x, y]) => [(x - v.ox) / v.zoom, (y - v.oy) / v.zoom]);
+}
+
+/** Two pages, Alice and Bob, synced on a new board. */
+export async function twoUsers(browser: Browser, prefix: string): Promise<{ board: string; alice: Page; bob: Page }> {
+  const board = uniqueBoard(prefix);
+  const alice = await browser.newPage();
+  const bob = await browser.newPage();
+  await openBoard(alice, board);
+  await openBoard(bob, board);
+  return { board, alice, bob };
+}
+
+/** Saves a screenshot as a test artefact (test-results/artifacts/…/NAME.png). */
+export async function snapshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: "image/png" });
 }

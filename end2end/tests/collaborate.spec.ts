@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { along, drawPath, hex, inkAt, inkedCount, openBoard, uniqueBoard } from "./board";
+import { along, drawPath, hex, inkAt, inkedCount, openBoard, uniqueBoard, twoUsers, snapshot } from "./board";
 
 const path: [number, number][] = [
   [120, 200],
@@ -9,11 +9,7 @@ const path: [number, number][] = [
 ];
 
 test("a stroke drawn on one page appears on the other pages of the board", async ({ browser }, testInfo) => {
-  const board = uniqueBoard("collab");
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  await openBoard(alice, board);
-  await openBoard(bob, board);
+  const { board, alice, bob } = await twoUsers(browser, "collab");
   await expect(alice.getByTestId("user-count")).toHaveText("2 online");
 
   const samples = along(path);
@@ -35,7 +31,7 @@ test("a stroke drawn on one page appears on the other pages of the board", async
   const carol = await browser.newPage();
   await openBoard(carol, board);
   await expect.poll(() => inkedCount(carol, samples)).toBe(samples.length);
-  await testInfo.attach("late joiner", { body: await carol.screenshot(), contentType: "image/png" });
+  await snapshot(carol, testInfo, "late-joiner");
 
   // Another board sees nothing.
   const other = await browser.newPage();

@@ -1,12 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { along, drawPath, hex, inkAt, inkedCount, openBoard, uniqueBoard } from "./board";
+import { along, drawPath, hex, inkAt, inkedCount, twoUsers, snapshot } from "./board";
 
 test("two users draw; each sees the other's ink in the other's colour", async ({ browser }, testInfo) => {
-  const board = uniqueBoard("together");
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  await openBoard(alice, board);
-  await openBoard(bob, board);
+  const { alice, bob } = await twoUsers(browser, "together");
   const aliceColor = await alice.getByTestId("my-color").getAttribute("data-color");
   const bobColor = await bob.getByTestId("my-color").getAttribute("data-color");
   expect(aliceColor).not.toBe(bobColor);
@@ -19,5 +15,5 @@ test("two users draw; each sees the other's ink in the other's colour", async ({
   await expect.poll(() => inkedCount(alice, along(b))).toBe(along(b).length);
   expect(hex((await inkAt(bob, [[300, 210]]))[0])).toBe(aliceColor);
   expect(hex((await inkAt(alice, [[300, 390]]))[0])).toBe(bobColor);
-  await testInfo.attach("alice", { body: await alice.screenshot(), contentType: "image/png" });
+  await snapshot(alice, testInfo, "alice");
 });

@@ -1,12 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { along, drawPath, inkedCount, openBoard, uniqueBoard } from "./board";
+import { along, drawPath, inkedCount, twoUsers } from "./board";
 
 test("the eraser removes a whole stroke for both users", async ({ browser }) => {
-  const board = uniqueBoard("erase");
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  await openBoard(alice, board);
-  await openBoard(bob, board);
+  const { alice, bob } = await twoUsers(browser, "erase");
   const stroke: [number, number][] = [[150, 250], [500, 250]];
   const keep: [number, number][] = [[150, 420], [500, 420]];
   await drawPath(alice, stroke);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { along, drawPath, inkedCount, openBoard, uniqueBoard } from "./board";
+import { along, drawPath, inkedCount, openBoard, uniqueBoard, snapshot } from "./board";
 
 test("a late joiner sees the whole history, in the same place", async ({ browser }, testInfo) => {
   const board = uniqueBoard("late");
@@ -18,5 +18,5 @@ test("a late joiner sees the whole history, in the same place", async ({ browser
   for (const s of strokes) {
     await expect.poll(() => inkedCount(carol, along(s))).toBe(along(s).length);
   }
-  await testInfo.attach("late joiner", { body: await carol.screenshot(), contentType: "image/png" });
+  await snapshot(carol, testInfo, "late-joiner");
 });

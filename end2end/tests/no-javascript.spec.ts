@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { drawPath, openBoard, uniqueBoard } from "./board";
+import { drawPath, openBoard, uniqueBoard, snapshot } from "./board";
 
 test("with JavaScript disabled the board still shows its drawing", async ({ browser }, testInfo) => {
   const board = uniqueBoard("nojs");
@@ -20,6 +20,6 @@ test("with JavaScript disabled the board still shows its drawing", async ({ brow
   expect(box.x).toBeLessThan(210);
   expect(box.x + box.width).toBeGreaterThan(590);
   expect(box.y + box.height).toBeGreaterThan(290);
-  await testInfo.attach("no javascript", { body: await page.screenshot(), contentType: "image/png" });
+  await snapshot(page, testInfo, "no-javascript");
   await context.close();
 });

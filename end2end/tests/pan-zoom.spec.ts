@@ -1,12 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { along, drawPath, inkedCount, openBoard, toBoard, toScreen, uniqueBoard, viewport } from "./board";
+import { along, drawPath, inkedCount, toBoard, toScreen, viewport, twoUsers, snapshot } from "./board";
 
 test("strokes stay aligned between users at different pan and zoom", async ({ browser }, testInfo) => {
-  const board = uniqueBoard("zoom");
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  await openBoard(alice, board);
-  await openBoard(bob, board);
+  const { alice, bob } = await twoUsers(browser, "zoom");
 
   // Bob zooms in around a point with the wheel, then pans with space + drag.
   await bob.mouse.move(300, 300);
@@ -30,7 +26,7 @@ test("strokes stay aligned between users at different pan and zoom", async ({ br
   await drawPath(bob, bobPath);
   const onAlice = await toBoard(bob, along(bobPath));
   await expect.poll(() => inkedCount(alice, onAlice)).toBe(onAlice.length);
-  await testInfo.attach("bob zoomed", { body: await bob.screenshot(), contentType: "image/png" });
+  await snapshot(bob, testInfo, "bob-zoomed");
 
   // Negative board coordinates work: Alice pans right and draws left of the origin.
   await alice.mouse.move(100, 100);

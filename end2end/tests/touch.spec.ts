@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { along, inkedCount, openBoard, uniqueBoard, viewport } from "./board";
+import { along, inkedCount, openBoard, uniqueBoard, viewport, snapshot } from "./board";
 
 type Point = { x: number; y: number; id: number };
 
@@ -37,5 +37,5 @@ test("one finger draws, two fingers pinch-zoom without drawing", async ({ browse
   // The pinch drew nothing for the peer.
   expect(await inkedCount(peer, along([[60, 450], [340, 450]]))).toBe(0);
   expect(await inkedCount(page, along([[60, 450], [340, 450]]))).toBe(0);
-  await testInfo.attach("phone", { body: await page.screenshot(), contentType: "image/png" });
+  await snapshot(page, testInfo, "phone");
 });

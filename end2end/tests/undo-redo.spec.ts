@@ -1,12 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { along, drawPath, inkedCount, openBoard, uniqueBoard } from "./board";
+import { along, drawPath, inkedCount, twoUsers } from "./board";
 
 test("undo and redo reach every user; each undoes only their own strokes", async ({ browser }) => {
-  const board = uniqueBoard("undo");
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  await openBoard(alice, board);
-  await openBoard(bob, board);
+  const { alice, bob } = await twoUsers(browser, "undo");
   const first: [number, number][] = [[150, 200], [450, 200]];
   const second: [number, number][] = [[150, 300], [450, 300]];
   const bobs: [number, number][] = [[150, 420], [450, 420]];
@@ -35,11 +31,7 @@ test("undo and redo reach every user; each undoes only their own strokes", async
 });
 
 test("clear asks first, empties the board for everyone and can be undone", async ({ browser }) => {
-  const board = uniqueBoard("clear");
-  const alice = await browser.newPage();
-  const bob = await browser.newPage();
-  await openBoard(alice, board);
-  await openBoard(bob, board);
+  const { alice, bob } = await twoUsers(browser, "clear");
   const line: [number, number][] = [[200, 250], [500, 250]];
   await drawPath(bob, line);
   await expect.poll(() => inkedCount(alice, along(line))).toBe(along(line).length);
