@@ -192,7 +192,6 @@ pub fn start(board: String, canvas: HtmlCanvasElement, view: BoardView) {
     listen(&canvas, "pointerup", &session, |s, e: PointerEvent| s.pointer_up(&e));
     listen(&canvas, "pointercancel", &session, |s, e: PointerEvent| s.pointer_up(&e));
     listen(&canvas, "wheel", &session, |s, e: WheelEvent| s.wheel(&e));
-    listen(&canvas, "contextmenu", &session, |_, _: web_sys::Event| {});
     let win: web_sys::EventTarget = window().into();
     listen(&win, "keydown", &session, |s, e: KeyboardEvent| s.key(&e, true));
     listen(&win, "keyup", &session, |s, e: KeyboardEvent| s.key(&e, false));
