@@ -570,6 +570,21 @@ mod tests {
     }
 
     #[test]
+    fn a_stroke_stops_at_the_point_limit() {
+        let mut b = board_with(&[("s", "c")]);
+        b.start_stroke("s", start("x")).unwrap();
+        let batch = vec![1.0; protocol::MAX_POINTS_PER_MESSAGE * 2];
+        let full_batches = (MAX_POINTS_PER_STROKE - 1) / protocol::MAX_POINTS_PER_MESSAGE;
+        for n in 1..=full_batches as u32 {
+            b.append_points("s", "x", n, batch.clone()).unwrap();
+        }
+        let next = full_batches as u32 + 1;
+        assert_eq!(b.append_points("s", "x", next, batch), Err(BoardError::TooLong("x".into())));
+        let room = MAX_POINTS_PER_STROKE - 1 - full_batches * protocol::MAX_POINTS_PER_MESSAGE;
+        assert!(b.append_points("s", "x", next, vec![1.0; room * 2]).is_ok());
+    }
+
+    #[test]
     fn undo_redo_follow_the_client() {
         let mut b = board_with(&[("s", "c"), ("t", "d")]);
         b.start_stroke("s", start("a")).unwrap();
