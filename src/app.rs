@@ -206,7 +206,8 @@ fn Toolbar(view: BoardView) -> impl IntoView {
             }
         })
         .collect_view();
-    let current = move || view.color.get().or_else(|| view.me.get().map(|u| u.color)).unwrap_or_else(|| "#1e1e1e".into());
+    let current =
+        move || view.color.get().or_else(|| view.me.get().map(|u| u.color)).unwrap_or_else(|| "#1e1e1e".into());
     view! {
         <nav class="toolbar" aria-label="Drawing tools">
             <div class="group">{tools}</div>
@@ -258,7 +259,11 @@ fn People(view: BoardView) -> impl IntoView {
     let open = RwSignal::new(false);
     let count = move || {
         let n = view.users.get().len().max(1);
-        if n == 1 { "1 online".to_string() } else { format!("{n} online") }
+        if n == 1 {
+            "1 online".to_string()
+        } else {
+            format!("{n} online")
+        }
     };
     let my_id = move || view.me.get().map(|u| u.id).unwrap_or_default();
     view! {

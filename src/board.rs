@@ -12,15 +12,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::OnceCell;
 
 use crate::protocol::{
-    self, history_chunks, Cleared, History, Presence, Stroke, StrokeRemove, StrokeRestore,
-    StrokeStart, StrokeStarted, User, Welcome, MAX_POINTS_PER_STROKE,
+    self, history_chunks, Cleared, History, Presence, Stroke, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted,
+    User, Welcome, MAX_POINTS_PER_STROKE,
 };
 use crate::storage::{Storage, StorageError, StoredBoard};
 
 /// Distinct, readable ink colours handed out in order within a board.
 pub const PALETTE: [&str; 12] = [
-    "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#e8590c", "#6741d9",
-    "#c2255c", "#5c940d", "#1098ad", "#862e9c",
+    "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#e8590c", "#6741d9", "#c2255c", "#5c940d",
+    "#1098ad", "#862e9c",
 ];
 
 const ADJECTIVES: [&str; 8] = ["Swift", "Quiet", "Bright", "Clever", "Brave", "Calm", "Lucky", "Sunny"];
@@ -133,7 +133,13 @@ impl Board {
                 board.log(&s.client).undo.push(Action::Draw(s.stroke.id.clone()));
             }
             board.index.insert(s.stroke.id.clone(), board.strokes.len());
-            board.strokes.push(Entry { stroke: s.stroke, client: s.client, open: s.open, live: s.live, batch: s.batch });
+            board.strokes.push(Entry {
+                stroke: s.stroke,
+                client: s.client,
+                open: s.open,
+                live: s.live,
+                batch: s.batch,
+            });
         }
         board
     }
@@ -201,11 +207,7 @@ impl Board {
 
     fn free_color(&self) -> String {
         let used = |c: &&str| self.members.iter().any(|m| m.user.color == *c);
-        PALETTE
-            .iter()
-            .find(|c| !used(c))
-            .unwrap_or(&PALETTE[self.members.len() % PALETTE.len()])
-            .to_string()
+        PALETTE.iter().find(|c| !used(c)).unwrap_or(&PALETTE[self.members.len() % PALETTE.len()]).to_string()
     }
 
     pub fn start_stroke(&mut self, sid: &str, start: StrokeStart) -> Result<Outcome<StrokeStarted>, BoardError> {
@@ -230,7 +232,13 @@ impl Board {
         };
         let seq = self.next_seq();
         self.index.insert(stroke.id.clone(), self.strokes.len());
-        self.strokes.push(Entry { stroke: stroke.clone(), client: member.client.clone(), open: true, live: true, batch: 0 });
+        self.strokes.push(Entry {
+            stroke: stroke.clone(),
+            client: member.client.clone(),
+            open: true,
+            live: true,
+            batch: 0,
+        });
         let log = self.log(&member.client);
         log.undo.push(Action::Draw(stroke.id.clone()));
         log.redo.clear();
@@ -243,7 +251,8 @@ impl Board {
 
     /// The open stroke `id`, if `sid`'s client may write to it.
     fn own_entry(&mut self, sid: &str, id: &str) -> Result<usize, BoardError> {
-        let client = self.author_of(sid).map(|m| m.client.clone()).ok_or_else(|| BoardError::Invalid("not joined".into()))?;
+        let client =
+            self.author_of(sid).map(|m| m.client.clone()).ok_or_else(|| BoardError::Invalid("not joined".into()))?;
         let &i = self.index.get(id).ok_or_else(|| BoardError::UnknownStroke(id.to_string()))?;
         if self.strokes[i].client != client {
             return Err(BoardError::NotAuthor(id.to_string()));
@@ -251,7 +260,13 @@ impl Board {
         Ok(i)
     }
 
-    pub fn append_points(&mut self, sid: &str, id: &str, n: u32, points: Vec<f32>) -> Result<Outcome<protocol::StrokePoints>, BoardError> {
+    pub fn append_points(
+        &mut self,
+        sid: &str,
+        id: &str,
+        n: u32,
+        points: Vec<f32>,
+    ) -> Result<Outcome<protocol::StrokePoints>, BoardError> {
         if let Some(e) = protocol::points_error(&points) {
             return Err(BoardError::Invalid(e));
         }
@@ -509,7 +524,8 @@ mod tests {
     #[test]
     fn colours_are_distinct_and_valid() {
         let mut b = Board::new("b");
-        let colours: Vec<String> = (0..PALETTE.len()).map(|i| b.join(&format!("s{i}"), "c", None).welcome.you.color).collect();
+        let colours: Vec<String> =
+            (0..PALETTE.len()).map(|i| b.join(&format!("s{i}"), "c", None).welcome.you.color).collect();
         let mut unique = colours.clone();
         unique.sort();
         unique.dedup();
@@ -563,7 +579,10 @@ mod tests {
         b.start_stroke("s", start("x")).unwrap();
         assert_eq!(b.append_points("t", "x", 1, vec![0.0, 0.0]), Err(BoardError::NotAuthor("x".into())));
         assert!(matches!(b.start_stroke("t", start("x")), Err(BoardError::Invalid(_))));
-        assert!(matches!(b.append_points("s", "x", 3, vec![0.0, 0.0]), Err(BoardError::Gap { expected: 1, got: 3, .. })));
+        assert!(matches!(
+            b.append_points("s", "x", 3, vec![0.0, 0.0]),
+            Err(BoardError::Gap { expected: 1, got: 3, .. })
+        ));
         b.end_stroke("s", "x").unwrap();
         assert_eq!(b.append_points("s", "x", 1, vec![0.0, 0.0]), Err(BoardError::Ended("x".into())));
         assert_eq!(b.append_points("s", "nope", 1, vec![0.0, 0.0]), Err(BoardError::UnknownStroke("nope".into())));
@@ -633,7 +652,14 @@ mod tests {
 
     #[test]
     fn restore_rebuilds_undo_from_live_strokes() {
-        let stroke = |id: &str| Stroke { id: id.into(), user: "u".into(), color: "#000000".into(), width: 1.0, tool: Tool::Pen, points: vec![] };
+        let stroke = |id: &str| Stroke {
+            id: id.into(),
+            user: "u".into(),
+            color: "#000000".into(),
+            width: 1.0,
+            tool: Tool::Pen,
+            points: vec![],
+        };
         let stored = StoredBoard {
             name: "b".into(),
             seq: 9,

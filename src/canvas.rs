@@ -41,7 +41,8 @@ impl Renderer {
     /// A detached canvas of `width` × `height` pixels on a white background,
     /// showing board point `origin` at its top-left corner at `zoom`.
     pub fn offscreen(width: u32, height: u32, zoom: f64, origin: (f64, f64)) -> Option<Self> {
-        let canvas: HtmlCanvasElement = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+        let canvas: HtmlCanvasElement =
+            web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
         canvas.set_width(width);
         canvas.set_height(height);
         let ctx = context(&canvas);
@@ -117,10 +118,10 @@ impl Renderer {
     }
 
     pub fn clear(&self) {
-        let _ = self.ctx.save();
+        self.ctx.save();
         let _ = self.ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
         self.ctx.clear_rect(0.0, 0.0, self.canvas.width() as f64, self.canvas.height() as f64);
-        let _ = self.ctx.restore();
+        self.ctx.restore();
     }
 
     pub fn redraw<'a>(&self, strokes: impl IntoIterator<Item = &'a Stroke>) {

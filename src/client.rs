@@ -19,9 +19,9 @@ use crate::app::{BoardView, Command, Link};
 use crate::canvas::Renderer;
 use crate::ink;
 use crate::protocol::{
-    event, merge_history, Ack, Auth, Cleared, Cursor, CursorMoved, Erase, History, Presence, Rename,
-    Stroke, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced,
-    Tool, User, Welcome, MAX_POINTS_PER_MESSAGE,
+    event, merge_history, Ack, Auth, Cleared, Cursor, CursorMoved, Erase, History, Presence, Rename, Stroke, StrokeEnd,
+    StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced, Tool, User, Welcome,
+    MAX_POINTS_PER_MESSAGE,
 };
 use crate::socketio::browser::{BrowserSocket, SocketEvent};
 
@@ -49,13 +49,30 @@ struct Outgoing {
 enum Gesture {
     Idle,
     /// A freehand stroke or a shape being drawn.
-    Draw { pointer: i32, id: String, n: u32, unsent: Vec<f32> },
-    Erase { pointer: i32, hits: Vec<String> },
+    Draw {
+        pointer: i32,
+        id: String,
+        n: u32,
+        unsent: Vec<f32>,
+    },
+    Erase {
+        pointer: i32,
+        hits: Vec<String>,
+    },
     /// A finger is down but has not moved: a second finger may still turn this into a pinch.
-    Touch { pointer: i32, at: (f64, f64) },
-    Pan { pointer: i32, last: (f64, f64) },
+    Touch {
+        pointer: i32,
+        at: (f64, f64),
+    },
+    Pan {
+        pointer: i32,
+        last: (f64, f64),
+    },
     /// Two touches: pan and pinch-zoom.
-    Pinch { a: i32, b: i32 },
+    Pinch {
+        a: i32,
+        b: i32,
+    },
 }
 
 struct RemoteCursor {
@@ -209,7 +226,12 @@ pub fn start(board: String, canvas: HtmlCanvasElement, view: BoardView) {
 
 /// Adds an event listener that runs `handler` on the session, then asks for
 /// an animation frame when input is waiting to be streamed.
-fn listen<E: JsCast + 'static>(target: &web_sys::EventTarget, name: &str, session: &Shared, handler: fn(&mut Session, E)) {
+fn listen<E: JsCast + 'static>(
+    target: &web_sys::EventTarget,
+    name: &str,
+    session: &Shared,
+    handler: fn(&mut Session, E),
+) {
     let session = session.clone();
     let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
         let Ok(e) = e.dyn_into::<E>() else { return };
@@ -456,7 +478,10 @@ impl Session {
             Command::Undo => self.send(event::UNDO, None, &serde_json::json!({})),
             Command::Redo => self.send(event::REDO, None, &serde_json::json!({})),
             Command::Clear => {
-                if window().confirm_with_message("Clear the whole board for everyone? You can undo it.").unwrap_or(false) {
+                if window()
+                    .confirm_with_message("Clear the whole board for everyone? You can undo it.")
+                    .unwrap_or(false)
+                {
                     self.strokes.clear();
                     self.redraw();
                     self.send(event::CLEAR, None, &serde_json::json!({}));
@@ -502,7 +527,9 @@ impl Session {
         // Twice the resolution, within what browsers allow for one canvas.
         let scale = (2.0f64).min(8192.0 / w.max(h));
         let origin = (b.min_x as f64 - pad, b.min_y as f64 - pad);
-        let Some(r) = Renderer::offscreen((w * scale).ceil() as u32, (h * scale).ceil() as u32, scale, origin) else { return };
+        let Some(r) = Renderer::offscreen((w * scale).ceil() as u32, (h * scale).ceil() as u32, scale, origin) else {
+            return;
+        };
         for s in &self.strokes {
             r.draw(s, 0);
         }
@@ -665,7 +692,8 @@ impl Session {
                 }
             }
             Gesture::Draw { pointer, id: stroke_id, unsent, .. } if *pointer == id => {
-                let samples: Vec<(f32, f32)> = Self::samples(e).into_iter().map(|(x, y)| self.renderer.to_board(x, y)).collect();
+                let samples: Vec<(f32, f32)> =
+                    Self::samples(e).into_iter().map(|(x, y)| self.renderer.to_board(x, y)).collect();
                 let Some(stroke) = self.strokes.iter_mut().rev().find(|s| &s.id == stroke_id) else {
                     // Cleared by someone else while drawing: keep streaming, draw nothing.
                     unsent.extend(samples.iter().flat_map(|&(x, y)| [x, y]));
@@ -706,7 +734,9 @@ impl Session {
             }
         }
         let ends = match &self.gesture {
-            Gesture::Draw { pointer, .. } | Gesture::Erase { pointer, .. } | Gesture::Pan { pointer, .. } => *pointer == id,
+            Gesture::Draw { pointer, .. } | Gesture::Erase { pointer, .. } | Gesture::Pan { pointer, .. } => {
+                *pointer == id
+            }
             Gesture::Touch { pointer, .. } => *pointer == id,
             Gesture::Pinch { a, b } => *a == id || *b == id,
             Gesture::Idle => false,

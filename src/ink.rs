@@ -116,7 +116,8 @@ pub fn svg_element(out: &mut String, s: &Stroke, detail: Detail) {
     let color = &s.color; // validated #rrggbb: safe to inline
     let mut w = String::new();
     num(&mut w, s.width);
-    let stroke_attrs = format!(r#"fill="none" stroke="{color}" stroke-width="{w}" stroke-linecap="round" stroke-linejoin="round""#);
+    let stroke_attrs =
+        format!(r#"fill="none" stroke="{color}" stroke-width="{w}" stroke-linecap="round" stroke-linejoin="round""#);
     match s.tool {
         Tool::Pen | Tool::Eraser => match freehand_path(&s.points, detail) {
             Some(d) => {
@@ -178,7 +179,8 @@ pub fn svg_document(strokes: &[Stroke], pad: f32) -> String {
     let b = bounds(strokes).unwrap_or(Bounds { min_x: 0.0, min_y: 0.0, max_x: 0.0, max_y: 0.0 });
     let (x, y, w, h) = (b.min_x - pad, b.min_y - pad, b.width() + 2.0 * pad, b.height() + 2.0 * pad);
     let mut out = String::new();
-    let _ = write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="{w}" height="{h}">"#);
+    let _ =
+        write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="{w}" height="{h}">"#);
     let _ = write!(out, r##"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#ffffff"/>"##);
     out.push_str(&svg_body(strokes, Detail::FULL));
     out.push_str("</svg>");
@@ -237,7 +239,10 @@ mod tests {
         assert_eq!(freehand_path(&[0.0, 0.0, 0.5, 0.0, 3.0, 0.0], coarse).unwrap(), "M0 0L3 0");
         assert_eq!(freehand_path(&[-1.25, 2.0, 4.0, 4.0], Detail::FULL).unwrap(), "M-1.3 2L4 4");
         let every_other = Detail { min_step: 0.0, stride: 2 };
-        assert_eq!(freehand_path(&[0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 3.0, 0.0], every_other).unwrap(), "M0 0Q2 0 2.5 0L3 0");
+        assert_eq!(
+            freehand_path(&[0.0, 0.0, 1.0, 0.0, 2.0, 0.0, 3.0, 0.0], every_other).unwrap(),
+            "M0 0Q2 0 2.5 0L3 0"
+        );
     }
 
     #[test]
@@ -265,7 +270,13 @@ mod tests {
         ];
         let doc = svg_document(&strokes, 10.0);
         assert!(doc.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-12 -12 34 44\""));
-        for tag in ["<path d=\"M0 0L5 5\"", "<circle cx=\"3\"", "<rect x=\"0\" y=\"0\" width=\"10\" height=\"20\"", "<ellipse cx=\"5\" cy=\"10\" rx=\"5\" ry=\"10\"", "<path d=\"M0 0L10 20\""] {
+        for tag in [
+            "<path d=\"M0 0L5 5\"",
+            "<circle cx=\"3\"",
+            "<rect x=\"0\" y=\"0\" width=\"10\" height=\"20\"",
+            "<ellipse cx=\"5\" cy=\"10\" rx=\"5\" ry=\"10\"",
+            "<path d=\"M0 0L10 20\"",
+        ] {
             assert!(doc.contains(tag), "{tag} missing in {doc}");
         }
     }

@@ -263,7 +263,7 @@ pub fn clean_name(name: &str) -> String {
 
 /// Checks one message's flat point list.
 pub fn points_error(points: &[f32]) -> Option<String> {
-    if points.len() % 2 != 0 {
+    if !points.len().is_multiple_of(2) {
         return Some("points must hold x, y pairs (even length)".into());
     }
     if points.len() / 2 > MAX_POINTS_PER_MESSAGE {
@@ -394,7 +394,13 @@ mod tests {
 
     #[test]
     fn stroke_start_checks() {
-        let ok = StrokeStart { id: "s1".into(), color: "#000000".into(), width: 3.0, tool: Tool::Pen, points: vec![0.0, 0.0] };
+        let ok = StrokeStart {
+            id: "s1".into(),
+            color: "#000000".into(),
+            width: 3.0,
+            tool: Tool::Pen,
+            points: vec![0.0, 0.0],
+        };
         assert_eq!(ok.error(), None);
         assert!(StrokeStart { width: 0.1, ..ok.clone() }.error().unwrap().contains("width"));
         assert!(StrokeStart { color: "red".into(), ..ok.clone() }.error().unwrap().contains("color"));

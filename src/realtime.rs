@@ -12,9 +12,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
-use tokio::sync::mpsc;
 use socketioxide::handler::ConnectHandler;
 use socketioxide::SocketIo;
+use tokio::sync::mpsc;
 
 use crate::board::{BoardError, BoardRef, Boards, Outcome, Reverted};
 use crate::protocol::{self, event, Ack, Auth, CursorMoved, Synced};
@@ -198,7 +198,9 @@ type AckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
 /// A handler for an acknowledged board change. In the closure, in arrival
 /// order: apply under the board lock, queue for storage and for relay. In the
 /// returned future: wait until durable, then ack.
-fn change_handler<R, F>(apply: F) -> impl FnOnce(SocketRef, TryData<Value>, AckSender) -> AckFuture + Clone + Send + Sync + 'static
+fn change_handler<R, F>(
+    apply: F,
+) -> impl FnOnce(SocketRef, TryData<Value>, AckSender) -> AckFuture + Clone + Send + Sync + 'static
 where
     R: Relay,
     F: Fn(&mut crate::board::Board, &str, Value) -> Result<Outcome<R>, BoardError> + Clone + Send + Sync + 'static,
@@ -234,12 +236,10 @@ where
 
 async fn on_rename(socket: SocketRef, TryData(data): TryData<protocol::Rename>, ack: AckSender) {
     let Some(member) = socket.extensions.get::<Member>() else { return };
-    let result = data
-        .map_err(|e| BoardError::Invalid(format!("invalid payload: {e}")))
-        .and_then(|r| {
-            let mut board = member.board.lock();
-            board.rename(&socket.id.to_string(), &r.name).map(|p| (p, board.seq()))
-        });
+    let result = data.map_err(|e| BoardError::Invalid(format!("invalid payload: {e}"))).and_then(|r| {
+        let mut board = member.board.lock();
+        board.rename(&socket.id.to_string(), &r.name).map(|p| (p, board.seq()))
+    });
     match result {
         Ok((presence, seq)) => {
             relay(&member, event::PRESENCE, &presence);

@@ -163,7 +163,13 @@ impl Storage {
                 points: Vec::new(),
             };
             index.insert(stroke.id.clone(), strokes.len());
-            strokes.push(StoredStroke { stroke, client: row.get("client"), open: row.get("open"), live: row.get("live"), batch: 0 });
+            strokes.push(StoredStroke {
+                stroke,
+                client: row.get("client"),
+                open: row.get("open"),
+                live: row.get("live"),
+                batch: 0,
+            });
         }
         let segments = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = ? ORDER BY stroke, n")
             .bind(name)
@@ -292,7 +298,7 @@ fn encode_points(points: &[f32]) -> Vec<u8> {
 }
 
 fn decode_points(blob: &[u8]) -> Result<impl Iterator<Item = f32> + '_, StorageError> {
-    if blob.len() % 4 != 0 {
+    if !blob.len().is_multiple_of(4) {
         return Err(StorageError::Corrupt(format!("point blob of {} bytes", blob.len())));
     }
     Ok(blob.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
@@ -303,7 +309,14 @@ mod tests {
     use super::*;
 
     fn stroke(id: &str) -> Stroke {
-        Stroke { id: id.into(), user: "u1".into(), color: "#abcdef".into(), width: 2.5, tool: Tool::Rect, points: vec![-1.5, 2.0] }
+        Stroke {
+            id: id.into(),
+            user: "u1".into(),
+            color: "#abcdef".into(),
+            width: 2.5,
+            tool: Tool::Rect,
+            points: vec![-1.5, 2.0],
+        }
     }
 
     fn applied(seq: u64, change: Change) -> Applied {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use leptos::config::LeptosOptions;
 use scrawl::protocol::{
-    event, Ack, Auth, Cleared, History, Presence, Stroke, StrokeEnd, StrokePoints, StrokeRemove,
-    StrokeRestore, StrokeStart, StrokeStarted, Synced, Tool, Welcome, HISTORY_CHUNK_POINTS,
+    event, Ack, Auth, Cleared, History, Presence, Stroke, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore,
+    StrokeStart, StrokeStarted, Synced, Tool, Welcome, HISTORY_CHUNK_POINTS,
 };
 use scrawl::server::{run, Config, ServerError};
 use scrawl::socketio::native::{ClientError, NativeClient};
@@ -71,7 +71,9 @@ async fn join(addr: &str, board: &str, client: &str) -> Joined {
     let seq = loop {
         let (name, data) = c.next_event().await.unwrap();
         match name.as_str() {
-            event::HISTORY => scrawl::protocol::merge_history(&mut strokes, serde_json::from_value::<History>(data).unwrap()),
+            event::HISTORY => {
+                scrawl::protocol::merge_history(&mut strokes, serde_json::from_value::<History>(data).unwrap())
+            }
             event::SYNCED => break serde_json::from_value::<Synced>(data).unwrap().seq,
             other => panic!("unexpected {other} before synced"),
         }
@@ -258,11 +260,31 @@ async fn invalid_input_is_refused_with_a_specific_error_and_not_relayed() {
     let too_many = vec![1.0; (scrawl::protocol::MAX_POINTS_PER_MESSAGE + 1) * 2];
     let cases: Vec<(&str, Value, &str)> = vec![
         (event::STROKE_START, json!({ "id": "w", "color": "#000", "width": 2, "tool": "pen", "points": [] }), "color"),
-        (event::STROKE_START, json!({ "id": "w", "color": "#000000", "width": 500, "tool": "pen", "points": [] }), "width"),
-        (event::STROKE_START, json!({ "id": "w", "color": "#000000", "width": 2, "tool": "spray", "points": [] }), "unknown variant"),
-        (event::STROKE_START, json!({ "id": "w", "color": "#000000", "width": 2, "tool": "pen", "points": [1e8, 0] }), "coordinate"),
-        (event::STROKE_START, json!({ "id": "w", "color": "#000000", "width": 2, "tool": "pen", "points": [1] }), "pairs"),
-        (event::STROKE_START, json!({ "id": "x".repeat(65), "color": "#000000", "width": 2, "tool": "pen", "points": [] }), "id"),
+        (
+            event::STROKE_START,
+            json!({ "id": "w", "color": "#000000", "width": 500, "tool": "pen", "points": [] }),
+            "width",
+        ),
+        (
+            event::STROKE_START,
+            json!({ "id": "w", "color": "#000000", "width": 2, "tool": "spray", "points": [] }),
+            "unknown variant",
+        ),
+        (
+            event::STROKE_START,
+            json!({ "id": "w", "color": "#000000", "width": 2, "tool": "pen", "points": [1e8, 0] }),
+            "coordinate",
+        ),
+        (
+            event::STROKE_START,
+            json!({ "id": "w", "color": "#000000", "width": 2, "tool": "pen", "points": [1] }),
+            "pairs",
+        ),
+        (
+            event::STROKE_START,
+            json!({ "id": "x".repeat(65), "color": "#000000", "width": 2, "tool": "pen", "points": [] }),
+            "id",
+        ),
         (event::STROKE_START, json!({ "id": "w" }), "invalid payload"),
         (event::STROKE_POINTS, json!({ "id": "mine", "n": 1, "points": too_many }), "more than"),
         (event::STROKE_POINTS, json!({ "id": "mine", "n": 5, "points": [1, 1] }), "expects batch 1"),
@@ -347,10 +369,8 @@ async fn acked_changes_are_committed_before_the_ack() {
     draw(&mut a.client, "d1").await;
     // Read the database directly while the server still runs.
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", db.display())).await.unwrap();
-    let (segments,): (i64,) = sqlx::query_as("SELECT count(*) FROM segments WHERE board = 'durable'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (segments,): (i64,) =
+        sqlx::query_as("SELECT count(*) FROM segments WHERE board = 'durable'").fetch_one(&pool).await.unwrap();
     let (open,): (i64,) = sqlx::query_as("SELECT open FROM strokes WHERE board = 'durable' AND id = 'd1'")
         .fetch_one(&pool)
         .await

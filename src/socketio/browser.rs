@@ -19,11 +19,19 @@ pub enum SocketEvent {
     /// The namespace accepted us.
     Connected,
     /// The link dropped; a new attempt starts after `retry_ms`.
-    Lost { retry_ms: u64 },
+    Lost {
+        retry_ms: u64,
+    },
     /// The server refused the namespace connection; no retry.
     Refused(String),
-    Event { name: String, data: Value },
-    Ack { id: u64, data: Value },
+    Event {
+        name: String,
+        data: Value,
+    },
+    Ack {
+        id: u64,
+        data: Value,
+    },
 }
 
 type Callback = Rc<dyn Fn(SocketEvent)>;

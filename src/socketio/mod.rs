@@ -189,7 +189,10 @@ mod tests {
     #[test]
     fn decodes_engine_open() {
         let f = Frame::decode(r#"0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}"#).unwrap();
-        assert_eq!(f, Frame::Open { sid: "lv_VI97HAXpY6yYWAAAC".into(), ping_interval_ms: 25000, ping_timeout_ms: 5000 });
+        assert_eq!(
+            f,
+            Frame::Open { sid: "lv_VI97HAXpY6yYWAAAC".into(), ping_interval_ms: 25000, ping_timeout_ms: 5000 }
+        );
     }
 
     #[test]
@@ -233,7 +236,10 @@ mod tests {
             Frame::decode(r#"44{"message":"board name is empty"}"#).unwrap(),
             Frame::ConnectError { message: "board name is empty".into() }
         );
-        assert_eq!(Frame::decode(r#"44"Not authorized""#).unwrap(), Frame::ConnectError { message: "Not authorized".into() });
+        assert_eq!(
+            Frame::decode(r#"44"Not authorized""#).unwrap(),
+            Frame::ConnectError { message: "Not authorized".into() }
+        );
     }
 
     #[test]

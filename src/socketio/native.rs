@@ -125,7 +125,11 @@ impl NativeClient {
     }
 
     /// Sends an event and waits for its ack's first argument.
-    pub async fn emit_ack<T: DeserializeOwned>(&mut self, event: &str, data: &impl Serialize) -> Result<T, ClientError> {
+    pub async fn emit_ack<T: DeserializeOwned>(
+        &mut self,
+        event: &str,
+        data: &impl Serialize,
+    ) -> Result<T, ClientError> {
         let id = self.next_ack;
         self.next_ack += 1;
         let (tx, rx) = oneshot::channel();
