@@ -44,6 +44,9 @@ struct Inner {
     refused: bool,
     attempt: u32,
     next_ack: u64,
+    /// Timer that closes a link whose server stopped pinging, and its limit.
+    watchdog: Option<i32>,
+    silence_limit_ms: u64,
     // Keeps the current socket's handlers alive.
     handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
@@ -70,6 +73,8 @@ impl BrowserSocket {
                 refused: false,
                 attempt: 0,
                 next_ack: 1,
+                watchdog: None,
+                silence_limit_ms: 45_000,
                 handlers: Vec::new(),
             })),
             callback: Rc::new(callback),
@@ -151,12 +156,15 @@ impl BrowserSocket {
             }
         };
         let report = match frame {
-            Frame::Open { .. } => {
+            Frame::Open { ping_interval_ms, ping_timeout_ms, .. } => {
+                self.inner.borrow_mut().silence_limit_ms = ping_interval_ms + ping_timeout_ms;
+                self.arm_watchdog();
                 let auth = (self.inner.borrow().auth)();
                 self.send_text(&Frame::Connect(Some(auth)).encode());
                 None
             }
             Frame::Ping => {
+                self.arm_watchdog();
                 self.send_text(&Frame::Pong.encode());
                 None
             }
@@ -191,11 +199,36 @@ impl BrowserSocket {
         }
     }
 
+    /// (Re)starts the timer that drops the link when the server's pings stop
+    /// (a dead network often closes nothing).
+    fn arm_watchdog(&self) {
+        let this = self.clone();
+        let expired = Closure::once_into_js(move || {
+            let ws = this.inner.borrow().ws.clone();
+            if let Some(ws) = ws {
+                // A dead link may take long to report its close: give up on it now.
+                let _ = ws.close();
+                this.lost();
+            }
+        });
+        let window = web_sys::window().expect("window");
+        let mut inner = self.inner.borrow_mut();
+        if let Some(old) = inner.watchdog.take() {
+            window.clear_timeout_with_handle(old);
+        }
+        inner.watchdog = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(expired.unchecked_ref(), inner.silence_limit_ms as i32)
+            .ok();
+    }
+
     /// The socket closed: schedule the next attempt unless refused.
     fn lost(&self) {
         let retry_ms = {
             let mut inner = self.inner.borrow_mut();
             inner.connected = false;
+            if let Some(timer) = inner.watchdog.take() {
+                web_sys::window().expect("window").clear_timeout_with_handle(timer);
+            }
             if let Some(ws) = inner.ws.take() {
                 ws.set_onmessage(None);
                 ws.set_onclose(None);
