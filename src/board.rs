@@ -144,9 +144,6 @@ impl Board {
         board
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 
     pub fn seq(&self) -> u64 {
         self.seq

@@ -165,10 +165,6 @@ impl NativeClient {
         }
     }
 
-    /// Events already received and not yet read.
-    pub fn drain(&mut self) -> Vec<(String, Value)> {
-        std::iter::from_fn(|| self.events.try_recv().ok()).collect()
-    }
 
     /// Leaves the namespace and closes the WebSocket.
     pub fn close(self) {
