@@ -144,7 +144,6 @@ impl Board {
         board
     }
 
-
     pub fn seq(&self) -> u64 {
         self.seq
     }
@@ -211,45 +210,31 @@ impl Board {
         if let Some(e) = start.error() {
             return Err(BoardError::Invalid(e));
         }
-        let member = self.author_of(sid).ok_or_else(|| BoardError::Invalid("not joined".into()))?.clone();
+        let client = self.client_of(sid)?;
         if let Some(&i) = self.index.get(&start.id) {
-            return if self.strokes[i].client == member.client {
+            return if self.strokes[i].client == client {
                 Ok(Outcome::Duplicate { seq: self.seq })
             } else {
                 Err(BoardError::Invalid(format!("stroke id {:?} is already taken", start.id)))
             };
         }
-        let stroke = Stroke {
-            id: start.id,
-            user: member.user.id.clone(),
-            color: start.color,
-            width: start.width,
-            tool: start.tool,
-            points: start.points,
-        };
+        let stroke = start.to_stroke(sid);
         let seq = self.next_seq();
         self.index.insert(stroke.id.clone(), self.strokes.len());
-        self.strokes.push(Entry {
-            stroke: stroke.clone(),
-            client: member.client.clone(),
-            open: true,
-            live: true,
-            batch: 0,
-        });
-        let log = self.log(&member.client);
+        self.strokes.push(Entry { stroke: stroke.clone(), client: client.clone(), open: true, live: true, batch: 0 });
+        let log = self.log(&client);
         log.undo.push(Action::Draw(stroke.id.clone()));
         log.redo.clear();
         Ok(Outcome::Applied {
             seq,
             relay: StrokeStarted { stroke: stroke.clone(), seq },
-            change: Change::StrokeStart { client: member.client, stroke },
+            change: Change::StrokeStart { client, stroke },
         })
     }
 
     /// The open stroke `id`, if `sid`'s client may write to it.
     fn own_entry(&mut self, sid: &str, id: &str) -> Result<usize, BoardError> {
-        let client =
-            self.author_of(sid).map(|m| m.client.clone()).ok_or_else(|| BoardError::Invalid("not joined".into()))?;
+        let client = self.client_of(sid)?;
         let &i = self.index.get(id).ok_or_else(|| BoardError::UnknownStroke(id.to_string()))?;
         if self.strokes[i].client != client {
             return Err(BoardError::NotAuthor(id.to_string()));

@@ -617,14 +617,7 @@ impl Session {
             tool,
             points: vec![x, y],
         };
-        let stroke = Stroke {
-            id: start.id.clone(),
-            user: self.me.as_ref().map(|u| u.id.clone()).unwrap_or_default(),
-            color: start.color.clone(),
-            width: start.width,
-            tool,
-            points: start.points.clone(),
-        };
+        let stroke = start.to_stroke(self.me.as_ref().map_or("", |u| u.id.as_str()));
         self.renderer.draw(&stroke, 0);
         self.strokes.push(stroke);
         self.gesture = Gesture::Draw { pointer, id: start.id.clone(), n: 0, unsent: Vec::new() };

@@ -287,6 +287,18 @@ pub fn stroke_id_error(id: &str) -> Option<String> {
 }
 
 impl StrokeStart {
+    /// The stroke this opens, drawn by `user`.
+    pub fn to_stroke(&self, user: &str) -> Stroke {
+        Stroke {
+            id: self.id.clone(),
+            user: user.to_string(),
+            color: self.color.clone(),
+            width: self.width,
+            tool: self.tool,
+            points: self.points.clone(),
+        }
+    }
+
     /// Why this stroke may not be opened, or `None`.
     pub fn error(&self) -> Option<String> {
         if let Some(e) = stroke_id_error(&self.id) {

@@ -234,9 +234,9 @@ where
     }
 }
 
-async fn on_rename(socket: SocketRef, TryData(data): TryData<protocol::Rename>, ack: AckSender) {
+async fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) {
     let Some(member) = socket.extensions.get::<Member>() else { return };
-    let result = data.map_err(|e| BoardError::Invalid(format!("invalid payload: {e}"))).and_then(|r| {
+    let result = parse::<protocol::Rename>(data.unwrap_or(Value::Null)).and_then(|r| {
         let mut board = member.board.lock();
         board.rename(&socket.id.to_string(), &r.name).map(|p| (p, board.seq()))
     });

@@ -11,7 +11,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{backoff_ms, Frame, WS_PATH};
+use super::{backoff_ms, first_arg, Frame, WS_PATH};
 
 /// What the connection reports.
 #[derive(Debug, Clone)]
@@ -178,12 +178,12 @@ impl BrowserSocket {
                 self.inner.borrow_mut().refused = true;
                 Some(SocketEvent::Refused(message))
             }
-            Frame::Event { name, mut args, .. } => {
-                let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+            Frame::Event { name, args, .. } => {
+                let data = first_arg(args);
                 Some(SocketEvent::Event { name, data })
             }
-            Frame::Ack { id, mut args } => {
-                let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+            Frame::Ack { id, args } => {
+                let data = first_arg(args);
                 Some(SocketEvent::Ack { id, data })
             }
             Frame::Disconnect | Frame::Close => {
@@ -217,7 +217,10 @@ impl BrowserSocket {
             window.clear_timeout_with_handle(old);
         }
         inner.watchdog = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(expired.unchecked_ref(), inner.silence_limit_ms as i32)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                expired.unchecked_ref(),
+                inner.silence_limit_ms as i32,
+            )
             .ok();
     }
 

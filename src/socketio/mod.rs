@@ -174,6 +174,11 @@ fn decode_socket(packet: &str) -> Result<Frame, CodecError> {
     }
 }
 
+/// The first argument of an event or ack (scrawl sends one), or null.
+pub fn first_arg(args: Vec<Value>) -> Value {
+    args.into_iter().next().unwrap_or(Value::Null)
+}
+
 /// Reconnect delay after `attempt` failures: 0.5 s doubling to a 10 s cap,
 /// with up to 30 % jitter from `unit_random` in `[0, 1)`.
 pub fn backoff_ms(attempt: u32, unit_random: f64) -> u64 {

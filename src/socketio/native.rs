@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Frame, WS_PATH};
+use super::{first_arg, Frame, WS_PATH};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -98,14 +98,14 @@ impl NativeClient {
                     Ok(Frame::Ping) => {
                         let _ = reader_out.send(Message::text(Frame::Pong.encode()));
                     }
-                    Ok(Frame::Event { name, mut args, .. }) => {
-                        let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+                    Ok(Frame::Event { name, args, .. }) => {
+                        let data = first_arg(args);
                         let _ = events_tx.send((name, data));
                     }
-                    Ok(Frame::Ack { id, mut args }) => {
+                    Ok(Frame::Ack { id, args }) => {
                         let waiter = reader_pending.lock().unwrap().remove(&id);
                         if let Some(waiter) = waiter {
-                            let data = if args.is_empty() { Value::Null } else { args.swap_remove(0) };
+                            let data = first_arg(args);
                             let _ = waiter.send(data);
                         }
                     }
@@ -164,7 +164,6 @@ impl NativeClient {
             }
         }
     }
-
 
     /// Leaves the namespace and closes the WebSocket.
     pub fn close(self) {
