@@ -226,9 +226,17 @@ pub fn touches(s: &Stroke, p: (f32, f32), r: f32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::{Color, StrokeId};
 
     fn stroke(tool: Tool, points: Vec<f32>) -> Stroke {
-        Stroke { id: "s".into(), user: "u".into(), color: "#ff0000".into(), width: 4.0, tool, points }
+        Stroke {
+            id: StrokeId::new("s").unwrap(),
+            user: "u".into(),
+            color: Color::new("#ff0000").unwrap(),
+            width: 4.0,
+            tool,
+            points,
+        }
     }
 
     #[test]

@@ -3,35 +3,37 @@
 //! # Layout
 //!
 //! One crate, two builds: `ssr` (the axum server) and `hydrate` (the wasm
-//! client). Each module owns one layer:
+//! client). Dependencies point down this list, never up:
 //!
-//! - `protocol`: the Socket.IO wire types and their validation (both builds).
+//! - `protocol`: the Socket.IO wire types, checked ids and their validation;
+//!   every event payload names its event through `protocol::Event` (both builds).
 //! - `socketio`: our Socket.IO client codec, with `native` (tokio, for tests
 //!   and benchmarks) and `browser` (`web_sys::WebSocket`) transports.
 //! - `ink`: stroke geometry: SVG paths, bounds, eraser hit tests (both builds).
-//! - `app`: Leptos components, rendered on the server and hydrated.
-//! - `board` (ssr): domain state of open boards: strokes, seq, undo, presence.
-//! - `storage` (ssr): SQLite through sqlx, with group-committed writes.
-//! - `realtime` (ssr): Socket.IO handlers, relaying and acknowledging changes.
-//! - `server` (ssr): config, router and the testable `run`.
-//! - `client`, `canvas` (hydrate): the board session and canvas rendering.
+//! - `sync`: the client's replica of a board and its outbox of unacknowledged
+//!   events, pure and natively tested (both builds).
+//! - `ui`: Leptos components, rendered on the server and hydrated.
+//! - `domain` (ssr): a board's strokes, seq, undo/redo and presence; pure.
+//! - `storage` (ssr): SQLite through sqlx, with group-committed writes; the
+//!   only module that speaks SQL.
+//! - `server` (ssr): config, the registry of open boards, HTTP routes, the
+//!   Socket.IO handlers and the testable `run`.
+//! - `client` (hydrate): the board session in the browser: socket glue,
+//!   input gestures, canvas view, cursors, exports.
 
-pub mod app;
 pub mod ink;
 pub mod protocol;
 pub mod socketio;
+pub mod sync;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
-pub mod board;
-#[cfg(feature = "ssr")]
-pub mod realtime;
+pub mod domain;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod storage;
 
-#[cfg(feature = "hydrate")]
-pub mod canvas;
 #[cfg(feature = "hydrate")]
 pub mod client;
 
@@ -39,5 +41,5 @@ pub mod client;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_body(ui::App);
 }

@@ -1,19 +1,20 @@
 //! SQLite persistence through sqlx: opening the database (WAL, migrations),
 //! a single writer task that group-commits queued board changes, and reading
-//! a board back. The only module that speaks SQL.
+//! a board back. The only module that speaks SQL; it depends on the domain's
+//! change and stored-board types, never the other way round.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Mutex;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use parking_lot::Mutex;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::board::Change;
-use crate::protocol::{Stroke, Tool};
+use crate::domain::{Applied, Change, StoredBoard, StoredStroke};
+use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool};
 
 /// Most queued changes written in one transaction.
 const MAX_BATCH: usize = 2048;
@@ -32,33 +33,6 @@ pub enum StorageError {
     Closed,
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
-}
-
-/// A change of one board with its sequence number.
-#[derive(Debug, Clone)]
-pub struct Applied {
-    pub board: String,
-    pub seq: u64,
-    pub change: Change,
-}
-
-/// A stroke as read back, with what the board needs to go on from it.
-#[derive(Debug, Clone)]
-pub struct StoredStroke {
-    pub stroke: Stroke,
-    pub client: String,
-    pub open: bool,
-    pub live: bool,
-    /// Highest stored batch number.
-    pub batch: u32,
-}
-
-#[derive(Debug, Clone)]
-pub struct StoredBoard {
-    pub name: String,
-    pub seq: u64,
-    /// In drawing order, removed ones included.
-    pub strokes: Vec<StoredStroke>,
 }
 
 type Done = oneshot::Sender<Result<(), StorageError>>;
@@ -108,7 +82,7 @@ impl Storage {
     fn queue(&self, job: impl FnOnce(Done) -> Job) -> Durable {
         let (done, rx) = oneshot::channel();
         let job = job(done);
-        if let Some(jobs) = self.jobs.lock().unwrap().as_ref() {
+        if let Some(jobs) = self.jobs.lock().as_ref() {
             // A send error drops the job and with it `done`: the receiver reports Closed.
             let _ = jobs.send(job);
         }
@@ -127,8 +101,8 @@ impl Storage {
 
     /// Writes what is queued, stops the writer and closes the database.
     pub async fn close(&self) {
-        drop(self.jobs.lock().unwrap().take());
-        let writer = self.writer.lock().unwrap().take();
+        drop(self.jobs.lock().take());
+        let writer = self.writer.lock().take();
         if let Some(writer) = writer {
             let _ = writer.await;
         }
@@ -136,9 +110,9 @@ impl Storage {
     }
 
     /// Reads a board back, or `None` if it was never written.
-    pub async fn load(&self, name: &str) -> Result<Option<StoredBoard>, StorageError> {
+    pub async fn load(&self, name: &BoardName) -> Result<Option<StoredBoard>, StorageError> {
         let Some(seq) = sqlx::query_scalar::<_, i64>("SELECT seq FROM boards WHERE name = ?")
-            .bind(name)
+            .bind(name.as_str())
             .fetch_optional(&self.pool)
             .await?
         else {
@@ -147,44 +121,59 @@ impl Storage {
         let rows = sqlx::query(
             "SELECT id, client, user, color, width, tool, open, live FROM strokes WHERE board = ? ORDER BY seq",
         )
-        .bind(name)
+        .bind(name.as_str())
         .fetch_all(&self.pool)
         .await?;
         let mut strokes = Vec::with_capacity(rows.len());
         let mut index = HashMap::with_capacity(rows.len());
         for row in rows {
-            let tool: String = row.get("tool");
-            let stroke = Stroke {
-                id: row.get("id"),
-                user: row.get("user"),
-                color: row.get("color"),
-                width: row.get::<f64, _>("width") as f32,
-                tool: Tool::parse(&tool).ok_or_else(|| StorageError::Corrupt(format!("unknown tool {tool:?}")))?,
-                points: Vec::new(),
-            };
-            index.insert(stroke.id.clone(), strokes.len());
-            strokes.push(StoredStroke {
-                stroke,
-                client: row.get("client"),
-                open: row.get("open"),
-                live: row.get("live"),
-                batch: 0,
-            });
+            let stroke = read_stroke(&row)?;
+            index.insert(stroke.stroke.id.clone(), strokes.len());
+            strokes.push(stroke);
         }
         let segments = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = ? ORDER BY stroke, n")
-            .bind(name)
+            .bind(name.as_str())
             .fetch_all(&self.pool)
             .await?;
         for row in segments {
-            let id: String = row.get("stroke");
-            let Some(&i) = index.get(&id) else { continue };
-            let blob: Vec<u8> = row.get("points");
+            let id: String = row.try_get("stroke")?;
+            let Some(&i) = index.get(id.as_str()) else { continue };
+            let blob: Vec<u8> = row.try_get("points")?;
             let s = &mut strokes[i];
             s.stroke.points.extend(decode_points(&blob)?);
-            s.batch = row.get::<i64, _>("n") as u32;
+            s.batch = u32::try_from(row.try_get::<i64, _>("n")?).map_err(|_| corrupt("batch number", &id))?;
         }
-        Ok(Some(StoredBoard { name: name.to_string(), seq: seq as u64, strokes }))
+        let seq = u64::try_from(seq).map_err(|_| corrupt("board seq", name))?;
+        Ok(Some(StoredBoard { name: name.clone(), seq, strokes }))
     }
+}
+
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(format!("{what} {value}"))
+}
+
+/// One `strokes` row, without its points; a value the domain would refuse is
+/// an error, not a panic.
+fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
+    let id: String = row.try_get("id")?;
+    let tool: String = row.try_get("tool")?;
+    let color: String = row.try_get("color")?;
+    let client: String = row.try_get("client")?;
+    let stroke = Stroke {
+        id: StrokeId::new(id.as_str()).map_err(|e| corrupt("stroke id", e))?,
+        user: SocketId::from(row.try_get::<String, _>("user")?),
+        color: Color::new(color).map_err(|e| corrupt("stroke colour", e))?,
+        width: row.try_get::<f64, _>("width")? as f32,
+        tool: Tool::parse(&tool).ok_or_else(|| corrupt("unknown tool", &tool))?,
+        points: Vec::new(),
+    };
+    Ok(StoredStroke {
+        stroke,
+        client: ClientId::new(client).map_err(|e| corrupt("client id", e))?,
+        open: row.try_get("open")?,
+        live: row.try_get("live")?,
+        batch: 0,
+    })
 }
 
 async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<Job>) {
@@ -220,14 +209,14 @@ async fn write_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), sqlx::Error
         return Ok(());
     }
     let mut tx = pool.begin().await?;
-    let mut seqs: HashMap<&str, u64> = HashMap::new();
+    let mut seqs: HashMap<&BoardName, u64> = HashMap::new();
     for a in &changes {
-        let seq = seqs.entry(a.board.as_str()).or_default();
+        let seq = seqs.entry(&a.board).or_default();
         *seq = (*seq).max(a.seq);
     }
     for (board, seq) in &seqs {
         sqlx::query("INSERT INTO boards (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)")
-            .bind(board)
+            .bind(board.as_str())
             .bind(*seq as i64)
             .execute(&mut *tx)
             .await?;
@@ -241,10 +230,10 @@ async fn write_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), sqlx::Error
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1)",
                 )
                 .bind(board)
-                .bind(&stroke.id)
-                .bind(client)
-                .bind(&stroke.user)
-                .bind(&stroke.color)
+                .bind(stroke.id.as_str())
+                .bind(client.as_str())
+                .bind(stroke.user.as_str())
+                .bind(stroke.color.as_str())
                 .bind(stroke.width as f64)
                 .bind(stroke.tool.as_str())
                 .bind(a.seq as i64)
@@ -256,7 +245,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), sqlx::Error
             Change::StrokeEnd { id } => {
                 sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
                     .bind(board)
-                    .bind(id)
+                    .bind(id.as_str())
                     .execute(&mut *tx)
                     .await?;
             }
@@ -265,7 +254,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), sqlx::Error
                     sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
                         .bind(*live)
                         .bind(board)
-                        .bind(id)
+                        .bind(id.as_str())
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -310,17 +299,25 @@ mod tests {
 
     fn stroke(id: &str) -> Stroke {
         Stroke {
-            id: id.into(),
+            id: sid(id),
             user: "u1".into(),
-            color: "#abcdef".into(),
+            color: Color::new("#abcdef").unwrap(),
             width: 2.5,
             tool: Tool::Rect,
             points: vec![-1.5, 2.0],
         }
     }
 
+    fn sid(id: &str) -> StrokeId {
+        StrokeId::new(id).unwrap()
+    }
+
+    fn board() -> BoardName {
+        BoardName::new("b").unwrap()
+    }
+
     fn applied(seq: u64, change: Change) -> Applied {
-        Applied { board: "b".into(), seq, change }
+        Applied { board: board(), seq, change }
     }
 
     #[tokio::test]
@@ -328,15 +325,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/scrawl.db");
         let storage = Storage::open(&path).await.unwrap();
-        assert!(storage.load("b").await.unwrap().is_none());
+        assert!(storage.load(&board()).await.unwrap().is_none());
         let durables = vec![
-            storage.submit(applied(1, Change::StrokeStart { client: "c".into(), stroke: stroke("s") })),
-            storage.submit(applied(2, Change::StrokePoints { id: "s".into(), n: 1, points: vec![3.0, 4.0] })),
+            storage
+                .submit(applied(1, Change::StrokeStart { client: ClientId::new("c").unwrap(), stroke: stroke("s") })),
+            storage.submit(applied(2, Change::StrokePoints { id: sid("s"), n: 1, points: vec![3.0, 4.0] })),
             // A resent batch is ignored.
-            storage.submit(applied(3, Change::StrokePoints { id: "s".into(), n: 1, points: vec![9.0, 9.0] })),
-            storage.submit(applied(4, Change::StrokeEnd { id: "s".into() })),
-            storage.submit(applied(5, Change::StrokeStart { client: "c".into(), stroke: stroke("t") })),
-            storage.submit(applied(6, Change::SetLive { ids: vec!["t".into()], live: false })),
+            storage.submit(applied(3, Change::StrokePoints { id: sid("s"), n: 1, points: vec![9.0, 9.0] })),
+            storage.submit(applied(4, Change::StrokeEnd { id: sid("s") })),
+            storage
+                .submit(applied(5, Change::StrokeStart { client: ClientId::new("c").unwrap(), stroke: stroke("t") })),
+            storage.submit(applied(6, Change::SetLive { ids: vec![sid("t")], live: false })),
         ];
         for d in durables {
             d.await.unwrap();
@@ -344,7 +343,7 @@ mod tests {
         storage.close().await;
 
         let storage = Storage::open(&path).await.unwrap();
-        let b = storage.load("b").await.unwrap().unwrap();
+        let b = storage.load(&board()).await.unwrap().unwrap();
         assert_eq!(b.seq, 6);
         assert_eq!(b.strokes.len(), 2);
         let s = &b.strokes[0];

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { along, inkedCount, openBoard, uniqueBoard, viewport, snapshot } from "./board";
+import { along, inkedCount, openBoard, toBoard, toScreen, uniqueBoard, viewport, snapshot } from "./board";
 
 type Point = { x: number; y: number; id: number };
 
@@ -34,8 +34,23 @@ test("one finger draws, two fingers pinch-zoom without drawing", async ({ browse
   }
   await touch("touchEnd", []);
   expect((await viewport(page)).zoom).toBeGreaterThan(1.3);
-  // The pinch drew nothing for the peer.
+
+  // A later one-finger stroke is the known event to wait for: strokes are
+  // relayed in order, so once the peer shows it, a stroke from the pinch
+  // would have arrived before it.
+  const marker: [number, number][] = [[80, 650], [200, 650]];
+  await touch("touchStart", [{ x: 80, y: 650, id: 1 }]);
+  for (let i = 1; i <= 6; i++) {
+    await touch("touchMove", [{ x: 80 + 20 * i, y: 650, id: 1 }]);
+  }
+  await touch("touchEnd", []);
+  const onPeer = await toScreen(peer, await toBoard(page, marker));
+  await expect.poll(() => inkedCount(peer, along(onPeer))).toBeGreaterThan(along(onPeer).length / 2);
+
+  // The pinch drew nothing, for the peer, locally, or on the server.
   expect(await inkedCount(peer, along([[60, 450], [340, 450]]))).toBe(0);
   expect(await inkedCount(page, along([[60, 450], [340, 450]]))).toBe(0);
+  const saved = await (await page.request.get(`/api/boards/${board}`)).json();
+  expect(saved.strokes.length).toBe(2);
   await snapshot(page, testInfo, "phone");
 });

@@ -1,18 +1,21 @@
 //! Native Socket.IO client on tokio-tungstenite, for integration tests and
 //! benchmarks. It answers pings, matches acks to their events and queues
-//! every received event for the caller.
+//! every received event for the caller. Events are sent and received by
+//! their `protocol` type; the `_raw` calls send anything, for attack tests.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use serde::{de::DeserializeOwned, Serialize};
+use parking_lot::Mutex;
+use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::{first_arg, Frame, WS_PATH};
+use crate::protocol::{Ack, Event, ServerMessage};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -28,6 +31,8 @@ pub enum ClientError {
     Handshake(Frame),
     #[error("payload: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("unknown event {0:?}")]
+    UnknownEvent(String),
 }
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
@@ -103,7 +108,7 @@ impl NativeClient {
                         let _ = events_tx.send((name, data));
                     }
                     Ok(Frame::Ack { id, args }) => {
-                        let waiter = reader_pending.lock().unwrap().remove(&id);
+                        let waiter = reader_pending.lock().remove(&id);
                         if let Some(waiter) = waiter {
                             let data = first_arg(args);
                             let _ = waiter.send(data);
@@ -119,23 +124,36 @@ impl NativeClient {
     }
 
     /// Sends an event without asking for an ack.
-    pub fn emit(&self, event: &str, data: &impl Serialize) -> Result<(), ClientError> {
-        let frame = Frame::event(event, serde_json::to_value(data)?);
-        self.out.send(Message::text(frame.encode())).map_err(|_| ClientError::Closed)
+    pub fn emit<E: Event>(&self, data: &E) -> Result<(), ClientError> {
+        self.emit_raw(E::NAME, serde_json::to_value(data)?)
     }
 
-    /// Sends an event and waits for its ack's first argument.
-    pub async fn emit_ack<T: DeserializeOwned>(
-        &mut self,
-        event: &str,
-        data: &impl Serialize,
-    ) -> Result<T, ClientError> {
+    /// Sends any event name with any payload, without asking for an ack.
+    pub fn emit_raw(&self, event: &str, data: Value) -> Result<(), ClientError> {
+        self.send_frame(&Frame::event(event, data))
+    }
+
+    /// Sends raw text as one WebSocket message.
+    pub fn send_text(&self, text: String) -> Result<(), ClientError> {
+        self.out.send(Message::text(text)).map_err(|_| ClientError::Closed)
+    }
+
+    fn send_frame(&self, frame: &Frame) -> Result<(), ClientError> {
+        self.send_text(frame.encode())
+    }
+
+    /// Sends an event and waits for its ack.
+    pub async fn emit_ack<E: Event>(&mut self, data: &E) -> Result<Ack, ClientError> {
+        self.emit_ack_raw(E::NAME, serde_json::to_value(data)?).await
+    }
+
+    /// Sends any event name with any payload and waits for its ack.
+    pub async fn emit_ack_raw(&mut self, event: &str, data: Value) -> Result<Ack, ClientError> {
         let id = self.next_ack;
         self.next_ack += 1;
         let (tx, rx) = oneshot::channel();
-        self.pending.lock().unwrap().insert(id, tx);
-        let frame = Frame::Event { name: event.to_string(), args: vec![serde_json::to_value(data)?], ack: Some(id) };
-        self.out.send(Message::text(frame.encode())).map_err(|_| ClientError::Closed)?;
+        self.pending.lock().insert(id, tx);
+        self.send_frame(&Frame::Event { name: event.to_string(), args: vec![data], ack: Some(id) })?;
         let value = tokio::time::timeout(self.timeout, rx)
             .await
             .map_err(|_| ClientError::Timeout(format!("ack of {event}")))?
@@ -143,7 +161,7 @@ impl NativeClient {
         Ok(serde_json::from_value(value)?)
     }
 
-    /// The next event of any name.
+    /// The next event of any name, as sent.
     pub async fn next_event(&mut self) -> Result<(String, Value), ClientError> {
         tokio::time::timeout(self.timeout, self.events.recv())
             .await
@@ -151,15 +169,21 @@ impl NativeClient {
             .ok_or(ClientError::Closed)
     }
 
-    /// Waits for the next event named `event`, skipping others.
-    pub async fn recv<T: DeserializeOwned>(&mut self, event: &str) -> Result<T, ClientError> {
+    /// The next event, decoded by its name.
+    pub async fn next_message(&mut self) -> Result<ServerMessage, ClientError> {
+        let (name, data) = self.next_event().await?;
+        ServerMessage::decode(&name, data)?.ok_or(ClientError::UnknownEvent(name))
+    }
+
+    /// Waits for the next event of type `E`, skipping others.
+    pub async fn recv<E: Event>(&mut self) -> Result<E, ClientError> {
         let deadline = tokio::time::Instant::now() + self.timeout;
         loop {
             let next = tokio::time::timeout_at(deadline, self.events.recv())
                 .await
-                .map_err(|_| ClientError::Timeout(event.to_string()))?
+                .map_err(|_| ClientError::Timeout(E::NAME.to_string()))?
                 .ok_or(ClientError::Closed)?;
-            if next.0 == event {
+            if next.0 == E::NAME {
                 return Ok(serde_json::from_value(next.1)?);
             }
         }

@@ -1,0 +1,239 @@
+//! The board page's live session in the browser: connects the socket, turns
+//! what arrives into [`ServerMessage`]s for the sync core, renders what the
+//! core says changed, sends its outbox, and runs the page's commands.
+//!
+//! - `input`: pointer, touch and pen gestures, streamed once per frame.
+//! - `keys`: keyboard shortcuts.
+//! - `canvas`: the canvas renderer with its pan and zoom.
+//! - `cursors`: other people's pointers over the canvas.
+//! - `export`: PNG, SVG and JSON downloads.
+//! - `local`: what this browser remembers in localStorage.
+
+mod canvas;
+mod cursors;
+mod export;
+mod input;
+mod keys;
+mod local;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::Set;
+use serde_json::Value;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
+
+use crate::protocol::{clean_name, Auth, BoardName, Clear, Event, Redo, Rename, ServerMessage, StrokeId, Undo};
+use crate::socketio::browser::{BrowserSocket, SocketEvent};
+use crate::sync::{Acknowledged, BoardSync, Change};
+use crate::ui::{BoardView, Command, Link};
+use canvas::Renderer;
+use cursors::Cursors;
+use input::{listen, Input};
+
+pub use local::recent_boards;
+
+struct Session {
+    board: BoardName,
+    /// This browser's id, which our stroke ids start with.
+    client: String,
+    view: BoardView,
+    renderer: Renderer,
+    socket: Option<BrowserSocket>,
+    sync: BoardSync,
+    input: Input,
+    cursors: Cursors,
+}
+
+type Shared = Rc<RefCell<Session>>;
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("window")
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Starts the live session of board `board` on `canvas`, and makes it run
+/// the page's commands.
+pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
+    local::remember_board(&board);
+    let client = local::client_id();
+    let auth = {
+        let (board, client) = (board.to_string(), client.clone());
+        move || {
+            let auth = Auth { board: board.clone(), name: local::name(), client: Some(client.clone()), token: None };
+            serde_json::to_value(auth).unwrap_or(Value::Null)
+        }
+    };
+    let session: Shared = Rc::new(RefCell::new(Session {
+        board,
+        client,
+        view,
+        renderer: Renderer::new(canvas.clone()),
+        socket: None,
+        sync: BoardSync::default(),
+        input: Input::default(),
+        cursors: Cursors::new(),
+    }));
+    view.connect({
+        let session = session.clone();
+        move |command| session.borrow_mut().command(command)
+    });
+
+    let on_socket = {
+        let session = session.clone();
+        move |e: SocketEvent| session.borrow_mut().on_socket(e)
+    };
+    session.borrow_mut().socket = Some(BrowserSocket::connect(auth, on_socket));
+
+    listen(&canvas, "pointerdown", &session, |s, e: PointerEvent| s.pointer_down(&e));
+    listen(&canvas, "pointermove", &session, |s, e: PointerEvent| s.pointer_move(&e));
+    listen(&canvas, "pointerup", &session, |s, e: PointerEvent| s.pointer_up(&e));
+    listen(&canvas, "pointercancel", &session, |s, e: PointerEvent| s.pointer_up(&e));
+    listen(&canvas, "wheel", &session, |s, e: WheelEvent| s.wheel(&e));
+    let win: web_sys::EventTarget = window().into();
+    listen(&win, "keydown", &session, |s, e: KeyboardEvent| s.key(&e, true));
+    listen(&win, "keyup", &session, |s, e: KeyboardEvent| s.key(&e, false));
+    listen(&win, "resize", &session, |s, _: web_sys::Event| {
+        s.renderer.resize();
+        s.redraw();
+    });
+    let fade = Closure::<dyn FnMut()>::new(move || session.borrow().cursors.fade());
+    let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(fade.as_ref().unchecked_ref(), 1000);
+    fade.forget();
+}
+
+impl Session {
+    fn on_socket(&mut self, e: SocketEvent) {
+        match e {
+            SocketEvent::Connected => {}
+            SocketEvent::Lost { retry_ms } => {
+                self.sync.connection_lost();
+                self.view.link.set(Link::Reconnecting(retry_ms.div_ceil(1000) as u32));
+            }
+            SocketEvent::Refused(why) => self.view.link.set(Link::Refused(why)),
+            SocketEvent::Ack { id, data } => self.on_ack(id, data),
+            SocketEvent::Event { name, data } => match ServerMessage::decode(&name, data) {
+                Ok(Some(message)) => {
+                    let change = self.sync.receive(message);
+                    self.render(change);
+                }
+                Ok(None) => {}
+                Err(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
+            },
+        }
+    }
+
+    fn on_ack(&mut self, id: u64, data: Value) {
+        match self.sync.acknowledge(id, data) {
+            Acknowledged::Unknown => return,
+            Acknowledged::Done(change) => self.render(change),
+            Acknowledged::Refused { event, error } => {
+                leptos::logging::warn!("scrawl: server refused {event}: {}", error.unwrap_or_default());
+            }
+            Acknowledged::Unreadable(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
+        }
+        self.show_waiting();
+    }
+
+    /// Shows what the sync core changed.
+    fn render(&mut self, change: Change) {
+        match change {
+            Change::None => {}
+            Change::Added { from } => {
+                for stroke in &self.sync.strokes()[from..] {
+                    self.renderer.draw(stroke, 0);
+                }
+            }
+            Change::Extended { index, from } => self.renderer.draw(&self.sync.strokes()[index], from),
+            Change::Redraw => self.redraw(),
+            Change::Synced => {
+                self.redraw();
+                // The canvas now shows what the server-rendered SVG showed.
+                if let Some(svg) = window().document().and_then(|d| d.query_selector(".first-paint").ok().flatten()) {
+                    svg.remove();
+                }
+                self.view.link.set(Link::Connected);
+                self.flush();
+            }
+            Change::People => {
+                self.view.me.set(self.sync.me().cloned());
+                self.view.users.set(self.sync.users().to_vec());
+            }
+            Change::Presence => {
+                self.cursors.keep(self.sync.users());
+                self.view.users.set(self.sync.users().to_vec());
+            }
+            Change::Cursor(moved) => {
+                if let Some(user) = self.sync.user(&moved.user) {
+                    self.cursors.show(user, (moved.x, moved.y), &self.renderer);
+                }
+            }
+        }
+    }
+
+    fn redraw(&self) {
+        self.renderer.redraw(self.sync.strokes());
+    }
+
+    /// Pan or zoom changed: redraw, and move the cursors along.
+    fn view_changed(&mut self) {
+        self.redraw();
+        self.view.zoom.set((self.renderer.zoom * 100.0).round() as u32);
+        self.cursors.place_all(&self.renderer);
+    }
+
+    /// Queues an acknowledged event and sends it when synced.
+    fn send<E: Event>(&mut self, event: &E, stroke: Option<&StrokeId>) {
+        self.sync.queue(event, stroke);
+        self.flush();
+        self.show_waiting();
+    }
+
+    fn flush(&mut self) {
+        let Some(socket) = &self.socket else { return };
+        self.sync.flush(|name, data| socket.emit_with_ack(name, data));
+    }
+
+    fn show_waiting(&self) {
+        self.view.waiting.set(self.sync.waiting_strokes());
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Undo => self.send(&Undo, None),
+            Command::Redo => self.send(&Redo, None),
+            Command::Clear => {
+                if window()
+                    .confirm_with_message("Clear the whole board for everyone? You can undo it.")
+                    .unwrap_or(false)
+                {
+                    let change = self.sync.clear();
+                    self.render(change);
+                    self.send(&Clear, None);
+                }
+            }
+            Command::Rename(name) => {
+                let name = clean_name(&name);
+                if name.is_empty() {
+                    return;
+                }
+                local::save_name(&name);
+                let change = self.sync.rename(&name);
+                self.render(change);
+                self.send(&Rename { name }, None);
+            }
+            Command::ResetView => {
+                self.renderer.reset_view();
+                self.view_changed();
+            }
+            Command::ExportPng => export::png(&self.board, self.sync.strokes()),
+            Command::ExportSvg => export::svg(&self.board, self.sync.strokes()),
+            Command::ExportJson => export::json(&self.board, self.sync.strokes()),
+        }
+    }
+}

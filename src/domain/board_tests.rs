@@ -1,0 +1,206 @@
+use super::*;
+use crate::domain::StoredStroke;
+use crate::protocol::{Color, Tool, MAX_POINTS_PER_MESSAGE};
+
+fn sid(s: &str) -> SocketId {
+    s.into()
+}
+
+fn id(s: &str) -> StrokeId {
+    StrokeId::new(s).unwrap()
+}
+
+fn ids(list: &[&str]) -> Vec<StrokeId> {
+    list.iter().map(|s| id(s)).collect()
+}
+
+fn start(s: &str) -> StrokeStart {
+    StrokeStart {
+        id: id(s),
+        color: Color::new("#123456").unwrap(),
+        width: 4.0,
+        tool: Tool::Pen,
+        points: vec![1.0, 2.0],
+    }
+}
+
+fn batch(s: &str, n: u32, points: Vec<f32>) -> StrokePoints {
+    StrokePoints { id: id(s), n, points, seq: None }
+}
+
+fn end(s: &str) -> StrokeEnd {
+    StrokeEnd { id: id(s), seq: None }
+}
+
+/// A board with these `(socket, client)` connections.
+fn board_with(users: &[(&str, &str)]) -> Board {
+    let mut b = Board::new(BoardName::new("b").unwrap());
+    for (s, client) in users {
+        b.join(sid(s), ClientId::new(*client).unwrap(), None);
+    }
+    b
+}
+
+fn live_ids(b: &Board) -> Vec<String> {
+    b.live_strokes().map(|s| s.id.to_string()).collect()
+}
+
+#[test]
+fn stroke_lifecycle_assigns_increasing_seq() {
+    let mut b = board_with(&[("s", "c")]);
+    let Outcome::Applied { seq: s1, .. } = b.start_stroke(&sid("s"), start("x")).unwrap() else { panic!() };
+    let Outcome::Applied { seq: s2, .. } = b.append_points(&sid("s"), batch("x", 1, vec![3.0, 4.0])).unwrap() else {
+        panic!()
+    };
+    let Outcome::Applied { seq: s3, .. } = b.end_stroke(&sid("s"), end("x")).unwrap() else { panic!() };
+    assert_eq!((s1, s2, s3), (1, 2, 3));
+    assert_eq!(b.live_strokes().next().unwrap().points, vec![1.0, 2.0, 3.0, 4.0]);
+}
+
+#[test]
+fn resends_are_duplicates_not_reapplied() {
+    let mut b = board_with(&[("s", "c")]);
+    b.start_stroke(&sid("s"), start("x")).unwrap();
+    b.append_points(&sid("s"), batch("x", 1, vec![3.0, 4.0])).unwrap();
+    // Same client on a new connection resends everything.
+    b.leave(&sid("s"));
+    b.join(sid("s2"), ClientId::new("c").unwrap(), None);
+    assert_eq!(b.start_stroke(&sid("s2"), start("x")).unwrap(), Outcome::Duplicate { seq: 2 });
+    assert_eq!(b.append_points(&sid("s2"), batch("x", 1, vec![3.0, 4.0])).unwrap(), Outcome::Duplicate { seq: 2 });
+    assert_eq!(b.live_strokes().next().unwrap().points.len(), 4);
+}
+
+#[test]
+fn only_the_author_appends_and_only_while_open() {
+    let mut b = board_with(&[("s", "c"), ("t", "d")]);
+    b.start_stroke(&sid("s"), start("x")).unwrap();
+    assert_eq!(b.append_points(&sid("t"), batch("x", 1, vec![0.0, 0.0])), Err(BoardError::NotAuthor(id("x"))));
+    assert_eq!(b.start_stroke(&sid("t"), start("x")), Err(BoardError::IdTaken(id("x"))));
+    assert_eq!(
+        b.append_points(&sid("s"), batch("x", 3, vec![0.0, 0.0])),
+        Err(BoardError::Gap { id: id("x"), expected: 1, got: 3 })
+    );
+    b.end_stroke(&sid("s"), end("x")).unwrap();
+    assert_eq!(b.append_points(&sid("s"), batch("x", 1, vec![0.0, 0.0])), Err(BoardError::Ended(id("x"))));
+    assert_eq!(
+        b.append_points(&sid("s"), batch("nope", 1, vec![0.0, 0.0])),
+        Err(BoardError::UnknownStroke(id("nope")))
+    );
+    assert_eq!(b.start_stroke(&sid("ghost"), start("y")), Err(BoardError::NotJoined));
+}
+
+#[test]
+fn invalid_values_are_refused_with_their_reason() {
+    let mut b = board_with(&[("s", "c")]);
+    let wide = StrokeStart { width: 500.0, ..start("x") };
+    assert_eq!(b.start_stroke(&sid("s"), wide), Err(BoardError::Invalid(ValidationError::Width(500.0))));
+    b.start_stroke(&sid("s"), start("x")).unwrap();
+    assert_eq!(
+        b.append_points(&sid("s"), batch("x", 1, vec![1.0])),
+        Err(BoardError::Invalid(ValidationError::OddPoints))
+    );
+    assert_eq!(b.rename(&sid("s"), "\n"), Err(BoardError::Invalid(ValidationError::EmptyName)));
+    assert_eq!(b.seq(), 1, "refusals take no seq");
+}
+
+#[test]
+fn a_stroke_stops_at_the_point_limit() {
+    let mut b = board_with(&[("s", "c")]);
+    b.start_stroke(&sid("s"), start("x")).unwrap();
+    let full = vec![1.0; MAX_POINTS_PER_MESSAGE * 2];
+    let full_batches = (MAX_POINTS_PER_STROKE - 1) / MAX_POINTS_PER_MESSAGE;
+    for n in 1..=full_batches as u32 {
+        b.append_points(&sid("s"), batch("x", n, full.clone())).unwrap();
+    }
+    let next = full_batches as u32 + 1;
+    assert_eq!(b.append_points(&sid("s"), batch("x", next, full)), Err(BoardError::TooLong(id("x"))));
+    let room = MAX_POINTS_PER_STROKE - 1 - full_batches * MAX_POINTS_PER_MESSAGE;
+    assert!(b.append_points(&sid("s"), batch("x", next, vec![1.0; room * 2])).is_ok());
+}
+
+#[test]
+fn undo_redo_follow_the_client() {
+    let mut b = board_with(&[("s", "c"), ("t", "d")]);
+    b.start_stroke(&sid("s"), start("a")).unwrap();
+    b.start_stroke(&sid("t"), start("b")).unwrap();
+    b.start_stroke(&sid("s"), start("c")).unwrap();
+    let Outcome::Applied { relay, .. } = b.undo(&sid("s")).unwrap() else { panic!() };
+    assert_eq!(relay, Reverted::Removed(StrokeRemove { ids: ids(&["c"]), seq: 4 }));
+    let Outcome::Applied { relay, .. } = b.undo(&sid("s")).unwrap() else { panic!() };
+    assert!(matches!(relay, Reverted::Removed(r) if r.ids == ids(&["a"])));
+    assert_eq!(b.undo(&sid("s")), Err(BoardError::NothingToUndo));
+    assert_eq!(live_ids(&b), vec!["b"]);
+    let Outcome::Applied { relay, .. } = b.redo(&sid("s")).unwrap() else { panic!() };
+    assert!(matches!(relay, Reverted::Restored(r) if r[0].stroke.id == "a"));
+    assert_eq!(b.live_strokes().count(), 2);
+}
+
+#[test]
+fn a_new_stroke_empties_the_redo_list() {
+    let mut b = board_with(&[("s", "c")]);
+    b.start_stroke(&sid("s"), start("a")).unwrap();
+    b.undo(&sid("s")).unwrap();
+    b.start_stroke(&sid("s"), start("b")).unwrap();
+    assert_eq!(b.redo(&sid("s")), Err(BoardError::NothingToRedo));
+    assert_eq!(live_ids(&b), vec!["b"]);
+}
+
+#[test]
+fn clear_is_undoable_by_its_author() {
+    let mut b = board_with(&[("s", "c"), ("t", "d")]);
+    b.start_stroke(&sid("s"), start("a")).unwrap();
+    b.start_stroke(&sid("t"), start("b")).unwrap();
+    b.clear(&sid("t")).unwrap();
+    assert_eq!(b.live_strokes().count(), 0);
+    let Outcome::Applied { relay, change, .. } = b.undo(&sid("t")).unwrap() else { panic!() };
+    assert!(matches!(relay, Reverted::Restored(r) if r.len() == 2));
+    assert_eq!(change, Change::SetLive { ids: ids(&["a", "b"]), live: true });
+    assert_eq!(b.live_strokes().count(), 2);
+}
+
+#[test]
+fn erase_hides_anyones_strokes_and_is_undoable_by_the_eraser() {
+    let mut b = board_with(&[("s", "c"), ("t", "d")]);
+    b.start_stroke(&sid("s"), start("a")).unwrap();
+    b.start_stroke(&sid("s"), start("b")).unwrap();
+    let Outcome::Applied { relay, .. } = b.erase(&sid("t"), Erase { ids: ids(&["a"]) }).unwrap() else { panic!() };
+    assert!(matches!(relay, Reverted::Removed(r) if r.ids == ids(&["a"])));
+    assert_eq!(b.live_strokes().count(), 1);
+    assert_eq!(b.erase(&sid("t"), Erase { ids: ids(&["a"]) }), Ok(Outcome::Duplicate { seq: 3 }));
+    assert_eq!(b.erase(&sid("t"), Erase { ids: ids(&["zz"]) }), Err(BoardError::UnknownStroke(id("zz"))));
+    let too_many = Erase { ids: vec![id("a"); crate::protocol::MAX_ERASE + 1] };
+    assert_eq!(b.erase(&sid("t"), too_many), Err(BoardError::Invalid(ValidationError::TooManyErased)));
+    b.undo(&sid("t")).unwrap();
+    assert_eq!(b.live_strokes().count(), 2);
+    // The author's own undo still takes the author's latest stroke.
+    let Outcome::Applied { relay, .. } = b.undo(&sid("s")).unwrap() else { panic!() };
+    assert!(matches!(relay, Reverted::Removed(r) if r.ids == ids(&["b"])));
+}
+
+#[test]
+fn restore_rebuilds_undo_from_live_strokes() {
+    let stroke = |s: &str| Stroke {
+        id: id(s),
+        user: sid("u"),
+        color: Color::new("#000000").unwrap(),
+        width: 1.0,
+        tool: Tool::Pen,
+        points: vec![],
+    };
+    let client = ClientId::new("c").unwrap();
+    let stored = StoredBoard {
+        name: BoardName::new("b").unwrap(),
+        seq: 9,
+        strokes: vec![
+            StoredStroke { stroke: stroke("a"), client: client.clone(), open: false, live: true, batch: 2 },
+            StoredStroke { stroke: stroke("b"), client: client.clone(), open: true, live: false, batch: 0 },
+        ],
+    };
+    let mut b = Board::restore(stored);
+    b.join(sid("s"), client, None);
+    assert_eq!(b.seq(), 9);
+    assert_eq!(b.append_points(&sid("s"), batch("a", 2, vec![])).unwrap(), Outcome::Duplicate { seq: 9 });
+    let Outcome::Applied { seq, relay, .. } = b.undo(&sid("s")).unwrap() else { panic!() };
+    assert_eq!(seq, 10);
+    assert!(matches!(relay, Reverted::Removed(r) if r.ids == ids(&["a"])));
+}

@@ -1,0 +1,12 @@
+//! The board domain, pure and synchronous: what a board holds (strokes, its
+//! sequence number, each client's undo and redo), who is on it (presence:
+//! names and colours), and the changes it hands to storage. It knows nothing
+//! of sockets, SQL or time; the server drives it and storage persists it.
+
+mod board;
+mod presence;
+mod stored;
+
+pub use board::{Board, BoardError, Joined, Outcome, Reverted};
+pub use presence::PALETTE;
+pub use stored::{Applied, Change, StoredBoard, StoredStroke};

@@ -1,0 +1,41 @@
+//! What a board hands to storage and gets back from it: each accepted
+//! change with its `seq`, and a board as read back at start.
+
+use crate::protocol::{BoardName, ClientId, Stroke, StrokeId};
+
+/// A change to persist, in board `seq` order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    StrokeStart { client: ClientId, stroke: Stroke },
+    StrokePoints { id: StrokeId, n: u32, points: Vec<f32> },
+    StrokeEnd { id: StrokeId },
+    SetLive { ids: Vec<StrokeId>, live: bool },
+}
+
+/// A change of one board with its sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub board: BoardName,
+    pub seq: u64,
+    pub change: Change,
+}
+
+/// A stroke as read back, with what the board needs to go on from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStroke {
+    pub stroke: Stroke,
+    pub client: ClientId,
+    pub open: bool,
+    pub live: bool,
+    /// Highest stored batch number.
+    pub batch: u32,
+}
+
+/// A board as read back from storage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBoard {
+    pub name: BoardName,
+    pub seq: u64,
+    /// In drawing order, removed ones included.
+    pub strokes: Vec<StoredStroke>,
+}

@@ -1,0 +1,86 @@
+//! Board history on the wire: a board is sent to a joining socket as
+//! `history` chunks of at most `HISTORY_CHUNK_POINTS` points, and merged back
+//! into a stroke list by the receiver.
+
+use super::{History, Stroke, HISTORY_CHUNK_POINTS};
+
+/// Splits strokes into `history` chunks of at most `HISTORY_CHUNK_POINTS`
+/// points; a stroke longer than that continues in following chunks with the
+/// same id and only its further points.
+pub fn history_chunks<'a>(strokes: impl IntoIterator<Item = &'a Stroke>) -> Vec<History> {
+    let limit = HISTORY_CHUNK_POINTS * 2;
+    let mut chunks = Vec::new();
+    let mut current = Vec::new();
+    let mut used = 0;
+    for stroke in strokes {
+        let mut rest = &stroke.points[..];
+        loop {
+            let room = limit - used;
+            let take = rest.len().min(room);
+            let (head, tail) = rest.split_at(take);
+            current.push(Stroke { points: head.to_vec(), ..stroke.clone() });
+            used += take;
+            rest = tail;
+            if used >= limit {
+                chunks.push(History { strokes: std::mem::take(&mut current) });
+                used = 0;
+            }
+            if rest.is_empty() {
+                break;
+            }
+        }
+    }
+    if !current.is_empty() || chunks.is_empty() {
+        chunks.push(History { strokes: current });
+    }
+    chunks
+}
+
+/// Folds a received `history` chunk into a stroke list, appending the
+/// continuation of a stroke that a previous chunk began.
+pub fn merge_history(into: &mut Vec<Stroke>, chunk: History) {
+    for stroke in chunk.strokes {
+        match into.last_mut() {
+            Some(last) if last.id == stroke.id => last.points.extend(stroke.points),
+            _ => into.push(stroke),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Color, StrokeId, Tool};
+
+    fn stroke(id: &str, n: usize) -> Stroke {
+        Stroke {
+            id: StrokeId::new(id).unwrap(),
+            user: "u".into(),
+            color: Color::new("#112233").unwrap(),
+            width: 2.0,
+            tool: Tool::Pen,
+            points: (0..n * 2).map(|i| i as f32).collect(),
+        }
+    }
+
+    #[test]
+    fn history_chunks_split_long_strokes_and_merge_back() {
+        let strokes = vec![stroke("a", 10), stroke("b", HISTORY_CHUNK_POINTS * 2 + 5), stroke("c", 3)];
+        let chunks = history_chunks(&strokes);
+        assert_eq!(chunks.len(), 3);
+        for c in &chunks {
+            let pts: usize = c.strokes.iter().map(|s| s.points.len() / 2).sum();
+            assert!(pts <= HISTORY_CHUNK_POINTS);
+        }
+        let mut merged = Vec::new();
+        for c in chunks {
+            merge_history(&mut merged, c);
+        }
+        assert_eq!(merged, strokes);
+    }
+
+    #[test]
+    fn empty_history_is_one_empty_chunk() {
+        assert_eq!(history_chunks(&[]), vec![History { strokes: vec![] }]);
+    }
+}

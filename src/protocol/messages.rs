@@ -1,0 +1,371 @@
+//! One type per event payload, in both directions. Each implements
+//! [`Event`], which names its Socket.IO event.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    check_points, BoardName, Color, Event, SocketId, StrokeId, ValidationError, MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
+};
+
+macro_rules! event {
+    ($($ty:ty => $name:literal),* $(,)?) => {
+        $(impl Event for $ty {
+            const NAME: &'static str = $name;
+        })*
+    };
+}
+
+/// An event without a payload: it is sent as `{}`, and whatever arrives with
+/// it (nothing, `null`, an object) is ignored.
+macro_rules! unit_event {
+    ($($(#[$meta:meta])* $ty:ident => $name:literal),* $(,)?) => {
+        $(
+            $(#[$meta])*
+            #[derive(Debug, Clone, Copy, Default, PartialEq)]
+            pub struct $ty;
+
+            impl Serialize for $ty {
+                fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    serializer.serialize_map(Some(0))?.end()
+                }
+            }
+
+            impl<'de> Deserialize<'de> for $ty {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    serde::de::IgnoredAny::deserialize(deserializer).map(|_| $ty)
+                }
+            }
+
+            event!($ty => $name);
+        )*
+    };
+}
+
+event! {
+    Welcome => "welcome",
+    History => "history",
+    Synced => "synced",
+    StrokeStart => "stroke:start",
+    StrokeStarted => "stroke:start",
+    StrokePoints => "stroke:points",
+    StrokeEnd => "stroke:end",
+    StrokeRemove => "stroke:remove",
+    StrokeRestore => "stroke:restore",
+    Erase => "erase",
+    Cleared => "clear",
+    Rename => "rename",
+    Cursor => "cursor",
+    CursorMoved => "cursor",
+    Presence => "presence",
+}
+
+unit_event! {
+    /// Client → server: take back my latest action that still shows.
+    Undo => "undo",
+    /// Client → server: re-apply what my last undo took back.
+    Redo => "redo",
+    /// Client → server: hide every stroke.
+    Clear => "clear",
+}
+
+/// Handshake `auth` payload. Its fields stay plain strings: the server
+/// checks them itself and answers a bad board with a `connect_error`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Auth {
+    pub board: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// A person on a board. `id` is the connection id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: SocketId,
+    pub name: String,
+    pub color: Color,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tool {
+    Pen,
+    Eraser,
+    Line,
+    Rect,
+    Ellipse,
+}
+
+impl Tool {
+    pub const ALL: [Tool; 5] = [Tool::Pen, Tool::Eraser, Tool::Line, Tool::Rect, Tool::Ellipse];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tool::Pen => "pen",
+            Tool::Eraser => "eraser",
+            Tool::Line => "line",
+            Tool::Rect => "rect",
+            Tool::Ellipse => "ellipse",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Tool> {
+        Tool::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
+
+/// A stroke as stored and replayed. `points` is flat `[x0, y0, x1, y1, …]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stroke {
+    pub id: StrokeId,
+    pub user: SocketId,
+    pub color: Color,
+    pub width: f32,
+    pub tool: Tool,
+    pub points: Vec<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Welcome {
+    pub you: User,
+    pub users: Vec<User>,
+    pub board: BoardName,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    pub strokes: Vec<Stroke>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Synced {
+    pub seq: u64,
+}
+
+/// Client → server: open a stroke (batch 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrokeStart {
+    pub id: StrokeId,
+    pub color: Color,
+    pub width: f32,
+    pub tool: Tool,
+    pub points: Vec<f32>,
+}
+
+impl StrokeStart {
+    /// The stroke this opens, drawn by `user`.
+    pub fn to_stroke(&self, user: SocketId) -> Stroke {
+        Stroke {
+            id: self.id.clone(),
+            user,
+            color: self.color.clone(),
+            width: self.width,
+            tool: self.tool,
+            points: self.points.clone(),
+        }
+    }
+
+    /// What serde cannot check: the width and the points.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if !(self.width.is_finite() && (MIN_WIDTH..=MAX_WIDTH).contains(&self.width)) {
+            return Err(ValidationError::Width(self.width));
+        }
+        check_points(&self.points)
+    }
+}
+
+/// Both directions: batch `n` (1, 2, …) of an open stroke.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrokePoints {
+    pub id: StrokeId,
+    pub n: u32,
+    pub points: Vec<f32>,
+    /// Set on relays: the board sequence number of this change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// Both directions: close a stroke.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrokeEnd {
+    pub id: StrokeId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// Server → others: a stroke was opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrokeStarted {
+    #[serde(flatten)]
+    pub stroke: Stroke,
+    pub seq: u64,
+}
+
+/// Server → others: strokes removed by an undo or erase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrokeRemove {
+    pub ids: Vec<StrokeId>,
+    pub seq: u64,
+}
+
+/// Server → others: a stroke brought back by a redo or undo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StrokeRestore {
+    pub stroke: Stroke,
+    pub seq: u64,
+}
+
+/// Client → server: the eraser touched these strokes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Erase {
+    pub ids: Vec<StrokeId>,
+}
+
+impl Erase {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.ids.len() > MAX_ERASE {
+            return Err(ValidationError::TooManyErased);
+        }
+        Ok(())
+    }
+}
+
+/// Server → others: the board was cleared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cleared {
+    pub user: SocketId,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rename {
+    pub name: String,
+}
+
+/// Client → server: pointer position in board coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// Server → others: someone's pointer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CursorMoved {
+    pub user: SocketId,
+    pub x: f32,
+    pub y: f32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Presence {
+    pub users: Vec<User>,
+}
+
+/// Reply to every acknowledged client event. `undo`, `redo`, `clear` and
+/// `erase` also tell the sender what they did: the ids they hid and the
+/// strokes they brought back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Ack {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Vec<StrokeId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored: Option<Vec<Stroke>>,
+}
+
+impl Ack {
+    pub fn ok(seq: u64) -> Self {
+        Self { ok: true, seq: Some(seq), ..Self::default() }
+    }
+    pub fn err(error: impl Into<String>) -> Self {
+        Self { ok: false, error: Some(error.into()), ..Self::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn start() -> StrokeStart {
+        StrokeStart {
+            id: StrokeId::new("s1").unwrap(),
+            color: Color::new("#000000").unwrap(),
+            width: 3.0,
+            tool: Tool::Pen,
+            points: vec![0.0, 0.0],
+        }
+    }
+
+    #[test]
+    fn stroke_start_checks() {
+        assert_eq!(start().validate(), Ok(()));
+        assert_eq!(StrokeStart { width: 0.1, ..start() }.validate(), Err(ValidationError::Width(0.1)));
+        assert_eq!(StrokeStart { points: vec![1.0], ..start() }.validate(), Err(ValidationError::OddPoints));
+        let bad_color = json!({ "id": "s", "color": "red", "width": 2, "tool": "pen", "points": [] });
+        assert!(serde_json::from_value::<StrokeStart>(bad_color).unwrap_err().to_string().contains("color"));
+        let long_id = json!({ "id": "x".repeat(65), "color": "#000000", "width": 2, "tool": "pen", "points": [] });
+        assert!(serde_json::from_value::<StrokeStart>(long_id).unwrap_err().to_string().contains("stroke id"));
+    }
+
+    #[test]
+    fn tools_use_lowercase_names() {
+        assert_eq!(serde_json::to_string(&Tool::Ellipse).unwrap(), "\"ellipse\"");
+        assert!(serde_json::from_str::<Tool>("\"spray\"").is_err());
+        for t in Tool::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(Tool::parse(t.as_str()), Some(t));
+        }
+    }
+
+    #[test]
+    fn relayed_start_is_a_flat_stroke_with_seq() {
+        let stroke = start().to_stroke("u".into());
+        let v = serde_json::to_value(StrokeStarted { stroke, seq: 7 }).unwrap();
+        assert_eq!(
+            v,
+            json!({ "id": "s1", "user": "u", "color": "#000000", "width": 3.0, "tool": "pen", "points": [0.0, 0.0], "seq": 7 })
+        );
+    }
+
+    #[test]
+    fn unit_events_send_an_empty_object_and_accept_anything() {
+        assert_eq!(serde_json::to_value(Undo).unwrap(), json!({}));
+        for v in [json!({}), serde_json::Value::Null, json!({ "x": 1 }), json!([1])] {
+            assert_eq!(serde_json::from_value::<Redo>(v).unwrap(), Redo);
+        }
+    }
+
+    #[test]
+    fn every_event_name_matches_the_protocol_document() {
+        let doc = include_str!("../../docs/PROTOCOL.md");
+        for name in [
+            Welcome::NAME,
+            History::NAME,
+            Synced::NAME,
+            StrokeStart::NAME,
+            StrokePoints::NAME,
+            StrokeEnd::NAME,
+            StrokeRemove::NAME,
+            StrokeRestore::NAME,
+            Undo::NAME,
+            Redo::NAME,
+            Clear::NAME,
+            Erase::NAME,
+            Rename::NAME,
+            Cursor::NAME,
+            Presence::NAME,
+        ] {
+            assert!(doc.contains(&format!("`{name}`")), "{name} is not in PROTOCOL.md");
+        }
+    }
+}

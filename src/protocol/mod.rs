@@ -1,0 +1,68 @@
+//! The realtime wire contract: every payload that crosses the Socket.IO
+//! connection, shared by the server, the wasm client, tests and benchmarks.
+//!
+//! Plain serde and pure validation only: no transport, no storage. Field
+//! names are the public API (see `docs/PROTOCOL.md`); extend, never rename.
+//!
+//! - `ids`: checked newtypes (`BoardName`, `StrokeId`, `ClientId`, `Color`,
+//!   `SocketId`) and the `ValidationError` that says why a value is refused.
+//! - `messages`: one type per event payload, each naming its event through
+//!   [`Event`].
+//! - `server_message`: [`ServerMessage`], the client's typed dispatch of
+//!   server → client events.
+//! - `history`: splitting a board into bounded `history` chunks and merging
+//!   them back.
+
+mod history;
+mod ids;
+mod messages;
+mod server_message;
+
+pub use history::{history_chunks, merge_history};
+pub use ids::{check_points, BoardName, ClientId, Color, SocketId, StrokeId, ValidationError};
+pub use messages::*;
+pub use server_message::ServerMessage;
+
+/// Longest board name, in characters of `[A-Za-z0-9_-]`.
+pub const MAX_BOARD_NAME: usize = 64;
+/// Longest client-generated stroke id (and client id), in bytes.
+pub const MAX_STROKE_ID: usize = 64;
+/// Longest display name after trimming.
+pub const MAX_NAME: usize = 32;
+/// Most points (x, y pairs) in one `stroke:start` or `stroke:points` message.
+pub const MAX_POINTS_PER_MESSAGE: usize = 2048;
+/// Most points (x, y pairs) in one stroke.
+pub const MAX_POINTS_PER_STROKE: usize = 100_000;
+/// Largest absolute coordinate accepted.
+pub const MAX_COORD: f32 = 1e7;
+/// Stroke width bounds.
+pub const MIN_WIDTH: f32 = 0.5;
+pub const MAX_WIDTH: f32 = 200.0;
+/// Most stroke ids in one `erase`.
+pub const MAX_ERASE: usize = 1000;
+/// Most points sent in one `history` chunk; a longer stroke continues in the
+/// next chunk under the same id.
+pub const HISTORY_CHUNK_POINTS: usize = 16_384;
+
+/// A payload that travels as one named Socket.IO event. Handlers, relays,
+/// the client's dispatch and tests pick the event name from the type alone.
+pub trait Event: serde::Serialize + serde::de::DeserializeOwned {
+    const NAME: &'static str;
+}
+
+/// Trims a display name, drops control characters and cuts it to `MAX_NAME` characters.
+pub fn clean_name(name: &str) -> String {
+    let kept: String = name.chars().filter(|c| !c.is_control()).collect();
+    kept.trim().chars().take(MAX_NAME).collect::<String>().trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("  Ada\u{7}  Lovelace \n"), "Ada  Lovelace");
+        assert_eq!(clean_name(&"x".repeat(40)).chars().count(), MAX_NAME);
+    }
+}

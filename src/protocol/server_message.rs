@@ -1,0 +1,67 @@
+//! The client's typed dispatch: every server → client event, decoded by
+//! its name into its payload type.
+
+use serde_json::Value;
+
+use super::{
+    Cleared, CursorMoved, Event, History, Presence, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore,
+    StrokeStarted, Synced, Welcome,
+};
+
+/// Every server → client event, decoded by name into its type.
+macro_rules! server_messages {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum ServerMessage {
+            $($variant($ty),)*
+        }
+
+        impl ServerMessage {
+            /// Decodes event `name` with its first argument; `Ok(None)` for
+            /// an event this version does not know.
+            pub fn decode(name: &str, data: Value) -> Result<Option<Self>, serde_json::Error> {
+                $(if name == <$ty as Event>::NAME {
+                    return serde_json::from_value(data).map(|m| Some(Self::$variant(m)));
+                })*
+                Ok(None)
+            }
+
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Self::$variant(_) => <$ty as Event>::NAME,)*
+                }
+            }
+        }
+    };
+}
+
+server_messages! {
+    Welcome(Welcome),
+    History(History),
+    Synced(Synced),
+    StrokeStarted(StrokeStarted),
+    StrokePoints(StrokePoints),
+    StrokeEnd(StrokeEnd),
+    StrokeRemove(StrokeRemove),
+    StrokeRestore(StrokeRestore),
+    Cleared(Cleared),
+    Cursor(CursorMoved),
+    Presence(Presence),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn server_messages_decode_by_name() {
+        let m = ServerMessage::decode("synced", json!({ "seq": 4 })).unwrap();
+        assert_eq!(m, Some(ServerMessage::Synced(Synced { seq: 4 })));
+        assert_eq!(m.unwrap().name(), Synced::NAME);
+        let m = ServerMessage::decode("clear", json!({ "user": "u", "seq": 2 })).unwrap().unwrap();
+        assert!(matches!(m, ServerMessage::Cleared(Cleared { seq: 2, .. })));
+        assert_eq!(ServerMessage::decode("future:event", json!(1)).unwrap(), None);
+        assert!(ServerMessage::decode("synced", json!({})).is_err());
+    }
+}

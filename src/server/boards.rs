@@ -1,0 +1,92 @@
+//! The registry of boards open in this process: each is loaded from storage
+//! when its first member arrives, shared by its members, and dropped from
+//! memory when the last one leaves. This is the process-local state (seq
+//! counters, presence) that a multi-node setup would move elsewhere.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
+use tokio::sync::OnceCell;
+
+use crate::domain::Board;
+use crate::protocol::{BoardName, Stroke};
+use crate::storage::{Storage, StorageError};
+
+type Cell = Arc<OnceCell<Mutex<Board>>>;
+
+/// A board that is open in this process.
+#[derive(Clone)]
+pub struct BoardRef(Cell);
+
+impl BoardRef {
+    /// Locks the board. Never hold the guard across an `.await`.
+    pub fn lock(&self) -> MutexGuard<'_, Board> {
+        self.0.get().expect("BoardRef is only handed out once loaded").lock()
+    }
+}
+
+/// The open boards, each with its number of members.
+pub struct Boards {
+    storage: Arc<Storage>,
+    open: Mutex<HashMap<BoardName, (Cell, usize)>>,
+}
+
+impl Boards {
+    pub fn new(storage: Arc<Storage>) -> Self {
+        Self { storage, open: Mutex::default() }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Opens `name` for one more member, loading it if needed. Pair with `leave`.
+    pub async fn enter(&self, name: &BoardName) -> Result<BoardRef, StorageError> {
+        let cell = {
+            let mut open = self.open.lock();
+            let slot = open.entry(name.clone()).or_insert_with(|| (Cell::default(), 0));
+            slot.1 += 1;
+            slot.0.clone()
+        };
+        match cell.get_or_try_init(|| self.load(name)).await {
+            Ok(_) => Ok(BoardRef(cell)),
+            Err(e) => {
+                self.leave(name);
+                Err(e)
+            }
+        }
+    }
+
+    /// One member fewer; the board is dropped from memory with the last.
+    pub fn leave(&self, name: &BoardName) {
+        let mut open = self.open.lock();
+        if let Some(slot) = open.get_mut(name) {
+            slot.1 -= 1;
+            if slot.1 == 0 {
+                open.remove(name);
+            }
+        }
+    }
+
+    async fn load(&self, name: &BoardName) -> Result<Mutex<Board>, StorageError> {
+        // Changes of an earlier, just-dropped copy of this board may still be queued.
+        self.storage.flush().await?;
+        let board = match self.storage.load(name).await? {
+            Some(stored) => Board::restore(stored),
+            None => Board::new(name.clone()),
+        };
+        Ok(Mutex::new(board))
+    }
+
+    /// The live strokes and seq of a board, open or not.
+    pub async fn snapshot(&self, name: &BoardName) -> Result<(u64, Vec<Stroke>), StorageError> {
+        let board = self.enter(name).await?;
+        let snapshot = {
+            let b = board.lock();
+            (b.seq(), b.live_strokes().cloned().collect())
+        };
+        self.leave(name);
+        Ok(snapshot)
+    }
+}

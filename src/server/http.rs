@@ -1,0 +1,153 @@
+//! HTTP routes besides Socket.IO: the board page (server-rendered with its
+//! drawing inline as SVG), `/new`, `/go` and the board's JSON. A failure
+//! answers with an [`ApiError`]: a generic message to the client, the detail
+//! in the log.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use leptos::prelude::provide_context;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::ink;
+use crate::protocol::{BoardName, Stroke, ValidationError, MAX_BOARD_NAME};
+use crate::storage::StorageError;
+use crate::ui::{shell, FirstPaint};
+
+/// Why an HTTP request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadBoardName(#[from] ValidationError),
+    #[error("Cannot open board {input:?}: {why}")]
+    CannotOpen { input: String, why: ValidationError },
+    #[error("board {board} is unavailable: {source}")]
+    Storage { board: BoardName, source: StorageError },
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = self.to_string();
+        match self {
+            ApiError::BadBoardName(_) => (StatusCode::BAD_REQUEST, Json(ErrorBody { error: message })).into_response(),
+            ApiError::CannotOpen { .. } => (StatusCode::BAD_REQUEST, message).into_response(),
+            ApiError::Storage { .. } => {
+                tracing::error!(error = %message, "request failed");
+                let error = "internal error".to_string();
+                (StatusCode::INTERNAL_SERVER_ERROR, Json(ErrorBody { error })).into_response()
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    error: String,
+}
+
+/// The server-rendered picture leaves out points closer than this (board px)
+/// to the previous one, and thins strokes evenly to keep about
+/// `FIRST_PAINT_BUDGET` points; the canvas then takes over with every point.
+const FIRST_PAINT_MIN_STEP: f32 = 1.5;
+const FIRST_PAINT_BUDGET: usize = 25_000;
+
+/// `/b/{name}`: the Leptos page, with the board's current drawing inline as
+/// SVG so it shows before (and without) wasm.
+pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>, req: Request<Body>) -> Response {
+    let first_paint = match BoardName::new(name) {
+        Err(_) => None,
+        Ok(name) => match state.boards.snapshot(&name).await {
+            Ok((_, strokes)) => {
+                let detail = ink::Detail::within(&strokes, FIRST_PAINT_BUDGET, FIRST_PAINT_MIN_STEP);
+                Some(FirstPaint(ink::svg_body(&strokes, detail)))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, board = %name, "loading the first paint failed");
+                None
+            }
+        },
+    };
+    let site = state.site.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || {
+            if let Some(paint) = first_paint.clone() {
+                provide_context(paint);
+            }
+        },
+        move || shell(site.clone()),
+    );
+    render(req).await.into_response()
+}
+
+/// A new board with a random, unguessable name.
+pub async fn new_board() -> Redirect {
+    use rand::distr::{Alphanumeric, SampleString};
+    let name = Alphanumeric.sample_string(&mut rand::rng(), 20);
+    Redirect::to(&format!("/b/{name}"))
+}
+
+#[derive(Deserialize)]
+pub struct Go {
+    board: String,
+}
+
+/// The home page's "open board" form: tidies the name and redirects.
+pub async fn go_to_board(Query(go): Query<Go>) -> Result<Redirect, ApiError> {
+    let name =
+        BoardName::new(tidy_board_name(&go.board)).map_err(|why| ApiError::CannotOpen { input: go.board, why })?;
+    Ok(Redirect::to(&format!("/b/{name}")))
+}
+
+/// Spaces become dashes; characters a board name cannot hold are dropped.
+pub fn tidy_board_name(input: &str) -> String {
+    input
+        .trim()
+        .chars()
+        .map(|c| if c.is_whitespace() { '-' } else { c })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(MAX_BOARD_NAME)
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct BoardJson {
+    name: BoardName,
+    seq: u64,
+    strokes: Vec<Stroke>,
+}
+
+/// `GET /api/boards/{name}`: the board's live strokes, for scripts and backup.
+pub async fn board_json(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<BoardJson>, ApiError> {
+    let name = BoardName::new(name)?;
+    match state.boards.snapshot(&name).await {
+        Ok((seq, strokes)) => Ok(Json(BoardJson { name, seq, strokes })),
+        Err(source) => Err(ApiError::Storage { board: name, source }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn board_names_are_tidied() {
+        assert_eq!(tidy_board_name("  Team Retro 2026! "), "Team-Retro-2026");
+        assert_eq!(tidy_board_name("ü"), "");
+        assert_eq!(tidy_board_name(&"a".repeat(80)).len(), 64);
+    }
+
+    #[tokio::test]
+    async fn a_storage_failure_answers_a_generic_500() {
+        let error = ApiError::Storage {
+            board: BoardName::new("b").unwrap(),
+            source: StorageError::Corrupt("secret detail".into()),
+        };
+        let response = error.into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+        assert_eq!(body, r#"{"error":"internal error"}"#);
+    }
+}

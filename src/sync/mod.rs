@@ -1,0 +1,213 @@
+//! The client's network state of one board, pure and natively tested: the
+//! replica of what the server told us (strokes, who we are, who is here)
+//! plus our own changes, and the outbox of events the server has not
+//! acknowledged yet. No browser, no socket: every call says what changed
+//! ([`Change`]) and the browser glue only renders that.
+
+mod outbox;
+mod replica;
+#[cfg(test)]
+mod tests;
+
+use serde_json::Value;
+
+use crate::protocol::{
+    Ack, Cleared, CursorMoved, Event, Presence, ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore,
+    StrokeStart, StrokeStarted, Synced, User, Welcome,
+};
+use outbox::Outbox;
+use replica::Replica;
+
+/// What a call changed, for the view to show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    None,
+    /// The strokes from index `from` on are new, on top of the others.
+    Added {
+        from: usize,
+    },
+    /// Freehand stroke `index` gained the points from point `from` on.
+    Extended {
+        index: usize,
+        from: usize,
+    },
+    /// Only redrawing the whole board shows it.
+    Redraw,
+    /// The received history became the board: redraw it, and send the
+    /// outbox, which may go out from now on.
+    Synced,
+    /// Who we are and who is here (a welcome, a rename).
+    People,
+    /// Who is here (a presence update); cursors of people gone go too.
+    Presence,
+    /// Someone's pointer moved. Not part of the board: shown as it comes.
+    Cursor(CursorMoved),
+}
+
+/// What an ack did to its queued event.
+#[derive(Debug)]
+pub enum Acknowledged {
+    /// No queued event waits for this ack id; nothing changed.
+    Unknown,
+    /// The event is done and left the outbox.
+    Done(Change),
+    /// The server refused event `event`, saying `error`; it left the outbox.
+    Refused { event: &'static str, error: Option<String> },
+    /// The reply is not an ack; the event left the outbox.
+    Unreadable(serde_json::Error),
+}
+
+/// One board's replica and outbox.
+#[derive(Debug, Default)]
+pub struct BoardSync {
+    replica: Replica,
+    outbox: Outbox,
+    me: Option<User>,
+    users: Vec<User>,
+}
+
+impl BoardSync {
+    /// Live strokes in drawing order.
+    pub fn strokes(&self) -> &[Stroke] {
+        self.replica.strokes()
+    }
+
+    pub fn me(&self) -> Option<&User> {
+        self.me.as_ref()
+    }
+
+    pub fn users(&self) -> &[User] {
+        &self.users
+    }
+
+    pub fn user(&self, id: &SocketId) -> Option<&User> {
+        self.users.iter().find(|u| &u.id == id)
+    }
+
+    /// Whether the board is synced on the current connection: only then do
+    /// relays apply and events go out.
+    pub fn is_synced(&self) -> bool {
+        self.replica.is_synced()
+    }
+
+    /// How many strokes have changes the server has not acknowledged yet.
+    pub fn waiting_strokes(&self) -> usize {
+        self.outbox.pending_strokes().len()
+    }
+
+    /// Applies what the server sent. Relays count only after the sync, and
+    /// only when newer than it.
+    pub fn receive(&mut self, message: ServerMessage) -> Change {
+        let replica = &mut self.replica;
+        match message {
+            ServerMessage::Welcome(Welcome { you, users, .. }) => {
+                replica.expect_history();
+                self.me = Some(you);
+                self.users = users;
+                Change::People
+            }
+            ServerMessage::Presence(Presence { users }) => {
+                self.users = users;
+                Change::Presence
+            }
+            ServerMessage::Cursor(moved) => Change::Cursor(moved),
+            ServerMessage::History(chunk) => {
+                replica.receive_history(chunk);
+                Change::None
+            }
+            ServerMessage::Synced(Synced { seq }) => {
+                replica.finish_sync(seq, &self.outbox.pending_strokes());
+                Change::Synced
+            }
+            ServerMessage::StrokeStarted(StrokeStarted { stroke, seq }) if replica.is_new(seq) => replica.add(stroke),
+            ServerMessage::StrokePoints(batch) if replica.is_new(batch.seq.unwrap_or(u64::MAX)) => {
+                replica.extend(batch)
+            }
+            ServerMessage::StrokeRemove(StrokeRemove { ids, seq }) if replica.is_new(seq) => replica.remove(&ids),
+            ServerMessage::StrokeRestore(StrokeRestore { stroke, seq }) if replica.is_new(seq) => replica.add(stroke),
+            ServerMessage::Cleared(Cleared { seq, .. }) if replica.is_new(seq) => replica.clear(),
+            // Old relays, and `stroke:end`, which changes nothing drawn.
+            ServerMessage::StrokeStarted(_)
+            | ServerMessage::StrokePoints(_)
+            | ServerMessage::StrokeEnd(_)
+            | ServerMessage::StrokeRemove(_)
+            | ServerMessage::StrokeRestore(_)
+            | ServerMessage::Cleared(_) => Change::None,
+        }
+    }
+
+    /// The connection dropped: no sync, and nothing sent on it will be
+    /// acknowledged; it all goes out again after the next sync.
+    pub fn connection_lost(&mut self) {
+        self.replica.lose_sync();
+        self.outbox.forget_acks();
+    }
+
+    /// Queues an acknowledged event; `stroke` is the stroke it changes.
+    /// It goes out with the next [`flush`](Self::flush) while synced.
+    pub fn queue<E: Event>(&mut self, event: &E, stroke: Option<&StrokeId>) {
+        if let Ok(data) = serde_json::to_value(event) {
+            self.outbox.push(E::NAME, stroke, data);
+        }
+    }
+
+    /// While synced, hands every unsent event in order to `emit`, which
+    /// sends it and returns its ack id (`None`: not connected, stop).
+    pub fn flush(&mut self, emit: impl FnMut(&'static str, Value) -> Option<u64>) {
+        if self.is_synced() {
+            self.outbox.flush(emit);
+        }
+    }
+
+    /// The server answered the event sent with ack id `id`.
+    pub fn acknowledge(&mut self, id: u64, reply: Value) -> Acknowledged {
+        let Some(event) = self.outbox.take(id) else { return Acknowledged::Unknown };
+        match serde_json::from_value::<Ack>(reply) {
+            Err(e) => Acknowledged::Unreadable(e),
+            Ok(Ack { ok: false, error, .. }) => Acknowledged::Refused { event, error },
+            Ok(Ack { removed, restored, .. }) => {
+                let removed = removed.map_or(Change::None, |ids| self.replica.remove(&ids));
+                let from = self.strokes().len();
+                for stroke in restored.unwrap_or_default() {
+                    self.replica.add(stroke);
+                }
+                Acknowledged::Done(if removed == Change::Redraw {
+                    Change::Redraw
+                } else if self.strokes().len() > from {
+                    Change::Added { from }
+                } else {
+                    Change::None
+                })
+            }
+        }
+    }
+
+    /// Adds the stroke `start` opens, drawn by us. The caller queues `start`.
+    pub fn begin_stroke(&mut self, start: &StrokeStart) -> Change {
+        let me = self.me.as_ref().map_or_else(|| SocketId::from(""), |u| u.id.clone());
+        self.replica.push(start.to_stroke(me))
+    }
+
+    /// Our stroke being drawn, to extend as input arrives.
+    pub fn drawing(&mut self, id: &StrokeId) -> Option<&mut Stroke> {
+        self.replica.latest_mut(id)
+    }
+
+    /// Takes strokes off the board (our eraser).
+    pub fn remove(&mut self, ids: &[StrokeId]) -> Change {
+        self.replica.remove(ids)
+    }
+
+    /// Empties the board (our clear).
+    pub fn clear(&mut self) -> Change {
+        self.replica.clear()
+    }
+
+    /// Renames us, in our user and in the people list. The caller queues the `rename`.
+    pub fn rename(&mut self, name: &str) -> Change {
+        let Some(me) = self.me.as_mut() else { return Change::None };
+        me.name = name.to_string();
+        self.users.iter_mut().filter(|u| u.id == me.id).for_each(|u| u.name = me.name.clone());
+        Change::People
+    }
+}

@@ -1,0 +1,59 @@
+//! Every acknowledged event we send, queued until the server acknowledges
+//! it: sent in order while synced, marked with its ack id on the current
+//! connection, and sent again after a reconnect when that ack never came.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::protocol::StrokeId;
+
+#[derive(Debug)]
+struct Entry {
+    event: &'static str,
+    /// The stroke this event changes, if any: it counts as waiting.
+    stroke: Option<StrokeId>,
+    data: Value,
+    /// Ack id on the current connection, once sent.
+    ack: Option<u64>,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Outbox {
+    entries: Vec<Entry>,
+}
+
+impl Outbox {
+    pub(super) fn push(&mut self, event: &'static str, stroke: Option<&StrokeId>, data: Value) {
+        self.entries.push(Entry { event, stroke: stroke.cloned(), data, ack: None });
+    }
+
+    /// Hands every unsent entry, in order, to `emit`, which returns its ack
+    /// id, or `None` when the link is down (the rest then waits too).
+    pub(super) fn flush(&mut self, mut emit: impl FnMut(&'static str, Value) -> Option<u64>) {
+        for entry in self.entries.iter_mut().filter(|e| e.ack.is_none()) {
+            match emit(entry.event, entry.data.clone()) {
+                Some(id) => entry.ack = Some(id),
+                None => break,
+            }
+        }
+    }
+
+    /// The connection is gone, and with it every ack we waited for.
+    pub(super) fn forget_acks(&mut self) {
+        for entry in &mut self.entries {
+            entry.ack = None;
+        }
+    }
+
+    /// Takes the entry sent with ack id `ack` out; returns its event name.
+    pub(super) fn take(&mut self, ack: u64) -> Option<&'static str> {
+        let i = self.entries.iter().position(|e| e.ack == Some(ack))?;
+        Some(self.entries.remove(i).event)
+    }
+
+    /// The strokes with changes the server has not acknowledged yet.
+    pub(super) fn pending_strokes(&self) -> HashSet<&StrokeId> {
+        self.entries.iter().filter_map(|e| e.stroke.as_ref()).collect()
+    }
+}

@@ -1,0 +1,108 @@
+//! The board as the server told it: live strokes in drawing order, the
+//! history of a connection being received, and the seq the last sync
+//! reached, which decides whether a relay is news.
+
+use std::collections::HashSet;
+
+use super::Change;
+use crate::protocol::{merge_history, History, Stroke, StrokeId, StrokePoints, Tool};
+
+#[derive(Debug, Default)]
+pub(super) struct Replica {
+    /// Live strokes in drawing order.
+    strokes: Vec<Stroke>,
+    /// History being received before `synced`.
+    incoming: Vec<Stroke>,
+    /// The seq the last sync reached; relays at or below it are already in.
+    synced: Option<u64>,
+}
+
+impl Replica {
+    pub(super) fn strokes(&self) -> &[Stroke] {
+        &self.strokes
+    }
+
+    pub(super) fn is_synced(&self) -> bool {
+        self.synced.is_some()
+    }
+
+    /// Whether a relay with this seq is news. Before a sync nothing is: the
+    /// coming history holds it.
+    pub(super) fn is_new(&self, seq: u64) -> bool {
+        self.synced.is_some_and(|synced| seq > synced)
+    }
+
+    /// A connection joined: the history it sends starts from nothing.
+    pub(super) fn expect_history(&mut self) {
+        self.incoming.clear();
+    }
+
+    pub(super) fn receive_history(&mut self, chunk: History) {
+        merge_history(&mut self.incoming, chunk);
+    }
+
+    /// The history is complete: it becomes the board, keeping the strokes
+    /// in `pending` (ours, with unacknowledged changes) as we drew them.
+    pub(super) fn finish_sync(&mut self, seq: u64, pending: &HashSet<&StrokeId>) {
+        let mut board = std::mem::take(&mut self.incoming);
+        for local in self.strokes.iter().filter(|s| pending.contains(&s.id)) {
+            match board.iter_mut().find(|s| s.id == local.id) {
+                Some(s) => *s = local.clone(),
+                None => board.push(local.clone()),
+            }
+        }
+        self.strokes = board;
+        self.synced = Some(seq);
+    }
+
+    pub(super) fn lose_sync(&mut self) {
+        self.synced = None;
+    }
+
+    /// Our own new stroke, on top.
+    pub(super) fn push(&mut self, stroke: Stroke) -> Change {
+        self.strokes.push(stroke);
+        Change::Added { from: self.strokes.len() - 1 }
+    }
+
+    /// Adds a stroke unless one with its id is already there.
+    pub(super) fn add(&mut self, stroke: Stroke) -> Change {
+        if self.strokes.iter().any(|s| s.id == stroke.id) {
+            return Change::None;
+        }
+        self.push(stroke)
+    }
+
+    /// Appends a relayed batch to its stroke.
+    pub(super) fn extend(&mut self, batch: StrokePoints) -> Change {
+        let Some(index) = self.strokes.iter().position(|s| s.id == batch.id) else { return Change::None };
+        let stroke = &mut self.strokes[index];
+        let from = stroke.points.len() / 2;
+        stroke.points.extend(batch.points);
+        if stroke.tool == Tool::Pen {
+            Change::Extended { index, from }
+        } else {
+            Change::Redraw
+        }
+    }
+
+    /// Our latest stroke with this id, to extend while drawing it.
+    pub(super) fn latest_mut(&mut self, id: &StrokeId) -> Option<&mut Stroke> {
+        self.strokes.iter_mut().rev().find(|s| &s.id == id)
+    }
+
+    pub(super) fn remove(&mut self, ids: &[StrokeId]) -> Change {
+        let before = self.strokes.len();
+        self.strokes.retain(|s| !ids.contains(&s.id));
+        if self.strokes.len() == before {
+            Change::None
+        } else {
+            Change::Redraw
+        }
+    }
+
+    pub(super) fn clear(&mut self) -> Change {
+        self.strokes.clear();
+        Change::Redraw
+    }
+}

@@ -1,0 +1,178 @@
+//! The board page: canvas, header, status line and zoom, and the reactive
+//! [`BoardView`] it provides as context to the toolbar and hands to the live
+//! session in the browser.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::reactive::send_wrapper_ext::SendOption;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::toolbar::{People, Toolbar};
+use super::FirstPaint;
+use crate::protocol::{BoardName, Color, Tool, User};
+
+/// The ink before the server gives us a colour.
+pub(super) const DEFAULT_INK: &str = "#1e1e1e";
+
+/// The state of the link to the server, as the status line shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    Connecting,
+    Connected,
+    /// Lost; the next attempt is in this many seconds.
+    Reconnecting(u32),
+    /// The server refused to join this board, and said why.
+    Refused(String),
+}
+
+/// What the toolbar asks the live session to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Undo,
+    Redo,
+    Clear,
+    Rename(String),
+    ResetView,
+    ExportPng,
+    ExportSvg,
+    ExportJson,
+}
+
+/// What runs the page's commands: the live session, in the browser.
+type CommandHandler = Rc<dyn Fn(Command)>;
+
+/// Reactive state of a board page, shared by the toolbar and the wasm client.
+#[derive(Clone, Copy)]
+pub struct BoardView {
+    pub link: RwSignal<Link>,
+    pub me: RwSignal<Option<User>>,
+    pub users: RwSignal<Vec<User>>,
+    /// Strokes with changes the server has not acknowledged yet.
+    pub waiting: RwSignal<usize>,
+    pub tool: RwSignal<Tool>,
+    /// Ink colour; `None` uses the colour the server gave us.
+    pub color: RwSignal<Option<Color>>,
+    pub width: RwSignal<f32>,
+    /// Zoom in percent.
+    pub zoom: RwSignal<u32>,
+    /// The live session's command handler, once the browser started it. The
+    /// server never sets it, so it never holds a value bound to one thread.
+    session: StoredValue<SendOption<CommandHandler>>,
+}
+
+impl BoardView {
+    fn new() -> Self {
+        Self {
+            link: RwSignal::new(Link::Connecting),
+            me: RwSignal::new(None),
+            users: RwSignal::new(Vec::new()),
+            waiting: RwSignal::new(0),
+            tool: RwSignal::new(Tool::Pen),
+            color: RwSignal::new(None),
+            width: RwSignal::new(4.0),
+            zoom: RwSignal::new(100),
+            session: StoredValue::new(SendOption::new_local(None)),
+        }
+    }
+
+    /// The colour new strokes get (always one: `DEFAULT_INK` is valid).
+    pub fn ink(&self) -> Option<Color> {
+        self.color
+            .get_untracked()
+            .or_else(|| self.me.get_untracked().map(|u| u.color))
+            .or_else(|| Color::new(DEFAULT_INK).ok())
+    }
+
+    /// Hands `command` to the live session; before it starts, nothing happens.
+    pub fn run(&self, command: Command) {
+        if let Some(session) = self.session.with_value(|s| s.as_ref().cloned()) {
+            session(command);
+        }
+    }
+
+    /// Makes `session` the handler of this page's commands.
+    pub fn connect(&self, session: impl Fn(Command) + 'static) {
+        self.session.update_value(|s| **s = Some(Rc::new(session)));
+    }
+}
+
+/// "3 strokes waiting" style suffix.
+fn waiting_text(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => " · 1 stroke waiting".into(),
+        n => format!(" · {n} strokes waiting"),
+    }
+}
+
+#[component]
+pub(super) fn BoardPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = params.read_untracked().get("name").unwrap_or_default();
+    let board = BoardName::new(name.clone());
+    let invalid = board.as_ref().err().map(ToString::to_string);
+    let view = BoardView::new();
+    provide_context(view);
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let first_paint = use_context::<FirstPaint>().map(|p| p.0).unwrap_or_default();
+
+    #[cfg(feature = "hydrate")]
+    if let Ok(board) = board {
+        let started = std::cell::Cell::new(false);
+        Effect::new(move |_| {
+            if let Some(el) = canvas.get() {
+                if !started.replace(true) {
+                    crate::client::start(board.clone(), el, view);
+                }
+            }
+        });
+    }
+
+    let status = move || {
+        if let Some(why) = &invalid {
+            return format!("Invalid board name: {why}");
+        }
+        let waiting = waiting_text(view.waiting.get());
+        match view.link.get() {
+            Link::Connecting => format!("Connecting…{waiting}"),
+            Link::Connected => format!("Connected{waiting}"),
+            Link::Reconnecting(s) => format!("Offline, reconnecting in {s} s{waiting}"),
+            Link::Refused(why) => format!("Cannot join: {why}"),
+        }
+    };
+    let state = move || match view.link.get() {
+        Link::Connecting => "connecting",
+        Link::Connected => "connected",
+        Link::Reconnecting(_) => "reconnecting",
+        Link::Refused(_) => "refused",
+    };
+    let my_color = move || view.me.get().map(|u| u.color.to_string()).unwrap_or_else(|| "#adb5bd".into());
+    let my_name = move || view.me.get().map(|u| u.name).unwrap_or_default();
+
+    view! {
+        <Title text=format!("{name} · scrawl")/>
+        <div class="board">
+            <svg class="first-paint" aria-hidden="true" inner_html=first_paint></svg>
+            <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" aria-label="Drawing canvas"></canvas>
+            <div class="cursors" aria-hidden="true"></div>
+            <header class="board-bar">
+                <a href="/" class="logo small" rel="external">"scrawl"</a>
+                <span class="board-name" title="Board">{name.clone()}</span>
+                <span class="me" title="Your colour" data-testid="me">
+                    <span class="swatch" data-testid="my-color" data-color=my_color style:background-color=my_color></span>
+                    <span class="me-name">{my_name}</span>
+                </span>
+            </header>
+            <People/>
+            <Toolbar/>
+            <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
+            <div class="zoom">
+                <button aria-label="Reset view" title="Reset view (0)" data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>
+                    {move || format!("{}%", view.zoom.get())}
+                </button>
+            </div>
+        </div>
+    }
+}

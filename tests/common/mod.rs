@@ -1,0 +1,197 @@
+//! What every integration test shares: a real server on port 0 with its own
+//! temporary database (stopped on drop, even when a test panics), joined
+//! native Socket.IO clients, message builders and an HTTP client.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use http_body_util::BodyExt;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use leptos::config::LeptosOptions;
+use scrawl::protocol::{
+    merge_history, Ack, Auth, Color, Event, ServerMessage, Stroke, StrokeEnd, StrokeId, StrokePoints, StrokeStart,
+    Tool, Welcome,
+};
+use scrawl::server::{run, Config, ServerError};
+use scrawl::socketio::native::NativeClient;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server. `shutdown` stops it gracefully; dropping it stops it at once.
+pub struct TestServer {
+    pub addr: String,
+    dir: tempfile::TempDir,
+    running: Option<(oneshot::Sender<()>, JoinHandle<Result<(), ServerError>>)>,
+}
+
+impl TestServer {
+    /// A server on a new, empty database.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Self { addr: String::new(), dir, running: None };
+        server.launch().await;
+        server
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("scrawl.db")
+    }
+
+    async fn launch(&mut self) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let site = LeptosOptions::builder().output_name("scrawl").site_root("target/site").build();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let config = Config { db: self.db(), site };
+        let task = tokio::spawn(run(config, listener, async move {
+            let _ = stopped.await;
+        }));
+        self.addr = addr.to_string();
+        self.running = Some((stop, task));
+    }
+
+    /// Stops gracefully (sockets closed, queued writes committed).
+    pub async fn shutdown(&mut self) {
+        let (stop, task) = self.running.take().expect("server is running");
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task).await.expect("server stops within 10 s").unwrap().unwrap();
+    }
+
+    /// Stops gracefully and starts again on the same database.
+    pub async fn restart(&mut self) {
+        self.shutdown().await;
+        self.launch().await;
+    }
+
+    /// Joins `board` as `client` and reads the board up to `synced`.
+    pub async fn join(&self, board: &str, client: &str) -> Joined {
+        join_at(&self.addr, board, client).await
+    }
+
+    /// `GET path`: the status and the body.
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let client = Client::builder(TokioExecutor::new()).build_http::<String>();
+        let response = client.get(format!("http://{}{path}", self.addr).parse().unwrap()).await.unwrap();
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some((stop, task)) = self.running.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
+    }
+}
+
+pub fn auth(board: &str, client: &str) -> Auth {
+    Auth { board: board.into(), name: Some(format!("user {client}")), client: Some(client.into()), token: None }
+}
+
+/// A joined client, with the board as the server sent it.
+pub struct Joined {
+    pub client: NativeClient,
+    pub welcome: Welcome,
+    pub strokes: Vec<Stroke>,
+    pub seq: u64,
+    /// How many `history` chunks arrived.
+    pub chunks: usize,
+}
+
+pub async fn join_at(addr: &str, board: &str, client: &str) -> Joined {
+    let mut c = NativeClient::connect(addr, &auth(board, client)).await.unwrap();
+    let welcome = match c.next_message().await.unwrap() {
+        ServerMessage::Welcome(w) => w,
+        other => panic!("expected welcome first, got {other:?}"),
+    };
+    let mut strokes = Vec::new();
+    let mut chunks = 0;
+    let seq = loop {
+        match c.next_message().await.unwrap() {
+            ServerMessage::History(chunk) => {
+                chunks += 1;
+                merge_history(&mut strokes, chunk);
+            }
+            ServerMessage::Synced(s) => break s.seq,
+            other => panic!("unexpected {} before synced", other.name()),
+        }
+    };
+    Joined { client: c, welcome, strokes, seq, chunks }
+}
+
+/// A database file that no server uses, for tests that run the binary.
+pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("scrawl.db");
+    (dir, db)
+}
+
+pub fn db_url(db: &Path) -> String {
+    format!("sqlite:{}", db.display())
+}
+
+pub fn id(s: &str) -> StrokeId {
+    StrokeId::new(s).unwrap()
+}
+
+pub fn start_msg(s: &str, points: Vec<f32>) -> StrokeStart {
+    StrokeStart { id: id(s), color: Color::new("#1971c2").unwrap(), width: 3.0, tool: Tool::Pen, points }
+}
+
+pub fn batch(s: &str, n: u32, points: Vec<f32>) -> StrokePoints {
+    StrokePoints { id: id(s), n, points, seq: None }
+}
+
+pub fn end(s: &str) -> StrokeEnd {
+    StrokeEnd { id: id(s), seq: None }
+}
+
+/// Sends `data` and returns its ack.
+pub async fn ack<E: Event>(c: &mut NativeClient, data: &E) -> Ack {
+    c.emit_ack(data).await.unwrap()
+}
+
+/// Sends `data`, checks it was accepted and returns its seq.
+pub async fn ok<E: Event>(c: &mut NativeClient, data: &E) -> u64 {
+    let a = ack(c, data).await;
+    assert!(a.ok, "{} refused: {:?}", E::NAME, a.error);
+    a.seq.unwrap()
+}
+
+/// Sends `data`, checks it was refused and returns the reason.
+pub async fn refused<E: Event>(c: &mut NativeClient, data: &E) -> String {
+    let a = ack(c, data).await;
+    assert!(!a.ok, "{} was accepted", E::NAME);
+    a.error.unwrap()
+}
+
+/// The next board change, skipping presence and cursor traffic.
+pub async fn next_change(c: &mut NativeClient) -> ServerMessage {
+    loop {
+        match c.next_message().await.unwrap() {
+            ServerMessage::Presence(_) | ServerMessage::Cursor(_) => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A finished three-point stroke `s`: start, one batch, end.
+pub async fn draw(c: &mut NativeClient, s: &str) {
+    ok(c, &start_msg(s, vec![0.0, 0.0])).await;
+    ok(c, &batch(s, 1, vec![10.0, 10.0, 20.0, 5.0])).await;
+    ok(c, &end(s)).await;
+}
+
+/// Ids of strokes, in order.
+pub fn ids(strokes: &[Stroke]) -> Vec<&str> {
+    strokes.iter().map(|s| s.id.as_str()).collect()
+}

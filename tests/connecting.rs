@@ -1,0 +1,125 @@
+//! PROTOCOL.md, "Connecting": the handshake's checks, the join sequence
+//! (welcome, history chunks, synced) and the message cap.
+
+mod common;
+
+use common::*;
+use scrawl::protocol::{Event, ServerMessage, StrokeStart, HISTORY_CHUNK_POINTS};
+use scrawl::server::MAX_PAYLOAD;
+use scrawl::socketio::native::{ClientError, NativeClient};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_bad_board_name_is_refused_with_a_reason() {
+    let server = TestServer::start().await;
+    for (board, reason) in [("", "empty"), ("no spaces", "only contain"), (&"a".repeat(65)[..], "64")] {
+        match NativeClient::connect(&server.addr, &auth(board, "a")).await {
+            Err(ClientError::Refused(msg)) => {
+                assert!(msg.starts_with("invalid board: ") && msg.contains(reason), "{msg:?} should mention {reason:?}")
+            }
+            Err(e) => panic!("expected a refusal, got {e}"),
+            Ok(_) => panic!("board {board:?} was accepted"),
+        }
+    }
+    match NativeClient::connect(&server.addr, &json!({ "name": "no board" })).await {
+        Err(ClientError::Refused(msg)) => assert!(msg.contains("auth"), "{msg}"),
+        _ => panic!("missing board accepted"),
+    }
+}
+
+#[tokio::test]
+async fn a_joiner_gets_welcome_history_and_synced_in_order() {
+    let server = TestServer::start().await;
+    let mut a = server.join("w", "a").await;
+    assert!(a.strokes.is_empty() && a.seq == 0);
+    assert_eq!(a.chunks, 1, "an empty board sends one empty chunk");
+    draw(&mut a.client, "s1").await;
+
+    let b = server.join("w", "b").await;
+    assert_eq!(b.welcome.board, "w");
+    assert_eq!(b.welcome.users.len(), 2);
+    assert_eq!(b.welcome.you.name, "user b");
+    assert_ne!(a.welcome.you.color, b.welcome.you.color);
+    assert_eq!((ids(&b.strokes), b.seq), (vec!["s1"], 3));
+    assert_eq!(b.strokes[0].points, vec![0.0, 0.0, 10.0, 10.0, 20.0, 5.0]);
+    assert_eq!(b.strokes[0].user, a.welcome.you.id);
+}
+
+#[tokio::test]
+async fn an_unusable_client_id_falls_back_to_the_connection() {
+    let server = TestServer::start().await;
+    let long = "c".repeat(65);
+    let mut a = server.join("fallback", &long).await;
+    draw(&mut a.client, "s").await;
+    a.client.close();
+    // Another connection with the same (unusable) id is another client: it cannot undo that stroke.
+    let mut b = server.join("fallback", &long).await;
+    assert!(refused(&mut b.client, &scrawl::protocol::Undo).await.contains("nothing to undo"));
+}
+
+#[tokio::test]
+async fn history_of_a_large_board_arrives_in_bounded_chunks() {
+    let server = TestServer::start().await;
+    let mut a = server.join("big", "a").await;
+    // 200k points: 20 strokes of 10,000 points in batches of 2,000.
+    for s in 0..20 {
+        let id = format!("s{s}");
+        ok(&mut a.client, &start_msg(&id, vec![s as f32, 0.0])).await;
+        for n in 1..=5u32 {
+            let count = if n == 5 { 1999 } else { 2000 };
+            let pts: Vec<f32> = (0..count * 2).map(|i| (i % 997) as f32).collect();
+            ok(&mut a.client, &batch(&id, n, pts)).await;
+        }
+        ok(&mut a.client, &end(&id)).await;
+    }
+    let mut c = NativeClient::connect(&server.addr, &auth("big", "late")).await.unwrap();
+    assert!(matches!(c.next_message().await.unwrap(), ServerMessage::Welcome(_)));
+    let mut strokes = Vec::new();
+    let mut chunks = 0;
+    loop {
+        match c.next_message().await.unwrap() {
+            ServerMessage::History(chunk) => {
+                let pts: usize = chunk.strokes.iter().map(|s| s.points.len() / 2).sum();
+                assert!(pts <= HISTORY_CHUNK_POINTS, "chunk of {pts} points");
+                chunks += 1;
+                scrawl::protocol::merge_history(&mut strokes, chunk);
+            }
+            ServerMessage::Synced(_) => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(strokes.len(), 20);
+    assert_eq!(strokes.iter().map(|s| s.points.len() / 2).sum::<usize>(), 200_000);
+    assert!(chunks >= 200_000 / HISTORY_CHUNK_POINTS, "{chunks} chunks");
+}
+
+/// A `stroke:start` whose JSON is about `bytes` long (unknown fields are ignored).
+fn padded_start(id: &str, bytes: usize) -> serde_json::Value {
+    let mut v = serde_json::to_value(start_msg(id, vec![0.0, 0.0])).unwrap();
+    v["padding"] = json!("x".repeat(bytes));
+    v
+}
+
+#[tokio::test]
+async fn messages_over_the_cap_close_the_socket_and_change_nothing() {
+    let server = TestServer::start().await;
+    let mut a = server.join("cap", "a").await;
+    let mut b = server.join("cap", "b").await;
+
+    // Just under the cap: accepted.
+    let reply = a.client.emit_ack_raw(StrokeStart::NAME, padded_start("near", MAX_PAYLOAD - 1024)).await;
+    assert!(reply.unwrap().ok);
+    // Over it: the connection is closed and the event is never applied.
+    a.client.emit_raw(StrokeStart::NAME, padded_start("over", MAX_PAYLOAD + 1024)).unwrap();
+    loop {
+        match a.client.next_event().await {
+            Err(ClientError::Closed) => break,
+            Ok(_) => continue,
+            Err(e) => panic!("expected the server to close the socket, got {e}"),
+        }
+    }
+    let ServerMessage::StrokeStarted(s) = next_change(&mut b.client).await else { panic!("expected the first stroke") };
+    assert_eq!(s.stroke.id, "near");
+    let late = server.join("cap", "late").await;
+    assert_eq!(ids(&late.strokes), vec!["near"]);
+}
