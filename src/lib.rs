@@ -14,8 +14,9 @@
 //!   events, pure and natively tested (both builds).
 //! - `ui`: Leptos components, rendered on the server and hydrated.
 //! - `domain` (ssr): a board's strokes, seq, undo/redo and presence; pure.
-//! - `storage` (ssr): SQLite through sqlx, with group-committed writes; the
-//!   only module that speaks SQL.
+//! - `metrics` (ssr): what the server counts for `/metrics`.
+//! - `storage` (ssr): SQLite through sqlx, with group-committed writes that
+//!   ride out storage failures; the only module that speaks SQL.
 //! - `server` (ssr): config, the registry of open boards, HTTP routes, the
 //!   Socket.IO handlers and the testable `run`.
 //! - `client` (hydrate): the board session in the browser: socket glue,
@@ -29,6 +30,8 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod metrics;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

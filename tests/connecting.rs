@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use scrawl::protocol::{Event, ServerMessage, StrokeStart, HISTORY_CHUNK_POINTS};
-use scrawl::server::MAX_PAYLOAD;
+use scrawl::server::Settings;
 use scrawl::socketio::native::{ClientError, NativeClient};
 use serde_json::json;
 
@@ -106,11 +106,12 @@ async fn messages_over_the_cap_close_the_socket_and_change_nothing() {
     let mut a = server.join("cap", "a").await;
     let mut b = server.join("cap", "b").await;
 
+    let cap = Settings::default().max_message_bytes;
     // Just under the cap: accepted.
-    let reply = a.client.emit_ack_raw(StrokeStart::NAME, padded_start("near", MAX_PAYLOAD - 1024)).await;
+    let reply = a.client.emit_ack_raw(StrokeStart::NAME, padded_start("near", cap - 1024)).await;
     assert!(reply.unwrap().ok);
     // Over it: the connection is closed and the event is never applied.
-    a.client.emit_raw(StrokeStart::NAME, padded_start("over", MAX_PAYLOAD + 1024)).unwrap();
+    a.client.emit_raw(StrokeStart::NAME, padded_start("over", cap + 1024)).unwrap();
     loop {
         match a.client.next_event().await {
             Err(ClientError::Closed) => break,

@@ -1,6 +1,7 @@
 //! Downloads of the board: a PNG at twice the resolution, an SVG document,
 //! and the strokes as JSON.
 
+use serde::Serialize;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
@@ -31,9 +32,17 @@ pub(super) fn svg(board: &BoardName, strokes: &[Stroke]) {
     download_text(&format!("{board}.svg"), "image/svg+xml", &ink::svg_document(strokes, 16.0));
 }
 
+/// The JSON download: `{ name, strokes }`.
+#[derive(Serialize)]
+struct Export<'a> {
+    name: &'a BoardName,
+    strokes: &'a [Stroke],
+}
+
 pub(super) fn json(board: &BoardName, strokes: &[Stroke]) {
-    let doc = serde_json::json!({ "name": board, "strokes": strokes });
-    download_text(&format!("{board}.json"), "application/json", &doc.to_string());
+    if let Ok(doc) = serde_json::to_string(&Export { name: board, strokes }) {
+        download_text(&format!("{board}.json"), "application/json", &doc);
+    }
 }
 
 fn download(name: &str, url: &str) {

@@ -350,8 +350,8 @@ impl Session {
         }
         let Some(socket) = self.socket.as_ref().filter(|_| self.sync.is_synced()) else { return };
         let (x, y) = self.renderer.to_board(at.0, at.1);
-        if let Ok(data) = serde_json::to_value(Cursor { x, y }) {
-            socket.emit(Cursor::NAME, data);
+        if let Ok(data) = serde_json::to_string(&Cursor { x, y }) {
+            socket.emit(Cursor::NAME, &data);
             self.input.last_cursor_sent = t;
         }
     }

@@ -20,7 +20,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::Set;
-use serde_json::Value;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
@@ -66,7 +65,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
         let (board, client) = (board.to_string(), client.clone());
         move || {
             let auth = Auth { board: board.clone(), name: local::name(), client: Some(client.clone()), token: None };
-            serde_json::to_value(auth).unwrap_or(Value::Null)
+            serde_json::to_string(&auth).ok()
         }
     };
     let session: Shared = Rc::new(RefCell::new(Session {
@@ -116,8 +115,8 @@ impl Session {
                 self.view.link.set(Link::Reconnecting(retry_ms.div_ceil(1000) as u32));
             }
             SocketEvent::Refused(why) => self.view.link.set(Link::Refused(why)),
-            SocketEvent::Ack { id, data } => self.on_ack(id, data),
-            SocketEvent::Event { name, data } => match ServerMessage::decode(&name, data) {
+            SocketEvent::Ack { id, data } => self.on_ack(id, &data),
+            SocketEvent::Event { name, data } => match ServerMessage::decode(&name, &data) {
                 Ok(Some(message)) => {
                     let change = self.sync.receive(message);
                     self.render(change);
@@ -128,7 +127,7 @@ impl Session {
         }
     }
 
-    fn on_ack(&mut self, id: u64, data: Value) {
+    fn on_ack(&mut self, id: u64, data: &str) {
         match self.sync.acknowledge(id, data) {
             Acknowledged::Unknown => return,
             Acknowledged::Done(change) => self.render(change),

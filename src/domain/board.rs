@@ -36,6 +36,21 @@ pub enum BoardError {
     NothingToUndo,
     #[error("nothing to redo")]
     NothingToRedo,
+    #[error("the board is full: it may hold at most {limit} {what}")]
+    Full { what: &'static str, limit: usize },
+}
+
+/// How much one board may hold while it is shown: live strokes and their points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub strokes: usize,
+    pub points: usize,
+}
+
+impl Default for Quota {
+    fn default() -> Self {
+        Self { strokes: 200_000, points: 5_000_000 }
+    }
 }
 
 /// The result of an accepted event.
@@ -94,10 +109,14 @@ pub struct Board {
     index: HashMap<StrokeId, usize>,
     roster: Roster,
     clients: HashMap<ClientId, ClientLog>,
+    quota: Quota,
+    /// What the live strokes hold, counted against the quota.
+    live_strokes: usize,
+    live_points: usize,
 }
 
 impl Board {
-    pub fn new(name: BoardName) -> Self {
+    pub fn new(name: BoardName, quota: Quota) -> Self {
         Self {
             name,
             seq: 0,
@@ -105,17 +124,24 @@ impl Board {
             index: HashMap::new(),
             roster: Roster::default(),
             clients: HashMap::new(),
+            quota,
+            live_strokes: 0,
+            live_points: 0,
         }
     }
 
     /// Rebuilds a board from storage. Each client's undo history is its live
-    /// strokes in drawing order.
-    pub fn restore(stored: StoredBoard) -> Self {
-        let mut board = Board::new(stored.name);
+    /// strokes in drawing order. A board stored before a lower quota may
+    /// hold more than it allows: it stays as it is, and only grows again
+    /// once under the quota.
+    pub fn restore(stored: StoredBoard, quota: Quota) -> Self {
+        let mut board = Board::new(stored.name, quota);
         board.seq = stored.seq;
         for s in stored.strokes {
             if s.live {
                 board.log(&s.client).undo.push(Action::Draw(s.stroke.id.clone()));
+                board.live_strokes += 1;
+                board.live_points += s.stroke.points.len() / 2;
             }
             board.index.insert(s.stroke.id.clone(), board.strokes.len());
             board.strokes.push(Entry {
@@ -187,6 +213,18 @@ impl Board {
         log.redo.clear();
     }
 
+    /// Refuses `strokes` more live strokes with `points` more points when
+    /// the board would go over its quota.
+    fn check_quota(&self, strokes: usize, points: usize) -> Result<(), BoardError> {
+        if self.live_strokes + strokes > self.quota.strokes {
+            return Err(BoardError::Full { what: "strokes", limit: self.quota.strokes });
+        }
+        if self.live_points + points > self.quota.points {
+            return Err(BoardError::Full { what: "points", limit: self.quota.points });
+        }
+        Ok(())
+    }
+
     pub fn start_stroke(&mut self, sid: &SocketId, start: StrokeStart) -> Result<Outcome<StrokeStarted>, BoardError> {
         start.validate()?;
         let client = self.client_of(sid)?;
@@ -197,6 +235,9 @@ impl Board {
                 Err(BoardError::IdTaken(start.id))
             };
         }
+        self.check_quota(1, start.points.len() / 2)?;
+        self.live_strokes += 1;
+        self.live_points += start.points.len() / 2;
         let stroke = start.to_stroke(sid.clone());
         let seq = self.next_seq();
         self.index.insert(stroke.id.clone(), self.strokes.len());
@@ -220,6 +261,9 @@ impl Board {
     }
 
     pub fn append_points(&mut self, sid: &SocketId, batch: StrokePoints) -> Result<Outcome<StrokePoints>, BoardError> {
+        if batch.points.is_empty() {
+            return Err(ValidationError::NoPoints.into());
+        }
         crate::protocol::check_points(&batch.points)?;
         let StrokePoints { id, n, points, .. } = batch;
         let i = self.own_entry(sid, &id)?;
@@ -235,6 +279,12 @@ impl Board {
         }
         if (entry.stroke.points.len() + points.len()) / 2 > MAX_POINTS_PER_STROKE {
             return Err(BoardError::TooLong(id));
+        }
+        // Points of a hidden stroke (cleared while drawn) count once it shows again.
+        let live = entry.live;
+        if live {
+            self.check_quota(0, points.len() / 2)?;
+            self.live_points += points.len() / 2;
         }
         let seq = self.next_seq();
         let entry = &mut self.strokes[i];
@@ -266,13 +316,29 @@ impl Board {
         let mut changed = Vec::new();
         for id in ids {
             if let Some(&i) = self.index.get(id) {
-                if self.strokes[i].live != live {
-                    self.strokes[i].live = live;
+                let entry = &mut self.strokes[i];
+                if entry.live != live {
+                    entry.live = live;
+                    let points = entry.stroke.points.len() / 2;
+                    if live {
+                        self.live_strokes += 1;
+                        self.live_points += points;
+                    } else {
+                        self.live_strokes -= 1;
+                        self.live_points -= points;
+                    }
                     changed.push(id.clone());
                 }
             }
         }
         changed
+    }
+
+    /// Whether showing `ids` again keeps the board within its quota.
+    fn check_restore(&self, ids: &[StrokeId]) -> Result<(), BoardError> {
+        let hidden = ids.iter().filter_map(|id| self.index.get(id)).map(|&i| &self.strokes[i]).filter(|e| !e.live);
+        let (strokes, points) = hidden.fold((0, 0), |(s, p), e| (s + 1, p + e.stroke.points.len() / 2));
+        self.check_quota(strokes, points)
     }
 
     /// Applies `action` forwards (`true`: a draw shows, a hide hides) or
@@ -318,7 +384,20 @@ impl Board {
         };
         loop {
             let log = self.log(&client);
-            let action = if forwards { log.redo.pop() } else { log.undo.pop() }?;
+            let action = if forwards { log.redo.last() } else { log.undo.last() }?.clone();
+            // Showing strokes again must fit the quota; the action then stays where it was.
+            let shows = matches!((&action, forwards), (Action::Draw(_), true) | (Action::Hide(_), false));
+            if shows {
+                let ids = match &action {
+                    Action::Draw(id) => std::slice::from_ref(id),
+                    Action::Hide(ids) => ids.as_slice(),
+                };
+                if let Err(e) = self.check_restore(ids) {
+                    return Some(Err(e));
+                }
+            }
+            let log = self.log(&client);
+            if forwards { &mut log.redo } else { &mut log.undo }.pop();
             let (ids, live) = self.apply(&action, forwards);
             if ids.is_empty() {
                 continue;

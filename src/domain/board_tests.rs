@@ -34,7 +34,11 @@ fn end(s: &str) -> StrokeEnd {
 
 /// A board with these `(socket, client)` connections.
 fn board_with(users: &[(&str, &str)]) -> Board {
-    let mut b = Board::new(BoardName::new("b").unwrap());
+    board_with_quota(users, Quota::default())
+}
+
+fn board_with_quota(users: &[(&str, &str)], quota: Quota) -> Board {
+    let mut b = Board::new(BoardName::new("b").unwrap(), quota);
     for (s, client) in users {
         b.join(sid(s), ClientId::new(*client).unwrap(), None);
     }
@@ -100,6 +104,7 @@ fn invalid_values_are_refused_with_their_reason() {
         Err(BoardError::Invalid(ValidationError::OddPoints))
     );
     assert_eq!(b.rename(&sid("s"), "\n"), Err(BoardError::Invalid(ValidationError::EmptyName)));
+    assert_eq!(b.append_points(&sid("s"), batch("x", 1, vec![])), Err(BoardError::Invalid(ValidationError::NoPoints)));
     assert_eq!(b.seq(), 1, "refusals take no seq");
 }
 
@@ -196,11 +201,33 @@ fn restore_rebuilds_undo_from_live_strokes() {
             StoredStroke { stroke: stroke("b"), client: client.clone(), open: true, live: false, batch: 0 },
         ],
     };
-    let mut b = Board::restore(stored);
+    let mut b = Board::restore(stored, Quota::default());
     b.join(sid("s"), client, None);
     assert_eq!(b.seq(), 9);
-    assert_eq!(b.append_points(&sid("s"), batch("a", 2, vec![])).unwrap(), Outcome::Duplicate { seq: 9 });
+    assert_eq!(b.append_points(&sid("s"), batch("a", 2, vec![5.0, 5.0])).unwrap(), Outcome::Duplicate { seq: 9 });
     let Outcome::Applied { seq, relay, .. } = b.undo(&sid("s")).unwrap() else { panic!() };
     assert_eq!(seq, 10);
     assert!(matches!(relay, Reverted::Removed(r) if r.ids == ids(&["a"])));
+}
+
+#[test]
+fn the_quota_bounds_live_strokes_and_points() {
+    let full = |what, limit| BoardError::Full { what, limit };
+    let mut b = board_with_quota(&[("s", "c"), ("t", "d")], Quota { strokes: 2, points: 5 });
+    b.start_stroke(&sid("s"), start("a")).unwrap();
+    b.append_points(&sid("s"), batch("a", 1, vec![0.0; 6])).unwrap(); // a: 4 points
+    assert_eq!(b.start_stroke(&sid("s"), StrokeStart { points: vec![0.0; 4], ..start("b") }), Err(full("points", 5)));
+    assert_eq!(b.append_points(&sid("s"), batch("a", 2, vec![0.0; 4])), Err(full("points", 5)));
+    b.start_stroke(&sid("s"), start("b")).unwrap(); // 2 strokes, 5 points
+    assert_eq!(b.start_stroke(&sid("s"), start("c")), Err(full("strokes", 2)));
+
+    // Erasing makes room. Undoing the erase would go over: refused, and
+    // still undoable once there is room again.
+    b.erase(&sid("t"), Erase { ids: ids(&["a"]) }).unwrap();
+    b.start_stroke(&sid("s"), start("c")).unwrap();
+    assert_eq!(b.undo(&sid("t")), Err(full("strokes", 2)));
+    b.undo(&sid("s")).unwrap(); // c goes
+    let Outcome::Applied { relay, .. } = b.undo(&sid("t")).unwrap() else { panic!() };
+    assert!(matches!(relay, Reverted::Restored(r) if r[0].stroke.id == "a"));
+    assert_eq!(live_ids(&b), vec!["a", "b"]);
 }

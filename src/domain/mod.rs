@@ -7,6 +7,6 @@ mod board;
 mod presence;
 mod stored;
 
-pub use board::{Board, BoardError, Joined, Outcome, Reverted};
+pub use board::{Board, BoardError, Joined, Outcome, Quota, Reverted};
 pub use presence::PALETTE;
 pub use stored::{Applied, Change, StoredBoard, StoredStroke};

@@ -21,12 +21,16 @@ pub enum ValidationError {
     IdEmpty(&'static str),
     #[error("{0} is longer than {MAX_STROKE_ID} bytes")]
     IdTooLong(&'static str),
+    #[error("{0} may only contain A-Z, a-z, 0-9, '-', '_', '.' and ':'")]
+    IdCharacters(&'static str),
     #[error("color {0:?} is not #rrggbb")]
     Color(String),
     #[error("width {0} is outside {MIN_WIDTH}..{MAX_WIDTH}")]
     Width(f32),
     #[error("points must hold x, y pairs (even length)")]
     OddPoints,
+    #[error("points are empty")]
+    NoPoints,
     #[error("more than {MAX_POINTS_PER_MESSAGE} points in one message")]
     TooManyPoints,
     #[error("coordinate {0} is not a finite number within ±{MAX_COORD}")]
@@ -180,11 +184,14 @@ impl<'de> Deserialize<'de> for SocketId {
     }
 }
 
+/// 1–64 bytes of `[A-Za-z0-9_.:-]`: safe in logs, URLs and HTML attributes.
 fn short_id(what: &'static str, id: &str) -> Result<(), ValidationError> {
     if id.is_empty() {
         Err(ValidationError::IdEmpty(what))
     } else if id.len() > MAX_STROKE_ID {
         Err(ValidationError::IdTooLong(what))
+    } else if !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')) {
+        Err(ValidationError::IdCharacters(what))
     } else {
         Ok(())
     }
@@ -230,6 +237,10 @@ mod tests {
         assert!(StrokeId::new("s1").is_ok());
         assert!(StrokeId::new("").unwrap_err().to_string().contains("stroke id is empty"));
         assert!(ClientId::new("x".repeat(65)).unwrap_err().to_string().contains("client id is longer"));
+        assert!(ClientId::new("0b6f1c2e-8d3a-4f5b-9c1d-2e3f4a5b6c7d").is_ok());
+        for bad in ["a b", "<script>", "é", "a\u{202e}b", "x\"y"] {
+            assert_eq!(StrokeId::new(bad), Err(ValidationError::IdCharacters("stroke id")), "{bad:?}");
+        }
     }
 
     #[test]

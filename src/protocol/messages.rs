@@ -280,6 +280,11 @@ pub struct Ack {
     pub removed: Option<Vec<StrokeId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored: Option<Vec<Stroke>>,
+    /// On a refusal that may succeed later (a rate limit, storage trouble,
+    /// a batch that arrived before the one it follows): keep the event and
+    /// send it again, in order, after this many milliseconds.
+    #[serde(default, rename = "retryAfterMs", skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
 }
 
 impl Ack {
@@ -288,6 +293,9 @@ impl Ack {
     }
     pub fn err(error: impl Into<String>) -> Self {
         Self { ok: false, error: Some(error.into()), ..Self::default() }
+    }
+    pub fn retry(error: impl Into<String>, after_ms: u64) -> Self {
+        Self { retry_after_ms: Some(after_ms), ..Self::err(error) }
     }
 }
 

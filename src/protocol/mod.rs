@@ -50,10 +50,17 @@ pub trait Event: serde::Serialize + serde::de::DeserializeOwned {
     const NAME: &'static str;
 }
 
-/// Trims a display name, drops control characters and cuts it to `MAX_NAME` characters.
+/// Trims a display name, drops control characters, bidirectional overrides
+/// and invisible characters, and cuts it to `MAX_NAME` characters.
 pub fn clean_name(name: &str) -> String {
-    let kept: String = name.chars().filter(|c| !c.is_control()).collect();
+    let kept: String = name.chars().filter(|&c| !c.is_control() && !is_invisible(c)).collect();
     kept.trim().chars().take(MAX_NAME).collect::<String>().trim_end().to_string()
+}
+
+/// Format characters that reorder or hide text: bidi embeddings, overrides
+/// and isolates, zero-width characters, word joiners and the BOM.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}' | '\u{00ad}' | '\u{061c}' | '\u{180e}')
 }
 
 #[cfg(test)]
@@ -64,5 +71,9 @@ mod tests {
     fn names_are_cleaned() {
         assert_eq!(clean_name("  Ada\u{7}  Lovelace \n"), "Ada  Lovelace");
         assert_eq!(clean_name(&"x".repeat(40)).chars().count(), MAX_NAME);
+        assert_eq!(clean_name("evil\u{202e}gnp.exe"), "evilgnp.exe");
+        assert_eq!(clean_name("\u{200b}\u{2066}Ada\u{2069}\u{feff}"), "Ada");
+        assert_eq!(clean_name("\u{200d}"), "");
+        assert_eq!(clean_name("Zoë 李"), "Zoë 李");
     }
 }

@@ -1,7 +1,5 @@
 //! The client's typed dispatch: every server → client event, decoded by
-//! its name into its payload type.
-
-use serde_json::Value;
+//! its name from its JSON text into its payload type.
 
 use super::{
     Cleared, CursorMoved, Event, History, Presence, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore,
@@ -17,11 +15,11 @@ macro_rules! server_messages {
         }
 
         impl ServerMessage {
-            /// Decodes event `name` with its first argument; `Ok(None)` for
-            /// an event this version does not know.
-            pub fn decode(name: &str, data: Value) -> Result<Option<Self>, serde_json::Error> {
+            /// Decodes event `name` from the JSON text of its first argument;
+            /// `Ok(None)` for an event this version does not know.
+            pub fn decode(name: &str, data: &str) -> Result<Option<Self>, serde_json::Error> {
                 $(if name == <$ty as Event>::NAME {
-                    return serde_json::from_value(data).map(|m| Some(Self::$variant(m)));
+                    return serde_json::from_str(data).map(|m| Some(Self::$variant(m)));
                 })*
                 Ok(None)
             }
@@ -52,16 +50,16 @@ server_messages! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn server_messages_decode_by_name() {
-        let m = ServerMessage::decode("synced", json!({ "seq": 4 })).unwrap();
+        let m = ServerMessage::decode("synced", r#"{ "seq": 4 }"#).unwrap();
         assert_eq!(m, Some(ServerMessage::Synced(Synced { seq: 4 })));
         assert_eq!(m.unwrap().name(), Synced::NAME);
-        let m = ServerMessage::decode("clear", json!({ "user": "u", "seq": 2 })).unwrap().unwrap();
+        let m = ServerMessage::decode("clear", r#"{"user":"u","seq":2}"#).unwrap().unwrap();
         assert!(matches!(m, ServerMessage::Cleared(Cleared { seq: 2, .. })));
-        assert_eq!(ServerMessage::decode("future:event", json!(1)).unwrap(), None);
-        assert!(ServerMessage::decode("synced", json!({})).is_err());
+        assert_eq!(ServerMessage::decode("future:event", "1").unwrap(), None);
+        assert!(ServerMessage::decode("synced", "{}").is_err());
+        assert!(ServerMessage::decode("synced", r#"{"seq":4"#).is_err());
     }
 }

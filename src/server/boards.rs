@@ -9,7 +9,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::OnceCell;
 
-use crate::domain::Board;
+use crate::domain::{Board, Quota};
 use crate::protocol::{BoardName, Stroke};
 use crate::storage::{Storage, StorageError};
 
@@ -29,12 +29,18 @@ impl BoardRef {
 /// The open boards, each with its number of members.
 pub struct Boards {
     storage: Arc<Storage>,
+    quota: Quota,
     open: Mutex<HashMap<BoardName, (Cell, usize)>>,
 }
 
 impl Boards {
-    pub fn new(storage: Arc<Storage>) -> Self {
-        Self { storage, open: Mutex::default() }
+    pub fn new(storage: Arc<Storage>, quota: Quota) -> Self {
+        Self { storage, quota, open: Mutex::default() }
+    }
+
+    /// How many boards are open in this process.
+    pub fn open_count(&self) -> usize {
+        self.open.lock().len()
     }
 
     pub fn storage(&self) -> &Storage {
@@ -73,8 +79,8 @@ impl Boards {
         // Changes of an earlier, just-dropped copy of this board may still be queued.
         self.storage.flush().await?;
         let board = match self.storage.load(name).await? {
-            Some(stored) => Board::restore(stored),
-            None => Board::new(name.clone()),
+            Some(stored) => Board::restore(stored, self.quota),
+            None => Board::new(name.clone(), self.quota),
         };
         Ok(Mutex::new(board))
     }

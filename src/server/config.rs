@@ -1,25 +1,125 @@
-//! Configuration: the command line and environment (`Cli`, clap with `env`)
-//! and what `run` needs (`Config`), which tests build directly.
+//! Configuration: the command line and environment (`Cli`, clap with `env`),
+//! the limits and policies the server enforces (`Settings`, whose defaults
+//! are the documented ones), and what `run` needs (`Config`), which tests
+//! build directly.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 
-/// Largest Socket.IO message the server accepts, in bytes; a larger
-/// WebSocket message or frame closes that connection.
-pub const MAX_PAYLOAD: usize = 256 * 1024;
+use crate::domain::Quota;
 
 /// Command line and environment configuration.
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "scrawl", version, about = "Self-hosted, real-time collaborative whiteboard")]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "SCRAWL_ADDR", default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
     /// SQLite database file; created, with its folder, if missing.
-    #[arg(long, env = "SCRAWL_DB", default_value = "data/scrawl.db")]
+    #[arg(long, env = "SCRAWL_DB", default_value = "data/scrawl.db", global = true)]
     pub db: PathBuf,
+    /// Log lines as `text` or `json`.
+    #[arg(long, env = "SCRAWL_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+    /// Seconds to wait for connections to close and writes to commit after
+    /// Ctrl-C or SIGTERM before stopping anyway.
+    #[arg(long, env = "SCRAWL_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    pub shutdown_timeout: u64,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// What `scrawl` does besides serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Copies the database, consistently, while the server may be running.
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        file: PathBuf,
+    },
+    /// Checks the database's invariants and reports every problem found.
+    Check,
+}
+
+/// The limits and policies the server enforces. `Settings::default()` holds
+/// the same defaults as the command line.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Largest WebSocket message (and frame) a client may send, in bytes; a
+    /// larger one closes its connection.
+    #[arg(long, env = "SCRAWL_MAX_MESSAGE_BYTES", default_value_t = 256 * 1024)]
+    pub max_message_bytes: usize,
+    /// Also accept Engine.IO long-polling (the client only uses WebSocket).
+    #[arg(long, env = "SCRAWL_ALLOW_POLLING")]
+    pub allow_polling: bool,
+    /// Most live strokes one board may hold.
+    #[arg(long, env = "SCRAWL_BOARD_MAX_STROKES", default_value_t = 200_000)]
+    pub board_max_strokes: usize,
+    /// Most live points one board may hold.
+    #[arg(long, env = "SCRAWL_BOARD_MAX_POINTS", default_value_t = 5_000_000)]
+    pub board_max_points: usize,
+    /// Stroke events (start, points, end) per second one connection may send.
+    #[arg(long, env = "SCRAWL_STROKE_RATE", default_value_t = 200)]
+    pub stroke_rate: u32,
+    /// Stroke events per second all connections from one address may send.
+    #[arg(long, env = "SCRAWL_IP_STROKE_RATE", default_value_t = 4000)]
+    pub ip_stroke_rate: u32,
+    /// Undo, redo, clear, erase and rename events per second one connection may send.
+    #[arg(long, env = "SCRAWL_EDIT_RATE", default_value_t = 20)]
+    pub edit_rate: u32,
+    /// The same, for all connections from one address.
+    #[arg(long, env = "SCRAWL_IP_EDIT_RATE", default_value_t = 200)]
+    pub ip_edit_rate: u32,
+    /// Open connections one address may hold.
+    #[arg(long, env = "SCRAWL_MAX_CONNECTIONS_PER_IP", default_value_t = 100)]
+    pub max_connections_per_ip: usize,
+    /// Board joins one address may make per minute.
+    #[arg(long, env = "SCRAWL_JOINS_PER_IP_PER_MINUTE", default_value_t = 300)]
+    pub joins_per_ip_per_minute: u32,
+    /// Take the client's address from `X-Forwarded-For` (set by your reverse proxy).
+    #[arg(long, env = "SCRAWL_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Another origin (`https://lms.example.org`) whose pages may open the
+    /// realtime connection; the board's own origin always may. Repeat or
+    /// separate with commas.
+    #[arg(long, env = "SCRAWL_ALLOWED_ORIGIN", value_delimiter = ',')]
+    pub allowed_origin: Vec<String>,
+    /// Who may embed scrawl's pages in a frame: a CSP `frame-ancestors` value
+    /// such as `'self' https://lms.example.org`.
+    #[arg(long, env = "SCRAWL_FRAME_ANCESTORS", default_value = "'self'")]
+    pub frame_ancestors: String,
+    /// Milliseconds storage may fail before new changes are refused (with a
+    /// retryable error) instead of queued.
+    #[arg(long, env = "SCRAWL_STORAGE_GRACE_MS", default_value_t = 2000)]
+    pub storage_grace_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        use clap::Parser;
+        /// Parses no arguments, so every field takes its default.
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            settings: Settings,
+        }
+        Defaults::parse_from(["scrawl"]).settings
+    }
+}
+
+impl Settings {
+    pub fn quota(&self) -> Quota {
+        Quota { strokes: self.board_max_strokes, points: self.board_max_points }
+    }
+
+    pub fn storage_grace(&self) -> Duration {
+        Duration::from_millis(self.storage_grace_ms)
+    }
 }
 
 /// What `run` needs.
@@ -28,4 +128,14 @@ pub struct Config {
     pub db: PathBuf,
     /// Leptos site settings (site root, output name, …), from `LEPTOS_*` or built by tests.
     pub site: LeptosOptions,
+    pub settings: Settings,
+    /// How long to wait after the shutdown signal before stopping anyway.
+    pub shutdown_timeout: Duration,
+}
+
+impl Config {
+    /// The defaults, with this database and site.
+    pub fn new(db: PathBuf, site: LeptosOptions) -> Self {
+        Self { db, site, settings: Settings::default(), shutdown_timeout: Duration::from_secs(10) }
+    }
 }

@@ -1,16 +1,17 @@
 //! HTTP routes besides Socket.IO: the board page (server-rendered with its
-//! drawing inline as SVG), `/new`, `/go` and the board's JSON. A failure
-//! answers with an [`ApiError`]: a generic message to the client, the detail
-//! in the log.
+//! drawing inline as SVG), `/new`, `/go`, the board's JSON, `/healthz` and
+//! `/metrics`. A failure answers with an [`ApiError`]: a generic message to
+//! the client, the detail in the log.
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use leptos::prelude::provide_context;
 use serde::{Deserialize, Serialize};
 
+use super::web::provide_request_nonce;
 use super::AppState;
 use crate::ink;
 use crate::protocol::{BoardName, Stroke, ValidationError, MAX_BOARD_NAME};
@@ -57,6 +58,7 @@ const FIRST_PAINT_BUDGET: usize = 25_000;
 /// `/b/{name}`: the Leptos page, with the board's current drawing inline as
 /// SVG so it shows before (and without) wasm.
 pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>, req: Request<Body>) -> Response {
+    let valid = BoardName::new(name.as_str()).is_ok();
     let first_paint = match BoardName::new(name) {
         Err(_) => None,
         Ok(name) => match state.boards.snapshot(&name).await {
@@ -73,13 +75,36 @@ pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>,
     let site = state.site.clone();
     let render = leptos_axum::render_app_to_stream_with_context(
         move || {
+            provide_request_nonce();
             if let Some(paint) = first_paint.clone() {
                 provide_context(paint);
             }
         },
         move || shell(site.clone()),
     );
-    render(req).await.into_response()
+    let mut response = render(req).await.into_response();
+    if !valid {
+        // The page still says why, but no such board can exist.
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
+/// `GET /healthz`: 200 while storage works, 503 saying why while it fails.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.boards.storage().failing() {
+        None => (StatusCode::OK, "ok\n").into_response(),
+        Some((since, error)) => {
+            let message = format!("storage failing for {} s: {error}\n", since.elapsed().as_secs());
+            (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: the Prometheus text exposition.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.boards.open_count());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
 }
 
 /// A new board with a random, unguessable name.

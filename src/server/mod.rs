@@ -2,33 +2,44 @@
 //! small JSON and redirect routes) and [`run`], which serves until told to
 //! shut down and then closes every socket and flushes storage.
 //!
-//! - `config`: command line, environment and what `run` needs.
+//! - `config`: command line, environment, limits and what `run` needs.
 //! - `boards`: the registry of boards open in this process.
-//! - `http`: page, redirect and JSON handlers, with `ApiError`.
-//! - `realtime`: the Socket.IO handlers.
+//! - `limits`: rate limits and per-address caps.
+//! - `http`: page, redirect, JSON, health and metrics handlers, with `ApiError`.
+//! - `web`: security headers, the CSP nonce and the same-origin check.
+//! - `realtime`: the Socket.IO handlers and relay fan-out.
 
 mod boards;
 mod config;
 mod http;
+mod limits;
 mod realtime;
+mod web;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRef;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use socketioxide::SocketIo;
+use socketioxide::{SocketIo, TransportType};
 use tokio::net::TcpListener;
 
 pub use boards::{BoardRef, Boards};
-pub use config::{Cli, Config, MAX_PAYLOAD};
+pub use config::{Cli, Command, Config, Settings};
 pub use http::{tidy_board_name, ApiError};
 
+use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
 use crate::ui::{shell, App};
+
+/// Packets one socket may have waiting to be written; a socket whose queue
+/// is full is disconnected (it then resyncs), never silently skipped.
+const SOCKET_BUFFER: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -36,6 +47,8 @@ pub enum ServerError {
     Storage(#[from] StorageError),
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
+    #[error("connections and writes did not finish within {0:?} of the shutdown signal")]
+    ShutdownTimeout(Duration),
 }
 
 /// What every handler shares.
@@ -43,6 +56,8 @@ pub enum ServerError {
 pub struct AppState {
     pub site: LeptosOptions,
     pub boards: Arc<Boards>,
+    pub metrics: Arc<Metrics>,
+    pub settings: Settings,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -51,31 +66,79 @@ impl FromRef<AppState> for LeptosOptions {
     }
 }
 
-/// Starts from the command line: logging, config, signals. Used by `main`.
+/// Starts from the command line: logging, config, signals, or one of the
+/// maintenance commands. Used by `main`.
 pub async fn start(cli: Cli) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,socketioxide=warn,engineioxide=warn".into()),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,socketioxide=warn,engineioxide=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    if cli.log_format == "json" {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
+    match cli.command {
+        Some(Command::Backup { file }) => {
+            let storage = Storage::open(&cli.db, Arc::default()).await?;
+            storage.backup(&file).await?;
+            storage.close().await;
+            tracing::info!(from = %cli.db.display(), to = %file.display(), "backup written");
+            return Ok(());
+        }
+        Some(Command::Check) => {
+            let storage = Storage::open(&cli.db, Arc::default()).await?;
+            let problems = storage.check().await?;
+            storage.close().await;
+            for problem in &problems {
+                println!("{problem}");
+            }
+            anyhow::ensure!(problems.is_empty(), "{} problem(s) in {}", problems.len(), cli.db.display());
+            println!("{}: ok", cli.db.display());
+            return Ok(());
+        }
+        None => {}
+    }
     let site = get_configuration(None)?.leptos_options;
     let listener = TcpListener::bind(cli.addr).await?;
     tracing::info!(addr = %listener.local_addr()?, db = %cli.db.display(), "scrawl listening");
-    run(Config { db: cli.db, site }, listener, shutdown_signal()).await?;
+    let config = Config {
+        db: cli.db,
+        site,
+        settings: cli.settings,
+        shutdown_timeout: Duration::from_secs(cli.shutdown_timeout),
+    };
+    run(config, listener, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// The whole application: pages, JSON routes and the Socket.IO layer. The
-/// returned `SocketIo` closes the realtime connections at shutdown.
+/// The whole application: pages, JSON routes, health, metrics and the
+/// Socket.IO layer, behind the security headers. The returned `SocketIo`
+/// closes the realtime connections at shutdown.
 pub fn app(state: AppState) -> (Router, SocketIo) {
-    let (socket_layer, io) = SocketIo::builder()
-        .max_payload(MAX_PAYLOAD as u64)
-        .ws_max_message_size(MAX_PAYLOAD)
-        .ws_max_frame_size(MAX_PAYLOAD)
-        .build_layer();
-    realtime::attach(&io, state.boards.clone());
+    let settings = &state.settings;
+    let mut builder = SocketIo::builder()
+        .max_payload(settings.max_message_bytes as u64)
+        .ws_max_message_size(settings.max_message_bytes)
+        .ws_max_frame_size(settings.max_message_bytes)
+        .max_buffer_size(SOCKET_BUFFER);
+    if !settings.allow_polling {
+        builder = builder.transports([TransportType::Websocket]);
+    }
+    let (socket_layer, io) = builder.build_layer();
+    let realtime = realtime::Realtime {
+        boards: state.boards.clone(),
+        limits: Arc::new(limits::Limits::new(settings)),
+        metrics: state.metrics.clone(),
+        trust_proxy: settings.trust_proxy,
+        storage_grace: settings.storage_grace(),
+    };
+    realtime::attach(&io, Arc::new(realtime));
+    let policy = Arc::new(web::WebPolicy {
+        allowed_origins: settings.allowed_origin.clone(),
+        frame_ancestors: settings.frame_ancestors.clone(),
+        trust_proxy: settings.trust_proxy,
+    });
 
     // The board page is rendered by `board_page`, which loads the drawing first.
     let routes: Vec<_> = generate_route_list(App).into_iter().filter(|r| !r.path().starts_with("/b/")).collect();
@@ -84,35 +147,59 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .route("/new", get(http::new_board))
         .route("/go", get(http::go_to_board))
         .route("/api/boards/{name}", get(http::board_json))
-        .leptos_routes(&state, routes, {
+        .route("/healthz", get(http::healthz))
+        .route("/metrics", get(http::metrics))
+        .leptos_routes_with_context(&state, routes, web::provide_request_nonce, {
             let site = state.site.clone();
             move || shell(site.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(socket_layer)
+        .layer(axum::middleware::from_fn_with_state(policy.clone(), web::same_origin))
+        .layer(axum::middleware::from_fn_with_state(policy, web::security_headers))
         .with_state(state);
     (router, io)
 }
 
 /// Serves scrawl on `listener` until `shutdown` resolves, then closes every
-/// socket, commits what is queued and closes the database.
+/// socket, commits what is queued and closes the database, giving up after
+/// `config.shutdown_timeout`.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    let storage = Arc::new(Storage::open(&config.db).await?);
-    let state = AppState { site: config.site, boards: Arc::new(Boards::new(storage.clone())) };
+    let metrics = Arc::new(Metrics::default());
+    let storage = Arc::new(Storage::open(&config.db, metrics.clone()).await?);
+    let boards = Arc::new(Boards::new(storage.clone(), config.settings.quota()));
+    let state = AppState { site: config.site, boards, metrics, settings: config.settings };
     let (router, io) = app(state);
-    axum::serve(listener, router)
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down");
+            let _ = signalled.send(());
             io.close().await;
-        })
-        .await?;
-    storage.close().await;
-    Ok(())
+        });
+    let work = async {
+        serve.await?;
+        storage.close().await;
+        Ok(())
+    };
+    let deadline = async {
+        if on_signal.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(config.shutdown_timeout).await;
+    };
+    tokio::select! {
+        result = work => result,
+        () = deadline => {
+            tracing::warn!(timeout = ?config.shutdown_timeout, "shutdown timed out; unacknowledged changes will be resent by their clients");
+            Err(ServerError::ShutdownTimeout(config.shutdown_timeout))
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

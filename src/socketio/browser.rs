@@ -1,17 +1,17 @@
 //! Browser Socket.IO connection on `web_sys::WebSocket`: Engine.IO
 //! handshake, pong replies, connect with an auth payload, and reconnection
 //! with backoff. Decoded traffic goes to one callback, never while this
-//! module holds its own state borrowed, so the callback may emit.
+//! module holds its own state borrowed, so the callback may emit. Payloads
+//! come and go as JSON text.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use serde_json::Value;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{backoff_ms, first_arg, Frame, WS_PATH};
+use super::{backoff_ms, event_text, first_arg, Frame, WS_PATH};
 
 /// What the connection reports.
 #[derive(Debug, Clone)]
@@ -19,26 +19,20 @@ pub enum SocketEvent {
     /// The namespace accepted us.
     Connected,
     /// The link dropped; a new attempt starts after `retry_ms`.
-    Lost {
-        retry_ms: u64,
-    },
+    Lost { retry_ms: u64 },
     /// The server refused the namespace connection; no retry.
     Refused(String),
-    Event {
-        name: String,
-        data: Value,
-    },
-    Ack {
-        id: u64,
-        data: Value,
-    },
+    /// An event, with the JSON text of its first argument.
+    Event { name: String, data: String },
+    /// The ack of our event `id`, with the JSON text of its first argument.
+    Ack { id: u64, data: String },
 }
 
 type Callback = Rc<dyn Fn(SocketEvent)>;
 
 struct Inner {
     url: String,
-    auth: Box<dyn Fn() -> Value>,
+    auth: Box<dyn Fn() -> Option<String>>,
     ws: Option<WebSocket>,
     connected: bool,
     refused: bool,
@@ -59,8 +53,9 @@ pub struct BrowserSocket {
 }
 
 impl BrowserSocket {
-    /// Connects to this page's origin. `auth` is called for every attempt.
-    pub fn connect(auth: impl Fn() -> Value + 'static, callback: impl Fn(SocketEvent) + 'static) -> Self {
+    /// Connects to this page's origin. `auth`, called for every attempt,
+    /// gives the JSON text of the auth payload.
+    pub fn connect(auth: impl Fn() -> Option<String> + 'static, callback: impl Fn(SocketEvent) + 'static) -> Self {
         let location = web_sys::window().expect("window").location();
         let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
         let host = location.host().unwrap_or_default();
@@ -95,13 +90,15 @@ impl BrowserSocket {
         }
     }
 
-    /// Sends an event without an ack; dropped when not connected.
-    pub fn emit(&self, name: &str, data: Value) -> bool {
-        self.is_connected() && self.send_text(&Frame::event(name, data).encode())
+    /// Sends an event with the JSON text `data`, without an ack; dropped
+    /// when not connected.
+    pub fn emit(&self, name: &str, data: &str) -> bool {
+        self.is_connected() && self.send_text(&event_text(name, data, None))
     }
 
-    /// Sends an event asking for an ack; returns its id, or `None` when not connected.
-    pub fn emit_with_ack(&self, name: &str, data: Value) -> Option<u64> {
+    /// Sends an event with the JSON text `data`, asking for an ack; returns
+    /// its id, or `None` when not connected.
+    pub fn emit_with_ack(&self, name: &str, data: &str) -> Option<u64> {
         if !self.is_connected() {
             return None;
         }
@@ -110,8 +107,7 @@ impl BrowserSocket {
             inner.next_ack += 1;
             inner.next_ack - 1
         };
-        let frame = Frame::Event { name: name.to_string(), args: vec![data], ack: Some(id) };
-        self.send_text(&frame.encode()).then_some(id)
+        self.send_text(&event_text(name, data, Some(id))).then_some(id)
     }
 
     fn open(&self) {
@@ -160,7 +156,7 @@ impl BrowserSocket {
                 self.inner.borrow_mut().silence_limit_ms = ping_interval_ms + ping_timeout_ms;
                 self.arm_watchdog();
                 let auth = (self.inner.borrow().auth)();
-                self.send_text(&Frame::Connect(Some(auth)).encode());
+                self.send_text(&Frame::Connect(auth).encode());
                 None
             }
             Frame::Ping => {

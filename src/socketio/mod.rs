@@ -4,6 +4,11 @@
 //! - `native` runs it on tokio-tungstenite for tests and benchmarks.
 //! - `browser` runs it on `web_sys::WebSocket` for the wasm client.
 //!
+//! Payloads stay JSON text: an event's arguments are split out of its
+//! array without being parsed, so each is parsed once, straight into its
+//! type, by whoever reads it; events are sent by splicing already
+//! serialized JSON into the frame.
+//!
 //! Only the default namespace and text (JSON) packets are used by scrawl.
 
 #[cfg(feature = "hydrate")]
@@ -11,12 +16,13 @@ pub mod browser;
 #[cfg(feature = "native-client")]
 pub mod native;
 
-use serde_json::Value;
+use serde::Deserialize;
 
 /// Query string that opens an Engine.IO v4 session directly on WebSocket.
 pub const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 
 /// One WebSocket text frame, decoded down to the Socket.IO packet it carries.
+/// Payloads are JSON texts.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     /// Engine.IO `0`: session parameters.
@@ -30,13 +36,14 @@ pub enum Frame {
     /// Engine.IO `6`.
     Noop,
     /// Socket.IO `0`: client → server carries the auth payload, server → client `{ sid }`.
-    Connect(Option<Value>),
+    Connect(Option<String>),
     /// Socket.IO `1`.
     Disconnect,
     /// Socket.IO `2`: `["name", ...args]`, with an ack id when one is wanted.
-    Event { name: String, args: Vec<Value>, ack: Option<u64> },
+    /// Each argument is checked as JSON only when it is read.
+    Event { name: String, args: Vec<String>, ack: Option<u64> },
     /// Socket.IO `3`: the reply to an event that asked for an ack.
-    Ack { id: u64, args: Vec<Value> },
+    Ack { id: u64, args: Vec<String> },
     /// Socket.IO `4`: the server refused the namespace connection.
     ConnectError { message: String },
 }
@@ -59,21 +66,37 @@ fn malformed(what: &'static str, detail: impl ToString) -> CodecError {
     CodecError::Malformed { what, detail: detail.to_string() }
 }
 
-impl Frame {
-    /// An event that wants no ack.
-    pub fn event(name: &str, data: Value) -> Self {
-        Frame::Event { name: name.to_string(), args: vec![data], ack: None }
-    }
+/// What we read of a control packet's payload: the Engine.IO open
+/// packet's session parameters, or a connect error's message.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Control {
+    sid: Option<String>,
+    ping_interval: Option<u64>,
+    ping_timeout: Option<u64>,
+    message: Option<String>,
+}
 
+/// `text` as a JSON string.
+fn quote(text: &str) -> String {
+    // Serializing a string cannot fail.
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// The frame of event `name` with one argument, the JSON text `data`,
+/// asking for ack `ack` when given.
+pub fn event_text(name: &str, data: &str, ack: Option<u64>) -> String {
+    let ack = ack.map(|id| id.to_string()).unwrap_or_default();
+    format!("42{ack}[{},{data}]", quote(name))
+}
+
+impl Frame {
     /// Encodes to the text of one WebSocket frame.
     pub fn encode(&self) -> String {
         match self {
             Frame::Open { sid, ping_interval_ms, ping_timeout_ms } => format!(
-                "0{}",
-                serde_json::json!({
-                    "sid": sid, "upgrades": [], "pingInterval": ping_interval_ms,
-                    "pingTimeout": ping_timeout_ms,
-                })
+                r#"0{{"sid":{},"upgrades":[],"pingInterval":{ping_interval_ms},"pingTimeout":{ping_timeout_ms}}}"#,
+                quote(sid)
             ),
             Frame::Close => "1".into(),
             Frame::Ping => "2".into(),
@@ -83,16 +106,12 @@ impl Frame {
             Frame::Connect(Some(auth)) => format!("40{auth}"),
             Frame::Disconnect => "41".into(),
             Frame::Event { name, args, ack } => {
-                let mut array = Vec::with_capacity(args.len() + 1);
-                array.push(Value::String(name.clone()));
-                array.extend(args.iter().cloned());
-                let id = ack.map(|id| id.to_string()).unwrap_or_default();
-                format!("42{id}{}", Value::Array(array))
+                let ack = ack.map(|id| id.to_string()).unwrap_or_default();
+                let items: Vec<String> = std::iter::once(quote(name)).chain(args.iter().cloned()).collect();
+                format!("42{ack}[{}]", items.join(","))
             }
-            Frame::Ack { id, args } => format!("43{id}{}", Value::Array(args.clone())),
-            Frame::ConnectError { message } => {
-                format!("44{}", serde_json::json!({ "message": message }))
-            }
+            Frame::Ack { id, args } => format!("43{id}[{}]", args.join(",")),
+            Frame::ConnectError { message } => format!(r#"44{{"message":{}}}"#, quote(message)),
         }
     }
 
@@ -103,12 +122,11 @@ impl Frame {
         let rest = chars.as_str();
         match kind {
             '0' => {
-                let v: Value = serde_json::from_str(rest).map_err(|e| malformed("open packet", e))?;
-                let sid = v["sid"].as_str().ok_or_else(|| malformed("open packet", "no sid"))?;
+                let open: Control = serde_json::from_str(rest).map_err(|e| malformed("open packet", e))?;
                 Ok(Frame::Open {
-                    sid: sid.to_string(),
-                    ping_interval_ms: v["pingInterval"].as_u64().unwrap_or(25_000),
-                    ping_timeout_ms: v["pingTimeout"].as_u64().unwrap_or(20_000),
+                    sid: open.sid.ok_or_else(|| malformed("open packet", "no sid"))?,
+                    ping_interval_ms: open.ping_interval.unwrap_or(25_000),
+                    ping_timeout_ms: open.ping_timeout.unwrap_or(20_000),
                 })
             }
             '1' => Ok(Frame::Close),
@@ -132,51 +150,77 @@ fn decode_socket(packet: &str) -> Result<Frame, CodecError> {
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let (id, json) = rest.split_at(digits);
     let id = if id.is_empty() { None } else { Some(id.parse::<u64>().map_err(|e| malformed("ack id", e))?) };
-    let payload = |what| -> Result<Option<Value>, CodecError> {
-        if json.is_empty() {
-            Ok(None)
-        } else {
-            serde_json::from_str(json).map(Some).map_err(|e| malformed(what, e))
-        }
-    };
+    let array = |what| split_array(json).ok_or_else(|| malformed(what, "payload is not an array"));
+    let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect();
     match kind {
-        '0' => Ok(Frame::Connect(payload("connect payload")?)),
+        '0' if json.is_empty() => Ok(Frame::Connect(None)),
+        '0' => {
+            serde_json::from_str::<serde::de::IgnoredAny>(json).map_err(|e| malformed("connect payload", e))?;
+            Ok(Frame::Connect(Some(json.to_string())))
+        }
         '1' => Ok(Frame::Disconnect),
         '2' => {
-            let Some(Value::Array(mut array)) = payload("event")? else {
-                return Err(malformed("event", "payload is not an array"));
-            };
-            if array.is_empty() {
-                return Err(malformed("event", "no event name"));
-            }
-            let Value::String(name) = array.remove(0) else {
-                return Err(malformed("event", "event name is not a string"));
-            };
-            Ok(Frame::Event { name, args: array, ack: id })
+            let array = array("event")?;
+            let (name, args) = array.split_first().ok_or_else(|| malformed("event", "no event name"))?;
+            let name = serde_json::from_str(name).map_err(|_| malformed("event", "event name is not a string"))?;
+            Ok(Frame::Event { name, args: owned(args), ack: id })
         }
         '3' => {
             let id = id.ok_or_else(|| malformed("ack", "no ack id"))?;
-            let Some(Value::Array(args)) = payload("ack")? else {
-                return Err(malformed("ack", "payload is not an array"));
-            };
-            Ok(Frame::Ack { id, args })
+            Ok(Frame::Ack { id, args: owned(&array("ack")?) })
         }
         '4' => {
-            let v = payload("connect error")?.unwrap_or(Value::Null);
-            let message = match &v {
-                Value::String(s) => s.clone(),
-                _ => v["message"].as_str().unwrap_or("connection refused").to_string(),
+            let message = if json.starts_with('"') {
+                Some(serde_json::from_str(json).map_err(|e| malformed("connect error", e))?)
+            } else if json.is_empty() {
+                None
+            } else {
+                serde_json::from_str::<Control>(json).map_err(|e| malformed("connect error", e))?.message
             };
-            Ok(Frame::ConnectError { message })
+            Ok(Frame::ConnectError { message: message.unwrap_or_else(|| "connection refused".into()) })
         }
         '5' | '6' => Err(CodecError::Binary),
         other => Err(CodecError::SocketType(other)),
     }
 }
 
-/// The first argument of an event or ack (scrawl sends one), or null.
-pub fn first_arg(args: Vec<Value>) -> Value {
-    args.into_iter().next().unwrap_or(Value::Null)
+/// Strips JSON whitespace.
+fn trim_json(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\r'])
+}
+
+/// Splits the text of a JSON array into the texts of its elements, or
+/// `None` when it is no array. Only strings and nesting are followed here:
+/// each element is checked when it is read.
+fn split_array(text: &str) -> Option<Vec<&str>> {
+    let inner = trim_json(text).strip_prefix('[')?.strip_suffix(']')?;
+    let mut items = Vec::new();
+    let (mut depth, mut in_string, mut escaped, mut start) = (0usize, false, false, 0);
+    for (i, byte) in inner.bytes().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' if in_string => escaped = true,
+            b'"' => in_string = !in_string,
+            _ if in_string => {}
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.checked_sub(1)?,
+            b',' if depth == 0 => {
+                items.push(trim_json(&inner[start..i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = trim_json(&inner[start..]);
+    if !(last.is_empty() && items.is_empty()) {
+        items.push(last);
+    }
+    (!in_string && depth == 0 && !items.contains(&"")).then_some(items)
+}
+
+/// The first argument of an event or ack (scrawl sends one), or `null`.
+pub fn first_arg(args: Vec<String>) -> String {
+    args.into_iter().next().unwrap_or_else(|| "null".into())
 }
 
 /// Reconnect delay after `attempt` failures: 0.5 s doubling to a 10 s cap,
@@ -189,7 +233,14 @@ pub fn backoff_ms(attempt: u32, unit_random: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn event(name: &str, args: &[&str], ack: Option<u64>) -> Frame {
+        Frame::Event { name: name.into(), args: args.iter().map(|a| a.to_string()).collect(), ack }
+    }
+
+    fn is_malformed(text: &str) -> bool {
+        matches!(Frame::decode(text), Err(CodecError::Malformed { .. }))
+    }
 
     #[test]
     fn decodes_engine_open() {
@@ -198,6 +249,8 @@ mod tests {
             f,
             Frame::Open { sid: "lv_VI97HAXpY6yYWAAAC".into(), ping_interval_ms: 25000, ping_timeout_ms: 5000 }
         );
+        assert_eq!(Frame::decode(&f.encode()).unwrap(), f);
+        assert!(is_malformed(r#"0{"upgrades":[]}"#));
     }
 
     #[test]
@@ -210,29 +263,61 @@ mod tests {
 
     #[test]
     fn connect_with_auth_payload() {
-        let f = Frame::Connect(Some(json!({"board": "x", "name": "Ada"})));
+        let f = Frame::Connect(Some(r#"{"board":"x","name":"Ada"}"#.into()));
         assert_eq!(f.encode(), r#"40{"board":"x","name":"Ada"}"#);
-        assert_eq!(Frame::decode(r#"40{"sid":"abc"}"#).unwrap(), Frame::Connect(Some(json!({"sid": "abc"}))));
+        assert_eq!(Frame::decode(r#"40{"sid":"abc"}"#).unwrap(), Frame::Connect(Some(r#"{"sid":"abc"}"#.into())));
         assert_eq!(Frame::Connect(None).encode(), "40");
+        assert_eq!(Frame::decode("40").unwrap(), Frame::Connect(None));
+        assert!(is_malformed(r#"40{"sid":"#));
     }
 
     #[test]
     fn events_with_and_without_ack() {
-        assert_eq!(Frame::event("hello", json!({"a": 1})).encode(), r#"42["hello",{"a":1}]"#);
-        let with_ack = Frame::Event { name: "stroke:end".into(), args: vec![json!({"id": "s"})], ack: Some(12) };
+        assert_eq!(event_text("hello", r#"{"a":1}"#, None), r#"42["hello",{"a":1}]"#);
+        let with_ack = event("stroke:end", &[r#"{"id":"s"}"#], Some(12));
         assert_eq!(with_ack.encode(), r#"4212["stroke:end",{"id":"s"}]"#);
+        assert_eq!(event_text("stroke:end", r#"{"id":"s"}"#, Some(12)), with_ack.encode());
         assert_eq!(Frame::decode(r#"4212["stroke:end",{"id":"s"}]"#).unwrap(), with_ack);
-        assert_eq!(
-            Frame::decode(r#"42["a",1,"two"]"#).unwrap(),
-            Frame::Event { name: "a".into(), args: vec![json!(1), json!("two")], ack: None }
-        );
+        assert_eq!(Frame::decode(r#"42["a",1,"two"]"#).unwrap(), event("a", &["1", r#""two""#], None));
+    }
+
+    #[test]
+    fn an_event_without_arguments() {
+        let f = Frame::decode(r#"42["bye"]"#).unwrap();
+        assert_eq!(f, event("bye", &[], None));
+        assert_eq!(f.encode(), r#"42["bye"]"#);
+        assert_eq!(first_arg(Vec::new()), "null");
+    }
+
+    #[test]
+    fn arguments_stay_raw_json_text() {
+        // Strings holding quotes, commas, brackets, backslashes and escapes,
+        // and nested arrays and objects: only top-level commas split.
+        let arg = r#"{"t":"a,b]c}\"d\\","u":"\u005d\"\\\"","n":[[1,{"x":[]}],[]]}"#;
+        let text = format!(r#"427["stroke:start",{arg},"],[\\",[[]],null]"#);
+        let f = Frame::decode(&text).unwrap();
+        assert_eq!(f, event("stroke:start", &[arg, r#""],[\\""#, "[[]]", "null"], Some(7)));
+        assert_eq!(f.encode(), text);
+        let Frame::Event { args, .. } = f else { unreachable!() };
+        let first: serde_json::Value = serde_json::from_str(&first_arg(args)).unwrap();
+        assert_eq!(first["t"], "a,b]c}\"d\\");
+        assert_eq!(first["u"], "]\"\\\"");
+    }
+
+    #[test]
+    fn event_names_are_json_strings() {
+        let f = event("a\"b,\u{e9}", &["1"], None);
+        assert_eq!(f.encode(), r#"42["a\"b,é",1]"#);
+        assert_eq!(Frame::decode(r#"42["a\"b,\u00e9",1]"#).unwrap(), f);
+        assert_eq!(Frame::decode("42[ \"a\" ,\n1 ]\n").unwrap(), event("a", &["1"], None));
     }
 
     #[test]
     fn acks() {
         let f = Frame::decode(r#"433[{"ok":true,"seq":9}]"#).unwrap();
-        assert_eq!(f, Frame::Ack { id: 3, args: vec![json!({"ok": true, "seq": 9})] });
+        assert_eq!(f, Frame::Ack { id: 3, args: vec![r#"{"ok":true,"seq":9}"#.into()] });
         assert_eq!(f.encode(), r#"433[{"ok":true,"seq":9}]"#);
+        assert_eq!(Frame::decode("435[]").unwrap(), Frame::Ack { id: 5, args: Vec::new() });
     }
 
     #[test]
@@ -245,14 +330,16 @@ mod tests {
             Frame::decode(r#"44"Not authorized""#).unwrap(),
             Frame::ConnectError { message: "Not authorized".into() }
         );
+        assert_eq!(Frame::decode("44").unwrap(), Frame::ConnectError { message: "connection refused".into() });
+        let quoted = Frame::ConnectError { message: "say \"hi\"".into() };
+        assert_eq!(quoted.encode(), r#"44{"message":"say \"hi\""}"#);
+        assert_eq!(Frame::decode(&quoted.encode()).unwrap(), quoted);
     }
 
     #[test]
     fn namespaced_packets_are_understood() {
-        assert_eq!(
-            Frame::decode(r#"42/admin,7["x"]"#).unwrap(),
-            Frame::Event { name: "x".into(), args: vec![], ack: Some(7) }
-        );
+        assert_eq!(Frame::decode(r#"42/admin,7["x"]"#).unwrap(), event("x", &[], Some(7)));
+        assert_eq!(Frame::decode(r#"42/admin,["x",{"a":","}]"#).unwrap(), event("x", &[r#"{"a":","}"#], None));
     }
 
     #[test]
@@ -260,8 +347,18 @@ mod tests {
         assert_eq!(Frame::decode(""), Err(CodecError::Empty));
         assert_eq!(Frame::decode("9"), Err(CodecError::EngineType('9')));
         assert_eq!(Frame::decode("451-[\"x\"]"), Err(CodecError::Binary));
-        assert!(matches!(Frame::decode("42{}"), Err(CodecError::Malformed { .. })));
-        assert!(matches!(Frame::decode("43[1]"), Err(CodecError::Malformed { .. })));
+        assert!(is_malformed("42{}"));
+        assert!(is_malformed("43[1]"));
+        assert!(is_malformed("42[]"), "no event name");
+        assert!(is_malformed("42[1]"), "name not a string");
+        assert!(is_malformed(r#"42["a",]"#), "empty argument");
+        assert!(is_malformed(r#"42[,"a"]"#), "empty name");
+        assert!(is_malformed(r#"42["a",1"#), "unclosed array");
+        assert!(is_malformed(r#"42["a",1]]"#), "closed twice");
+        assert!(is_malformed(r#"42["a",{"b":1]"#), "unclosed object");
+        assert!(is_malformed(r#"42["a,1]"#), "unterminated string");
+        assert!(is_malformed(r#"42["a\"]"#), "escaped quote ends nothing");
+        assert!(is_malformed(r#"42["a"] x"#), "text after the array");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Native Socket.IO client on tokio-tungstenite, for integration tests and
 //! benchmarks. It answers pings, matches acks to their events and queues
 //! every received event for the caller. Events are sent and received by
-//! their `protocol` type; the `_raw` calls send anything, for attack tests.
+//! their `protocol` type; the `_raw` calls send anything, for attack tests,
+//! and `next_event` hands out any event as a `serde_json::Value`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{first_arg, Frame, WS_PATH};
+use super::{event_text, first_arg, Frame, WS_PATH};
 use crate::protocol::{Ack, Event, ServerMessage};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +36,14 @@ pub enum ClientError {
     UnknownEvent(String),
 }
 
-type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+/// Ack waiters by ack id; each gets the JSON text of its ack's argument.
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<String>>>>;
 
 /// A connected Socket.IO client on the default namespace.
 pub struct NativeClient {
     out: mpsc::UnboundedSender<Message>,
-    events: mpsc::UnboundedReceiver<(String, Value)>,
+    /// Received events: name and the JSON text of the first argument.
+    events: mpsc::UnboundedReceiver<(String, String)>,
     pending: Pending,
     next_ack: u64,
     /// The socket id the server gave this connection.
@@ -69,12 +72,13 @@ impl NativeClient {
             Frame::Open { .. } => {}
             other => return Err(ClientError::Handshake(other)),
         }
-        let auth = serde_json::to_value(auth)?;
+        let auth = serde_json::to_string(auth)?;
         sink.send(Message::text(Frame::Connect(Some(auth)).encode())).await?;
         let sid = loop {
             match next_text().await? {
                 Frame::Connect(payload) => {
-                    break payload.and_then(|p| p["sid"].as_str().map(str::to_string)).unwrap_or_default()
+                    let payload: Value = serde_json::from_str(payload.as_deref().unwrap_or("null"))?;
+                    break payload["sid"].as_str().unwrap_or_default().to_string();
                 }
                 Frame::ConnectError { message } => return Err(ClientError::Refused(message)),
                 Frame::Ping => sink.send(Message::text(Frame::Pong.encode())).await?,
@@ -125,12 +129,12 @@ impl NativeClient {
 
     /// Sends an event without asking for an ack.
     pub fn emit<E: Event>(&self, data: &E) -> Result<(), ClientError> {
-        self.emit_raw(E::NAME, serde_json::to_value(data)?)
+        self.send_text(event_text(E::NAME, &serde_json::to_string(data)?, None))
     }
 
     /// Sends any event name with any payload, without asking for an ack.
     pub fn emit_raw(&self, event: &str, data: Value) -> Result<(), ClientError> {
-        self.send_frame(&Frame::event(event, data))
+        self.send_text(event_text(event, &data.to_string(), None))
     }
 
     /// Sends raw text as one WebSocket message.
@@ -138,31 +142,38 @@ impl NativeClient {
         self.out.send(Message::text(text)).map_err(|_| ClientError::Closed)
     }
 
-    fn send_frame(&self, frame: &Frame) -> Result<(), ClientError> {
-        self.send_text(frame.encode())
-    }
-
     /// Sends an event and waits for its ack.
     pub async fn emit_ack<E: Event>(&mut self, data: &E) -> Result<Ack, ClientError> {
-        self.emit_ack_raw(E::NAME, serde_json::to_value(data)?).await
+        self.emit_ack_text(E::NAME, &serde_json::to_string(data)?).await
     }
 
     /// Sends any event name with any payload and waits for its ack.
     pub async fn emit_ack_raw(&mut self, event: &str, data: Value) -> Result<Ack, ClientError> {
+        self.emit_ack_text(event, &data.to_string()).await
+    }
+
+    /// Sends event `event` with the JSON text `data` and waits for its ack.
+    async fn emit_ack_text(&mut self, event: &str, data: &str) -> Result<Ack, ClientError> {
         let id = self.next_ack;
         self.next_ack += 1;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id, tx);
-        self.send_frame(&Frame::Event { name: event.to_string(), args: vec![data], ack: Some(id) })?;
-        let value = tokio::time::timeout(self.timeout, rx)
+        self.send_text(event_text(event, data, Some(id)))?;
+        let reply = tokio::time::timeout(self.timeout, rx)
             .await
             .map_err(|_| ClientError::Timeout(format!("ack of {event}")))?
             .map_err(|_| ClientError::Closed)?;
-        Ok(serde_json::from_value(value)?)
+        Ok(serde_json::from_str(&reply)?)
     }
 
     /// The next event of any name, as sent.
     pub async fn next_event(&mut self) -> Result<(String, Value), ClientError> {
+        let (name, data) = self.next_text().await?;
+        Ok((name, serde_json::from_str(&data)?))
+    }
+
+    /// The next event's name and the JSON text of its argument.
+    async fn next_text(&mut self) -> Result<(String, String), ClientError> {
         tokio::time::timeout(self.timeout, self.events.recv())
             .await
             .map_err(|_| ClientError::Timeout("an event".into()))?
@@ -171,8 +182,8 @@ impl NativeClient {
 
     /// The next event, decoded by its name.
     pub async fn next_message(&mut self) -> Result<ServerMessage, ClientError> {
-        let (name, data) = self.next_event().await?;
-        ServerMessage::decode(&name, data)?.ok_or(ClientError::UnknownEvent(name))
+        let (name, data) = self.next_text().await?;
+        ServerMessage::decode(&name, &data)?.ok_or(ClientError::UnknownEvent(name))
     }
 
     /// Waits for the next event of type `E`, skipping others.
@@ -184,7 +195,7 @@ impl NativeClient {
                 .map_err(|_| ClientError::Timeout(E::NAME.to_string()))?
                 .ok_or(ClientError::Closed)?;
             if next.0 == E::NAME {
-                return Ok(serde_json::from_value(next.1)?);
+                return Ok(serde_json::from_str(&next.1)?);
             }
         }
     }

@@ -9,8 +9,6 @@ mod replica;
 #[cfg(test)]
 mod tests;
 
-use serde_json::Value;
-
 use crate::protocol::{
     Ack, Cleared, CursorMoved, Event, Presence, ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore,
     StrokeStart, StrokeStarted, Synced, User, Welcome,
@@ -146,23 +144,25 @@ impl BoardSync {
     /// Queues an acknowledged event; `stroke` is the stroke it changes.
     /// It goes out with the next [`flush`](Self::flush) while synced.
     pub fn queue<E: Event>(&mut self, event: &E, stroke: Option<&StrokeId>) {
-        if let Ok(data) = serde_json::to_value(event) {
+        if let Ok(data) = serde_json::to_string(event) {
             self.outbox.push(E::NAME, stroke, data);
         }
     }
 
-    /// While synced, hands every unsent event in order to `emit`, which
-    /// sends it and returns its ack id (`None`: not connected, stop).
-    pub fn flush(&mut self, emit: impl FnMut(&'static str, Value) -> Option<u64>) {
+    /// While synced, hands every unsent event in order to `emit`, with its
+    /// payload as JSON text; `emit` sends it and returns its ack id (`None`:
+    /// not connected, stop).
+    pub fn flush(&mut self, emit: impl FnMut(&'static str, &str) -> Option<u64>) {
         if self.is_synced() {
             self.outbox.flush(emit);
         }
     }
 
-    /// The server answered the event sent with ack id `id`.
-    pub fn acknowledge(&mut self, id: u64, reply: Value) -> Acknowledged {
+    /// The server answered the event sent with ack id `id`; `reply` is the
+    /// JSON text of the ack's argument.
+    pub fn acknowledge(&mut self, id: u64, reply: &str) -> Acknowledged {
         let Some(event) = self.outbox.take(id) else { return Acknowledged::Unknown };
-        match serde_json::from_value::<Ack>(reply) {
+        match serde_json::from_str::<Ack>(reply) {
             Err(e) => Acknowledged::Unreadable(e),
             Ok(Ack { ok: false, error, .. }) => Acknowledged::Refused { event, error },
             Ok(Ack { removed, restored, .. }) => {

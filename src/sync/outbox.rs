@@ -4,8 +4,6 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
-
 use crate::protocol::StrokeId;
 
 #[derive(Debug)]
@@ -13,7 +11,8 @@ struct Entry {
     event: &'static str,
     /// The stroke this event changes, if any: it counts as waiting.
     stroke: Option<StrokeId>,
-    data: Value,
+    /// The payload, serialized.
+    data: String,
     /// Ack id on the current connection, once sent.
     ack: Option<u64>,
 }
@@ -24,15 +23,15 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
-    pub(super) fn push(&mut self, event: &'static str, stroke: Option<&StrokeId>, data: Value) {
+    pub(super) fn push(&mut self, event: &'static str, stroke: Option<&StrokeId>, data: String) {
         self.entries.push(Entry { event, stroke: stroke.cloned(), data, ack: None });
     }
 
     /// Hands every unsent entry, in order, to `emit`, which returns its ack
     /// id, or `None` when the link is down (the rest then waits too).
-    pub(super) fn flush(&mut self, mut emit: impl FnMut(&'static str, Value) -> Option<u64>) {
+    pub(super) fn flush(&mut self, mut emit: impl FnMut(&'static str, &str) -> Option<u64>) {
         for entry in self.entries.iter_mut().filter(|e| e.ack.is_none()) {
-            match emit(entry.event, entry.data.clone()) {
+            match emit(entry.event, &entry.data) {
                 Some(id) => entry.ack = Some(id),
                 None => break,
             }

@@ -76,7 +76,8 @@ fn ids(sync: &BoardSync) -> Vec<&str> {
     sync.strokes().iter().map(|s| s.id.as_str()).collect()
 }
 
-/// A fake connection: records what goes out and numbers the acks.
+/// A fake connection: records what goes out, read back from its JSON
+/// text, and numbers the acks.
 struct Wire {
     up: bool,
     next_ack: u64,
@@ -95,7 +96,7 @@ impl Wire {
             }
             let ack = self.next_ack;
             self.next_ack += 1;
-            self.sent.push((event, data, ack));
+            self.sent.push((event, serde_json::from_str(data).unwrap(), ack));
             Some(ack)
         });
     }
@@ -105,8 +106,13 @@ impl Wire {
     }
 }
 
-fn ok() -> Value {
-    json!({ "ok": true, "seq": 9 })
+/// An ack's argument as it arrives: JSON text.
+fn reply(value: Value) -> String {
+    value.to_string()
+}
+
+fn ok() -> String {
+    reply(json!({ "ok": true, "seq": 9 }))
 }
 
 #[test]
@@ -229,7 +235,7 @@ fn the_outbox_goes_out_again_in_order_after_a_reconnect() {
     sync.queue(&StrokePoints { id: id("s1"), n: 1, points: vec![1.0, 1.0], seq: None }, Some(&s.id));
     wire.flush(&mut sync);
     assert_eq!(wire.names(), ["stroke:start", "stroke:points"]);
-    assert!(matches!(sync.acknowledge(1, ok()), Acknowledged::Done(Change::None)));
+    assert!(matches!(sync.acknowledge(1, &ok()), Acknowledged::Done(Change::None)));
 
     sync.connection_lost();
     assert!(!sync.is_synced());
@@ -238,7 +244,7 @@ fn the_outbox_goes_out_again_in_order_after_a_reconnect() {
     wire.flush(&mut sync);
     assert_eq!(wire.sent.len(), 2, "nothing goes out until synced");
     // An ack from the old connection matches nothing now.
-    assert!(matches!(sync.acknowledge(2, ok()), Acknowledged::Unknown));
+    assert!(matches!(sync.acknowledge(2, &ok()), Acknowledged::Unknown));
 
     sync.receive(welcome());
     sync.receive(synced(4));
@@ -283,11 +289,11 @@ fn waiting_counts_strokes_not_events() {
     sync.queue(&Undo, None);
     assert_eq!(sync.waiting_strokes(), 2);
     wire.flush(&mut sync);
-    sync.acknowledge(1, ok());
-    sync.acknowledge(2, ok());
+    sync.acknowledge(1, &ok());
+    sync.acknowledge(2, &ok());
     assert_eq!(sync.waiting_strokes(), 1);
-    sync.acknowledge(3, ok());
-    sync.acknowledge(4, ok());
+    sync.acknowledge(3, &ok());
+    sync.acknowledge(4, &ok());
     assert_eq!(sync.waiting_strokes(), 0);
 }
 
@@ -298,7 +304,7 @@ fn a_refused_event_is_dropped() {
     let s = start("s1", &[0.0, 0.0]);
     sync.queue(&s, Some(&s.id));
     wire.flush(&mut sync);
-    match sync.acknowledge(1, json!({ "ok": false, "error": "too many points" })) {
+    match sync.acknowledge(1, &reply(json!({ "ok": false, "error": "too many points" }))) {
         Acknowledged::Refused { event, error } => {
             assert_eq!(event, "stroke:start");
             assert_eq!(error.as_deref(), Some("too many points"));
@@ -318,8 +324,8 @@ fn an_unreadable_ack_drops_its_event() {
     let mut wire = Wire::new();
     sync.queue(&Undo, None);
     wire.flush(&mut sync);
-    assert!(matches!(sync.acknowledge(1, json!("yes")), Acknowledged::Unreadable(_)));
-    assert!(matches!(sync.acknowledge(1, ok()), Acknowledged::Unknown));
+    assert!(matches!(sync.acknowledge(1, r#""yes""#), Acknowledged::Unreadable(_)));
+    assert!(matches!(sync.acknowledge(1, &ok()), Acknowledged::Unknown));
 }
 
 #[test]
@@ -335,7 +341,7 @@ fn the_sync_keeps_our_strokes_that_wait_for_acks() {
     }
     sync.drawing(&id("half")).unwrap().points.extend([1.5, 1.5]);
     wire.flush(&mut sync);
-    sync.acknowledge(1, ok());
+    sync.acknowledge(1, &ok());
     assert_eq!(sync.strokes()[0].user, "me");
 
     sync.connection_lost();
@@ -357,16 +363,16 @@ fn acks_apply_what_they_removed_and_restored() {
     sync.queue(&Undo, None);
     wire.flush(&mut sync);
 
-    let removed = sync.acknowledge(1, json!({ "ok": true, "seq": 2, "removed": ["b"] }));
+    let removed = sync.acknowledge(1, &reply(json!({ "ok": true, "seq": 2, "removed": ["b"] })));
     assert!(matches!(removed, Acknowledged::Done(Change::Redraw)));
     assert_eq!(ids(&sync), ["a"]);
 
-    let restored = json!({ "ok": true, "seq": 3, "restored": [pen("b", &[1.0, 1.0]), pen("a", &[0.0, 0.0])] });
-    assert!(matches!(sync.acknowledge(2, restored), Acknowledged::Done(Change::Added { from: 1 })));
+    let restored = reply(json!({ "ok": true, "seq": 3, "restored": [pen("b", &[1.0, 1.0]), pen("a", &[0.0, 0.0])] }));
+    assert!(matches!(sync.acknowledge(2, &restored), Acknowledged::Done(Change::Added { from: 1 })));
     assert_eq!(ids(&sync), ["a", "b"]);
 
-    let both = json!({ "ok": true, "seq": 4, "removed": ["a"], "restored": [pen("c", &[2.0, 2.0])] });
-    assert!(matches!(sync.acknowledge(3, both), Acknowledged::Done(Change::Redraw)));
+    let both = reply(json!({ "ok": true, "seq": 4, "removed": ["a"], "restored": [pen("c", &[2.0, 2.0])] }));
+    assert!(matches!(sync.acknowledge(3, &both), Acknowledged::Done(Change::Redraw)));
     assert_eq!(ids(&sync), ["b", "c"]);
 }
 

@@ -17,7 +17,7 @@ use scrawl::protocol::{
     merge_history, Ack, Auth, Color, Event, ServerMessage, Stroke, StrokeEnd, StrokeId, StrokePoints, StrokeStart,
     Tool, Welcome,
 };
-use scrawl::server::{run, Config, ServerError};
+use scrawl::server::{run, Config, ServerError, Settings};
 use scrawl::socketio::native::NativeClient;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -27,14 +27,24 @@ use tokio::task::JoinHandle;
 pub struct TestServer {
     pub addr: String,
     dir: tempfile::TempDir,
+    settings: Settings,
     running: Option<(oneshot::Sender<()>, JoinHandle<Result<(), ServerError>>)>,
 }
 
 impl TestServer {
-    /// A server on a new, empty database.
+    /// A server with the default settings on a new, empty database.
     pub async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut server = Self { addr: String::new(), dir, running: None };
+        Self::start_with(Settings::default()).await
+    }
+
+    /// A server with `settings` on a new, empty database.
+    pub async fn start_with(settings: Settings) -> Self {
+        Self::start_in(tempfile::tempdir().unwrap(), settings).await
+    }
+
+    /// A server whose database is `scrawl.db` in `dir`.
+    pub async fn start_in(dir: tempfile::TempDir, settings: Settings) -> Self {
+        let mut server = Self { addr: String::new(), dir, settings, running: None };
         server.launch().await;
         server
     }
@@ -48,7 +58,7 @@ impl TestServer {
         let addr: SocketAddr = listener.local_addr().unwrap();
         let site = LeptosOptions::builder().output_name("scrawl").site_root("target/site").build();
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = Config { db: self.db(), site };
+        let config = Config { settings: self.settings.clone(), ..Config::new(self.db(), site) };
         let task = tokio::spawn(run(config, listener, async move {
             let _ = stopped.await;
         }));

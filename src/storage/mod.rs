@@ -1,11 +1,21 @@
 //! SQLite persistence through sqlx: opening the database (WAL, migrations),
-//! a single writer task that group-commits queued board changes, and reading
-//! a board back. The only module that speaks SQL; it depends on the domain's
-//! change and stored-board types, never the other way round.
+//! queueing board changes for the writer, and reading a board back. The only
+//! module that speaks SQL; it depends on the domain's change and
+//! stored-board types, never the other way round.
+//!
+//! - `writer`: the single writer task, which group-commits queued changes
+//!   and rides out storage failures (a full disk, I/O errors) by retrying.
+//! - `maintenance`: the online backup and the invariant check.
+
+mod maintenance;
+mod writer;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
@@ -13,11 +23,14 @@ use sqlx::{Row, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::domain::{Applied, Change, StoredBoard, StoredStroke};
+use crate::domain::{Applied, StoredBoard, StoredStroke};
+use crate::metrics::Metrics;
 use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool};
+pub use maintenance::Problem;
+use writer::{write_loop, Health, Job};
 
-/// Most queued changes written in one transaction.
-const MAX_BATCH: usize = 2048;
+/// Most changes that may wait for the writer; past that new ones are refused.
+const MAX_QUEUED: usize = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -27,20 +40,19 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the database folder: {0}")]
     Folder(#[from] std::io::Error),
-    #[error("write failed: {0}")]
-    Write(String),
+    #[error("the database refused the change: {0}")]
+    Rejected(String),
     #[error("storage is closed")]
     Closed,
+    #[error("storage is unavailable ({0}); retry later")]
+    Unavailable(String),
+    #[error("too many changes are waiting to be written; retry later")]
+    Busy,
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }
 
 type Done = oneshot::Sender<Result<(), StorageError>>;
-
-enum Job {
-    Write(Applied, Done),
-    Flush(Done),
-}
 
 /// Resolves once the change (or everything queued before a flush) is committed.
 pub struct Durable(oneshot::Receiver<Result<(), StorageError>>);
@@ -58,11 +70,14 @@ pub struct Storage {
     pool: SqlitePool,
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// What the writer last saw, and how many changes wait for it.
+    health: Arc<Health>,
+    queued: Arc<AtomicUsize>,
 }
 
 impl Storage {
     /// Opens (creating if missing) the database at `path` and migrates it.
-    pub async fn open(path: &Path) -> Result<Self, StorageError> {
+    pub async fn open(path: &Path, metrics: Arc<Metrics>) -> Result<Self, StorageError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
@@ -75,8 +90,10 @@ impl Storage {
         let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
         sqlx::migrate!().run(&pool).await?;
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(write_loop(pool.clone(), rx));
-        Ok(Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)) })
+        let health = Arc::new(Health::default());
+        let queued = Arc::new(AtomicUsize::new(0));
+        let writer = tokio::spawn(write_loop(pool.clone(), rx, health.clone(), queued.clone(), metrics));
+        Ok(Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), health, queued })
     }
 
     fn queue(&self, job: impl FnOnce(Done) -> Job) -> Durable {
@@ -89,9 +106,27 @@ impl Storage {
         Durable(rx)
     }
 
-    /// Queues a change; writes keep submission order. Never blocks.
+    /// Queues a change; writes keep submission order. Never blocks. The
+    /// change is retried until it is durable; `Durable` then resolves.
     pub fn submit(&self, applied: Applied) -> Durable {
+        self.queued.fetch_add(1, Ordering::Relaxed);
         self.queue(|done| Job::Write(applied, done))
+    }
+
+    /// Why a new change should be refused now: storage has been failing for
+    /// longer than `grace`, or too many changes wait for the writer.
+    pub fn refusal(&self, grace: Duration) -> Option<StorageError> {
+        if let Some((since, error)) = self.health.failing() {
+            if since.elapsed() >= grace {
+                return Some(StorageError::Unavailable(error));
+            }
+        }
+        (self.queued.load(Ordering::Relaxed) >= MAX_QUEUED).then_some(StorageError::Busy)
+    }
+
+    /// Since when and why writes fail, while they do.
+    pub fn failing(&self) -> Option<(Instant, String)> {
+        self.health.failing()
     }
 
     /// Resolves once everything submitted before it is committed.
@@ -176,111 +211,6 @@ fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
     })
 }
 
-async fn write_loop(pool: SqlitePool, mut jobs: mpsc::UnboundedReceiver<Job>) {
-    while let Some(first) = jobs.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        let result = write_batch(&pool, &batch).await;
-        if let Err(e) = &result {
-            tracing::error!(error = %e, changes = batch.len(), "group commit failed");
-        }
-        for job in batch {
-            let (Job::Write(_, done) | Job::Flush(done)) = job;
-            let _ = done.send(result.as_ref().map(|_| ()).map_err(|e| StorageError::Write(e.to_string())));
-        }
-    }
-}
-
-/// Writes every change of `batch` in one transaction.
-async fn write_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), sqlx::Error> {
-    let changes: Vec<&Applied> = batch
-        .iter()
-        .filter_map(|j| match j {
-            Job::Write(a, _) => Some(a),
-            Job::Flush(_) => None,
-        })
-        .collect();
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let mut tx = pool.begin().await?;
-    let mut seqs: HashMap<&BoardName, u64> = HashMap::new();
-    for a in &changes {
-        let seq = seqs.entry(&a.board).or_default();
-        *seq = (*seq).max(a.seq);
-    }
-    for (board, seq) in &seqs {
-        sqlx::query("INSERT INTO boards (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)")
-            .bind(board.as_str())
-            .bind(*seq as i64)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for a in changes {
-        let board = a.board.as_str();
-        match &a.change {
-            Change::StrokeStart { client, stroke } => {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1)",
-                )
-                .bind(board)
-                .bind(stroke.id.as_str())
-                .bind(client.as_str())
-                .bind(stroke.user.as_str())
-                .bind(stroke.color.as_str())
-                .bind(stroke.width as f64)
-                .bind(stroke.tool.as_str())
-                .bind(a.seq as i64)
-                .execute(&mut *tx)
-                .await?;
-                insert_segment(&mut tx, board, &stroke.id, 0, &stroke.points).await?;
-            }
-            Change::StrokePoints { id, n, points } => insert_segment(&mut tx, board, id, *n, points).await?,
-            Change::StrokeEnd { id } => {
-                sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
-                    .bind(board)
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            Change::SetLive { ids, live } => {
-                for id in ids {
-                    sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
-                        .bind(*live)
-                        .bind(board)
-                        .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-        }
-    }
-    tx.commit().await
-}
-
-async fn insert_segment(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    board: &str,
-    id: &str,
-    n: u32,
-    points: &[f32],
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points) VALUES (?, ?, ?, ?)")
-        .bind(board)
-        .bind(id)
-        .bind(n as i64)
-        .bind(encode_points(points))
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
 /// Points are stored as little-endian f32s.
 fn encode_points(points: &[f32]) -> Vec<u8> {
     points.iter().flat_map(|p| p.to_le_bytes()).collect()
@@ -296,6 +226,7 @@ fn decode_points(blob: &[u8]) -> Result<impl Iterator<Item = f32> + '_, StorageE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Change;
 
     fn stroke(id: &str) -> Stroke {
         Stroke {
@@ -320,11 +251,15 @@ mod tests {
         Applied { board: board(), seq, change }
     }
 
+    async fn open(path: &Path) -> Storage {
+        Storage::open(path, Arc::default()).await.unwrap()
+    }
+
     #[tokio::test]
     async fn changes_round_trip_and_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/scrawl.db");
-        let storage = Storage::open(&path).await.unwrap();
+        let storage = open(&path).await;
         assert!(storage.load(&board()).await.unwrap().is_none());
         let durables = vec![
             storage
@@ -342,7 +277,7 @@ mod tests {
         }
         storage.close().await;
 
-        let storage = Storage::open(&path).await.unwrap();
+        let storage = open(&path).await;
         let b = storage.load(&board()).await.unwrap().unwrap();
         assert_eq!(b.seq, 6);
         assert_eq!(b.strokes.len(), 2);
@@ -357,7 +292,7 @@ mod tests {
     #[tokio::test]
     async fn submit_after_close_reports_closed() {
         let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open(&dir.path().join("x.db")).await.unwrap();
+        let storage = open(&dir.path().join("x.db")).await;
         storage.close().await;
         assert!(matches!(storage.flush().await, Err(StorageError::Closed)));
     }

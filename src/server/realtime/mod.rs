@@ -1,0 +1,378 @@
+//! Socket.IO transport: the handshake checks (board, address caps), the
+//! join sequence and one handler per client event. Each accepted change is
+//! relayed to the rest of the board at once and acknowledged only after
+//! storage has committed it.
+//!
+//! socketioxide calls a handler closure in the order the socket's packets
+//! arrive and spawns the future it returns. So every change is checked
+//! (storage health, rate limits, payload, board rules), applied, given its
+//! seq, queued for storage and queued for relay inside the closure, in
+//! order; only waiting for the commit and sending the ack happen in the future.
+//!
+//! - `relay`: the bounded relay queue and the fan-out that disconnects a
+//!   socket rather than skip it.
+
+mod relay;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use serde_json::Value;
+use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
+use socketioxide::handler::ConnectHandler;
+use socketioxide::{SendError, SocketError, SocketIo};
+use tokio::sync::mpsc;
+
+use super::boards::{BoardRef, Boards};
+use super::limits::{AddressSlot, AdmissionError, Class, ConnectionLimits, Limits, Verdict};
+use crate::domain::{Applied, Board, BoardError, Outcome, Reverted};
+use crate::metrics::{Metrics, Refusal};
+use crate::protocol::{
+    Ack, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, Erase, Event, History, Redo, Rename, SocketId,
+    StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
+};
+use crate::storage::StorageError;
+use relay::Relay;
+
+/// What every connection shares.
+pub struct Realtime {
+    pub boards: Arc<Boards>,
+    pub limits: Arc<Limits>,
+    pub metrics: Arc<Metrics>,
+    /// Take the client's address from `X-Forwarded-For`.
+    pub trust_proxy: bool,
+    /// How long storage may fail before changes are refused.
+    pub storage_grace: Duration,
+}
+
+/// Refusals sent to the client as `connect_error`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("invalid auth payload: {0}")]
+    Auth(String),
+    #[error("invalid board: {0}")]
+    Board(#[from] crate::protocol::ValidationError),
+    #[error("board is unavailable: {0}")]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    Admission(#[from] AdmissionError),
+}
+
+/// Why a client event was refused; the message goes back in the ack.
+#[derive(Debug, thiserror::Error)]
+enum EventError {
+    #[error("invalid payload: {0}")]
+    Payload(#[from] serde_json::Error),
+    #[error(transparent)]
+    Board(#[from] BoardError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("rate limit: too many {} events; retry in {} ms", .class.name(), .wait.as_millis())]
+    Rate { class: Class, wait: Duration },
+    #[error("too many events ignored the rate limit; disconnecting")]
+    Abuse,
+    #[error("the server is busy relaying; retry later")]
+    Busy,
+}
+
+impl EventError {
+    /// The ack that refuses the event: retryable ones say when to retry.
+    fn ack(&self) -> Ack {
+        let retry_ms = match self {
+            EventError::Rate { wait, .. } => Some(wait.as_millis().max(1) as u64),
+            EventError::Storage(StorageError::Unavailable(_) | StorageError::Busy) => Some(1000),
+            EventError::Busy => Some(100),
+            // A batch that came before the one it follows: send again, in order.
+            EventError::Board(BoardError::Gap { .. }) => Some(500),
+            _ => None,
+        };
+        match retry_ms {
+            Some(ms) => Ack::retry(self.to_string(), ms),
+            None => Ack::err(self.to_string()),
+        }
+    }
+
+    fn refusal(&self) -> Refusal {
+        match self {
+            EventError::Rate { .. } | EventError::Abuse | EventError::Busy => Refusal::Rate,
+            EventError::Storage(_) => Refusal::Storage,
+            EventError::Board(BoardError::Full { .. }) => Refusal::Quota,
+            EventError::Payload(_) | EventError::Board(_) => Refusal::Validation,
+        }
+    }
+}
+
+/// What a connected socket carries.
+#[derive(Clone)]
+struct Connection {
+    realtime: Arc<Realtime>,
+    board: BoardRef,
+    name: BoardName,
+    client: ClientId,
+    relays: mpsc::Sender<Vec<Relay>>,
+    limits: Arc<ConnectionLimits>,
+    /// Holds this connection's place among its address's connections.
+    address: Arc<AddressSlot>,
+}
+
+impl Connection {
+    /// Queues relays to the rest of the board, after this socket's earlier ones.
+    fn relay(&self, relays: Vec<Relay>) {
+        if !relays.is_empty() && self.relays.try_send(relays).is_err() {
+            tracing::error!(board = %self.name, "relay queue full; a relay was dropped");
+        }
+    }
+
+    /// Checks, parses and applies one board change; returns the ack to send
+    /// once durable. Runs in arrival order.
+    fn accept<E: Event, R: RelayOf>(
+        &self,
+        socket: &SocketRef,
+        class: Class,
+        data: Value,
+        apply: impl Fn(&mut Board, &SocketId, E) -> Result<Outcome<R>, BoardError>,
+    ) -> Result<(Ack, crate::storage::Durable), EventError> {
+        let storage = self.realtime.boards.storage();
+        if let Some(e) = storage.refusal(self.realtime.storage_grace) {
+            return Err(e.into());
+        }
+        match self.limits.check(class, &self.realtime.limits, self.address.ip) {
+            Verdict::Allow => {}
+            Verdict::Retry(wait) => return Err(EventError::Rate { class, wait }),
+            Verdict::Disconnect => return Err(EventError::Abuse),
+        }
+        let event: E = serde_json::from_value(data)?;
+        if self.relays.capacity() == 0 {
+            return Err(EventError::Busy);
+        }
+        let mut board = self.board.lock();
+        Ok(match apply(&mut board, &sid(socket), event)? {
+            Outcome::Applied { seq, relay, change } => {
+                let durable = storage.submit(Applied { board: self.name.clone(), seq, change });
+                self.relay(relay.relays());
+                let mut reply = Ack::ok(seq);
+                relay.report(&mut reply);
+                (reply, durable)
+            }
+            Outcome::Duplicate { seq } => (Ack::ok(seq), storage.flush()),
+        })
+    }
+}
+
+fn sid(socket: &SocketRef) -> SocketId {
+    SocketId::from(socket.id.to_string())
+}
+
+/// The client's address: the connection's peer, or behind a trusted proxy
+/// the last address it added to `X-Forwarded-For`.
+fn client_ip(socket: &SocketRef, trust_proxy: bool) -> IpAddr {
+    let parts = socket.req_parts();
+    let forwarded = trust_proxy
+        .then(|| parts.headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .flatten();
+    forwarded
+        .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// Registers the default namespace on `io`.
+pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
+    {
+        let realtime = realtime.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                realtime.limits.forget_idle();
+            }
+        });
+    }
+    let check = move |socket: SocketRef, TryData(auth): TryData<Auth>| {
+        let realtime = realtime.clone();
+        async move {
+            let auth = auth.map_err(|e| ConnectError::Auth(e.to_string()))?;
+            let name = BoardName::new(auth.board)?;
+            let address = realtime.limits.admit(client_ip(&socket, realtime.trust_proxy))?;
+            let board = realtime.boards.enter(&name).await?;
+            // A missing or unusable client id falls back to the connection's.
+            let client = auth
+                .client
+                .and_then(|c| ClientId::new(c).ok())
+                .unwrap_or_else(|| ClientId::new(socket.id.to_string()).expect("socket ids are short"));
+            let relays = relay::spawn(socket.clone(), name.to_string(), realtime.metrics.clone());
+            let limits = Arc::new(realtime.limits.for_connection());
+            realtime.metrics.connected();
+            let address = Arc::new(address);
+            socket.extensions.insert(Connection { realtime, board, name, client, relays, limits, address });
+            Ok::<(), ConnectError>(())
+        }
+    };
+    // Runs synchronously inside socketioxide's connect step, so the event
+    // handlers exist before any event of this socket is dispatched.
+    let connected = move |socket: SocketRef, io: SocketIo, Data(auth): Data<Auth>| {
+        on_connect(socket, io, auth);
+        async {}
+    };
+    io.ns("/", connected.with(check));
+}
+
+fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
+    let Some(conn) = socket.extensions.get::<Connection>() else { return };
+    let sid = sid(&socket);
+
+    on_change::<StrokeStart, _, _>(&socket, Class::Stroke, Board::start_stroke);
+    on_change::<StrokePoints, _, _>(&socket, Class::Stroke, Board::append_points);
+    on_change::<StrokeEnd, _, _>(&socket, Class::Stroke, Board::end_stroke);
+    on_change(&socket, Class::Edit, |board, sid, Undo| board.undo(sid));
+    on_change(&socket, Class::Edit, |board, sid, Redo| board.redo(sid));
+    on_change(&socket, Class::Edit, |board, sid, Clear| board.clear(sid));
+    on_change::<Erase, _, _>(&socket, Class::Edit, Board::erase);
+    socket.on(Rename::NAME, on_rename);
+    socket.on(Cursor::NAME, on_cursor);
+    socket.on_disconnect(move |socket: SocketRef| async move {
+        // Dropping the connection also ends its relay queue and frees its address slot.
+        let Some(conn) = socket.extensions.remove::<Connection>() else { return };
+        conn.realtime.metrics.disconnected();
+        let presence = conn.board.lock().leave(&self::sid(&socket));
+        if let Some((name, data)) = relay::encode(&presence) {
+            relay::fan_out(&io.to(conn.name.to_string()).sockets(), name, &data, &conn.realtime.metrics);
+        }
+        conn.realtime.boards.leave(&conn.name);
+    });
+
+    // Welcome, history and synced go out under the board lock, before the
+    // socket joins the room: every later change reaches it as a relay after
+    // `synced`, and a relay of an earlier one carries a seq ≤ synced.seq.
+    let presence = {
+        let mut board = conn.board.lock();
+        let joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref());
+        let metrics = &conn.realtime.metrics;
+        let send = |relay: Option<Relay>| {
+            relay.is_some_and(|(name, data)| {
+                metrics.history_sent(data.get().len());
+                relay::send_or_drop(&socket, name, &data, metrics)
+            })
+        };
+        let sent = send(relay::encode::<Welcome>(&joined.welcome))
+            && joined.history.iter().all(|chunk| send(relay::encode::<History>(chunk)))
+            && send(relay::encode(&Synced { seq: joined.seq }));
+        if !sent {
+            tracing::warn!(%sid, "could not send the board to a joining socket");
+        }
+        socket.join(conn.name.to_string());
+        joined.presence
+    };
+    tracing::info!(board = %conn.name, %sid, "joined");
+    conn.relay(relay::encode(&presence).into_iter().collect());
+}
+
+/// How each kind of accepted change is relayed and reported to its sender.
+trait RelayOf {
+    fn relays(&self) -> Vec<Relay>;
+
+    /// What the sender's ack reports besides the seq.
+    fn report(&self, _ack: &mut Ack) {}
+}
+
+impl<T: Event> RelayOf for T {
+    fn relays(&self) -> Vec<Relay> {
+        relay::encode(self).into_iter().collect()
+    }
+}
+
+impl RelayOf for Reverted {
+    fn relays(&self) -> Vec<Relay> {
+        match self {
+            Reverted::Removed(remove) => remove.relays(),
+            Reverted::Restored(restores) => restores.iter().filter_map(relay::encode).collect(),
+        }
+    }
+
+    fn report(&self, ack: &mut Ack) {
+        match self {
+            Reverted::Removed(remove) => ack.removed = Some(remove.ids.clone()),
+            Reverted::Restored(restores) => ack.restored = Some(restores.iter().map(|r| r.stroke.clone()).collect()),
+        }
+    }
+}
+
+type AckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Sends an ack; a socket that cannot take it is disconnected (it resends
+/// what was not acknowledged after reconnecting).
+fn send_ack(socket: &SocketRef, ack: AckSender, reply: &Ack, metrics: &Metrics) {
+    if let Err(SendError::Socket(SocketError::InternalChannelFull)) = ack.send(reply) {
+        relay::overflowed(socket, metrics);
+    }
+}
+
+/// Registers the handler of the acknowledged board change `E`.
+fn on_change<E, R, F>(socket: &SocketRef, class: Class, apply: F)
+where
+    E: Event,
+    R: RelayOf,
+    F: Fn(&mut Board, &SocketId, E) -> Result<Outcome<R>, BoardError> + Clone + Send + Sync + 'static,
+{
+    let handler = move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> AckFuture {
+        let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
+        let metrics = conn.realtime.metrics.clone();
+        metrics.event(E::NAME);
+        let result = conn.accept(&socket, class, data.unwrap_or(Value::Null), &apply);
+        Box::pin(async move {
+            let reply = match result {
+                Ok((reply, durable)) => durable.await.map(|()| reply).map_err(EventError::from),
+                Err(e) => Err(e),
+            };
+            match reply {
+                Ok(reply) => send_ack(&socket, ack, &reply, &metrics),
+                Err(e) => {
+                    metrics.refused(e.refusal());
+                    send_ack(&socket, ack, &e.ack(), &metrics);
+                    if matches!(e, EventError::Abuse) {
+                        tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
+                        metrics.disconnect("abuse");
+                        let _ = socket.disconnect();
+                    }
+                }
+            }
+        })
+    };
+    socket.on(E::NAME, handler);
+}
+
+async fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) {
+    let Some(conn) = socket.extensions.get::<Connection>() else { return };
+    let metrics = conn.realtime.metrics.clone();
+    metrics.event(Rename::NAME);
+    let result = match conn.limits.check(Class::Edit, &conn.realtime.limits, conn.address.ip) {
+        Verdict::Allow => serde_json::from_value::<Rename>(data.unwrap_or(Value::Null)).map_err(EventError::from),
+        Verdict::Retry(wait) => Err(EventError::Rate { class: Class::Edit, wait }),
+        Verdict::Disconnect => Err(EventError::Abuse),
+    }
+    .and_then(|r| {
+        let mut board = conn.board.lock();
+        Ok((board.rename(&sid(&socket), &r.name)?, board.seq()))
+    });
+    let reply = match result {
+        Ok((presence, seq)) => {
+            conn.relay(relay::encode(&presence).into_iter().collect());
+            Ack::ok(seq)
+        }
+        Err(e) => {
+            metrics.refused(e.refusal());
+            e.ack()
+        }
+    };
+    send_ack(&socket, ack, &reply, &metrics);
+}
+
+async fn on_cursor(socket: SocketRef, Data(cursor): Data<Cursor>) {
+    let Some(conn) = socket.extensions.get::<Connection>() else { return };
+    if crate::protocol::check_points(&[cursor.x, cursor.y]).is_err() || !conn.limits.cursor() {
+        return;
+    }
+    let moved = CursorMoved { user: sid(&socket), x: cursor.x, y: cursor.y };
+    socket.to(conn.name.to_string()).volatile().emit(CursorMoved::NAME, &moved).await.ok();
+}

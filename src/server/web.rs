@@ -1,0 +1,125 @@
+//! Web security for every response: `nosniff`, `no-referrer`, a
+//! Content-Security-Policy whose script nonce the rendered page shares, who
+//! may frame the pages, and the same-origin check on the realtime handshake.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::{provide_context, use_context};
+
+/// The policy the middleware applies.
+#[derive(Debug, Clone)]
+pub struct WebPolicy {
+    /// Origins besides the server's own that may open the realtime connection.
+    pub allowed_origins: Vec<String>,
+    /// The CSP `frame-ancestors` value.
+    pub frame_ancestors: String,
+    /// Read the host from `X-Forwarded-Host` (behind a trusted proxy).
+    pub trust_proxy: bool,
+}
+
+/// The nonce of one response's Content-Security-Policy.
+#[derive(Debug, Clone)]
+struct CspNonce(String);
+
+/// Adds the security headers; HTML pages get a CSP with a fresh nonce that
+/// the page's inline scripts carry.
+pub async fn security_headers(State(policy): State<Arc<WebPolicy>>, mut req: Request, next: Next) -> Response {
+    let nonce = {
+        use rand::distr::{Alphanumeric, SampleString};
+        Alphanumeric.sample_string(&mut rand::rng(), 22)
+    };
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if is_html {
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
+            policy.frame_ancestors
+        );
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}
+
+/// Makes the page render with this request's CSP nonce (call it while
+/// providing the render's context).
+pub fn provide_request_nonce() {
+    let nonce = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+/// Refuses a realtime handshake from a page of another origin: a browser
+/// always says where a WebSocket comes from, and another site's page must
+/// not join boards with its visitors' browsers.
+pub async fn same_origin(State(policy): State<Arc<WebPolicy>>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/socket.io") {
+        if let Some(origin) = req.headers().get(header::ORIGIN) {
+            if !origin_allowed(origin.to_str().unwrap_or(""), req.headers(), &policy) {
+                tracing::info!(origin = ?origin, "refused a realtime connection from another origin");
+                return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
+            }
+        }
+    }
+    next.run(req).await
+}
+
+fn origin_allowed(origin: &str, headers: &HeaderMap, policy: &WebPolicy) -> bool {
+    if policy.allowed_origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let host = policy
+        .trust_proxy
+        .then(|| headers.get("x-forwarded-host"))
+        .flatten()
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|h| h.to_str().ok());
+    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_str(host).unwrap());
+        h.insert("x-forwarded-host", HeaderValue::from_static("board.example.org"));
+        h
+    }
+
+    #[test]
+    fn origins() {
+        let mut policy = WebPolicy {
+            allowed_origins: vec!["https://lms.example.org/".into()],
+            frame_ancestors: String::new(),
+            trust_proxy: false,
+        };
+        let local = headers("127.0.0.1:3000");
+        assert!(origin_allowed("http://127.0.0.1:3000", &local, &policy));
+        assert!(!origin_allowed("http://127.0.0.1:3001", &local, &policy));
+        assert!(!origin_allowed("https://evil.example", &local, &policy));
+        assert!(!origin_allowed("null", &local, &policy));
+        assert!(origin_allowed("https://lms.example.org", &local, &policy));
+        assert!(!origin_allowed("https://board.example.org", &local, &policy));
+        policy.trust_proxy = true;
+        assert!(origin_allowed("https://board.example.org", &local, &policy));
+    }
+}

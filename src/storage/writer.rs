@@ -1,0 +1,229 @@
+//! The single writer task. It group-commits what is queued (up to
+//! `MAX_BATCH` changes per transaction) and acknowledges each change once it
+//! is durable. When storage fails for a reason that can pass (a full disk,
+//! an I/O error, a lock), it keeps the batch and retries with backoff, so
+//! nothing is lost and order is kept; `Health` tells the server meanwhile.
+//! A change the database refuses for good is split off and reported alone,
+//! so it never holds back the others.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use sqlx::SqlitePool;
+use tokio::sync::mpsc;
+
+use super::{encode_points, Done, StorageError};
+use crate::domain::{Applied, Change};
+use crate::metrics::Metrics;
+use crate::protocol::BoardName;
+
+/// Most queued changes written in one transaction.
+const MAX_BATCH: usize = 2048;
+/// Retry delays after a failed write: doubling from the first to the last.
+const FIRST_RETRY: Duration = Duration::from_millis(50);
+const LAST_RETRY: Duration = Duration::from_secs(2);
+
+pub(super) enum Job {
+    Write(Applied, Done),
+    Flush(Done),
+}
+
+/// Whether writes currently fail: since when, and the last error.
+#[derive(Default)]
+pub(super) struct Health(Mutex<Option<(Instant, String)>>);
+
+impl Health {
+    pub(super) fn failing(&self) -> Option<(Instant, String)> {
+        self.0.lock().clone()
+    }
+
+    fn failed(&self, error: &sqlx::Error) {
+        let mut state = self.0.lock();
+        let since = state.as_ref().map_or_else(Instant::now, |(since, _)| *since);
+        *state = Some((since, error.to_string()));
+    }
+
+    fn recovered(&self) {
+        if self.0.lock().take().is_some() {
+            tracing::info!("storage recovered");
+        }
+    }
+}
+
+pub(super) async fn write_loop(
+    pool: SqlitePool,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    health: Arc<Health>,
+    queued: Arc<AtomicUsize>,
+    metrics: Arc<Metrics>,
+) {
+    let writer = Writer { pool, health, metrics };
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut changes = Vec::with_capacity(batch.len());
+        let mut waiters = Vec::with_capacity(batch.len());
+        for job in batch {
+            match job {
+                Job::Write(applied, done) => {
+                    changes.push(applied);
+                    waiters.push((done, true));
+                }
+                Job::Flush(done) => waiters.push((done, false)),
+            }
+        }
+        let count = changes.len();
+        let mut results = writer.commit(changes).await.into_iter();
+        queued.fetch_sub(count, Ordering::Relaxed);
+        // A change gets its own result; a flush resolves once everything
+        // queued before it was handled.
+        for (done, is_write) in waiters {
+            let result = if is_write { results.next().unwrap_or(Err(StorageError::Closed)) } else { Ok(()) };
+            let _ = done.send(result);
+        }
+    }
+}
+
+struct Writer {
+    pool: SqlitePool,
+    health: Arc<Health>,
+    metrics: Arc<Metrics>,
+}
+
+impl Writer {
+    /// Commits `changes`, retrying what can pass; one result per change.
+    async fn commit(&self, changes: Vec<Applied>) -> Vec<Result<(), StorageError>> {
+        if changes.is_empty() {
+            return Vec::new();
+        }
+        let mut delay = FIRST_RETRY;
+        loop {
+            let started = Instant::now();
+            match write_batch(&self.pool, &changes).await {
+                Ok(()) => {
+                    self.health.recovered();
+                    self.metrics.commit(changes.len(), started.elapsed());
+                    return changes.iter().map(|_| Ok(())).collect();
+                }
+                Err(e) if passes(&e) => {
+                    if self.health.failing().is_none() {
+                        tracing::error!(error = %e, changes = changes.len(), "storage failing; retrying");
+                    }
+                    self.health.failed(&e);
+                    self.metrics.storage_retry();
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(LAST_RETRY);
+                }
+                Err(e) if changes.len() == 1 => {
+                    tracing::error!(error = %e, seq = changes[0].seq, board = %changes[0].board, "change refused by the database");
+                    return vec![Err(StorageError::Rejected(e.to_string()))];
+                }
+                Err(_) => {
+                    // Some change is refused for good: find it by writing one by one.
+                    let mut results = Vec::with_capacity(changes.len());
+                    for change in changes {
+                        results.extend(Box::pin(self.commit(vec![change])).await);
+                    }
+                    return results;
+                }
+            }
+        }
+    }
+}
+
+/// Whether a failed write may succeed later: disk full, I/O, locks, a lost
+/// connection. Constraint and logic errors will not.
+fn passes(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+            // BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+            matches!(primary, Some(5 | 6 | 7 | 8 | 10 | 13 | 14 | 15))
+        }
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}
+
+/// Writes every change in one transaction.
+async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let mut seqs: HashMap<&BoardName, u64> = HashMap::new();
+    for a in changes {
+        let seq = seqs.entry(&a.board).or_default();
+        *seq = (*seq).max(a.seq);
+    }
+    for (board, seq) in &seqs {
+        sqlx::query("INSERT INTO boards (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)")
+            .bind(board.as_str())
+            .bind(*seq as i64)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for a in changes {
+        let board = a.board.as_str();
+        match &a.change {
+            Change::StrokeStart { client, stroke } => {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1)",
+                )
+                .bind(board)
+                .bind(stroke.id.as_str())
+                .bind(client.as_str())
+                .bind(stroke.user.as_str())
+                .bind(stroke.color.as_str())
+                .bind(stroke.width as f64)
+                .bind(stroke.tool.as_str())
+                .bind(a.seq as i64)
+                .execute(&mut *tx)
+                .await?;
+                insert_segment(&mut tx, board, &stroke.id, 0, &stroke.points).await?;
+            }
+            Change::StrokePoints { id, n, points } => insert_segment(&mut tx, board, id, *n, points).await?,
+            Change::StrokeEnd { id } => {
+                sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
+                    .bind(board)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Change::SetLive { ids, live } => {
+                for id in ids {
+                    sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
+                        .bind(*live)
+                        .bind(board)
+                        .bind(id.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+    }
+    tx.commit().await
+}
+
+async fn insert_segment(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    board: &str,
+    id: &str,
+    n: u32,
+    points: &[f32],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points) VALUES (?, ?, ?, ?)")
+        .bind(board)
+        .bind(id)
+        .bind(n as i64)
+        .bind(encode_points(points))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
