@@ -43,28 +43,14 @@ async fn boards_survive_a_restart() {
 #[tokio::test]
 async fn acked_strokes_survive_kill_9() {
     let (_dir, db) = temp_db();
-    let addr = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().to_string()
-    };
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
-        .args(["--addr", &addr, "--db"])
-        .arg(&db)
-        .env("LEPTOS_OUTPUT_NAME", "scrawl")
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(&addr).await.is_err() {
-        assert!(std::time::Instant::now() < deadline, "server did not start");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mut server = Binary::start(&db).await;
+    let addr = server.addr.clone();
     let mut a = join_at(&addr, "crash", "a").await;
     for i in 0..50 {
         draw(&mut a.client, &format!("k{i}")).await;
     }
-    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    child.wait().unwrap();
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.child.wait().unwrap();
 
     let pool = sqlx::SqlitePool::connect(&db_url(&db)).await.unwrap();
     let (strokes, segments, seq): (i64, i64, i64) = sqlx::query_as(
@@ -77,4 +63,57 @@ async fn acked_strokes_survive_kill_9() {
     .unwrap();
     pool.close().await;
     assert_eq!((strokes, segments, seq), (50, 100, 150));
+}
+
+fn scrawl(args: &[&str], db: &std::path::Path) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn an_online_backup_restores_and_check_finds_damage() {
+    let mut server = TestServer::start().await;
+    let mut a = server.join("kept", "a").await;
+    draw(&mut a.client, "s1").await;
+    draw(&mut a.client, "s2").await;
+    let copy = server.db().with_file_name("backup.db");
+
+    // While the server runs.
+    let (ok, out) = scrawl(&["backup", copy.to_str().unwrap()], &server.db());
+    assert!(ok, "{out}");
+    let (ok, out) = scrawl(&["backup", copy.to_str().unwrap()], &server.db());
+    assert!(!ok && out.contains("exists already"), "{out}");
+    let (ok, out) = scrawl(&["check"], &copy);
+    assert!(ok && out.contains(": ok"), "{out}");
+    let missing = copy.with_file_name("typo.db");
+    let (ok, out) = scrawl(&["check"], &missing);
+    assert!(!ok && out.contains("no database at"), "{out}");
+    assert!(!missing.exists(), "check created a database");
+
+    // Restore: a server on the copy has the board.
+    server.shutdown().await;
+    std::fs::copy(&copy, server.db()).unwrap();
+    for stale in ["scrawl.db-wal", "scrawl.db-shm"] {
+        let _ = std::fs::remove_file(server.db().with_file_name(stale));
+    }
+    server.restart_after_shutdown().await;
+    assert_eq!(ids(&server.join("kept", "late").await.strokes), vec!["s1", "s2"]);
+
+    // Damage the copy: a stroke loses its first batch, another gets an odd blob.
+    let pool = sqlx::SqlitePool::connect(&db_url(&copy)).await.unwrap();
+    sqlx::query("DELETE FROM segments WHERE stroke = 's1' AND n = 0").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE segments SET points = x'00' WHERE stroke = 's2' AND n = 1").execute(&pool).await.unwrap();
+    pool.close().await;
+    let (ok, out) = scrawl(&["check"], &copy);
+    assert!(!ok, "{out}");
+    assert!(out.contains("a stroke's point batches are not 0, 1, 2"), "{out}");
+    assert!(out.contains("a stroke without its first batch: kept/s1"), "{out}");
+    assert!(out.contains("a batch that is not x, y pairs: kept/s2/1"), "{out}");
 }

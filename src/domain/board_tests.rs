@@ -231,3 +231,117 @@ fn the_quota_bounds_live_strokes_and_points() {
     assert!(matches!(relay, Reverted::Restored(r) if r[0].stroke.id == "a"));
     assert_eq!(live_ids(&b), vec!["a", "b"]);
 }
+
+mod fuzz {
+    //! Random sequences of events from three clients, checked against the
+    //! invariants storage and relays rely on.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Start(u8, u8, u8),
+        Points(u8, u8, u32, u8),
+        End(u8, u8),
+        Undo(u8),
+        Redo(u8),
+        Clear(u8),
+        Erase(u8, Vec<u8>),
+        Rejoin(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..3u8, 0..12u8, 0..6u8).prop_map(|(c, s, p)| Op::Start(c, s, p)),
+            (0..3u8, 0..12u8, 0..5u32, 0..6u8).prop_map(|(c, s, n, p)| Op::Points(c, s, n, p)),
+            (0..3u8, 0..12u8).prop_map(|(c, s)| Op::End(c, s)),
+            (0..3u8).prop_map(Op::Undo),
+            (0..3u8).prop_map(Op::Redo),
+            (0..3u8).prop_map(Op::Clear),
+            (0..3u8, proptest::collection::vec(0..14u8, 0..4)).prop_map(|(c, s)| Op::Erase(c, s)),
+            (0..3u8).prop_map(Op::Rejoin),
+        ]
+    }
+
+    /// What storage would hold after the changes: each stroke and whether it shows.
+    #[derive(Default)]
+    struct Stored(Vec<(Stroke, bool)>);
+
+    impl Stored {
+        fn apply(&mut self, change: Change) {
+            let find = |s: &mut Vec<(Stroke, bool)>, id: &StrokeId| s.iter().position(|(st, _)| &st.id == id);
+            match change {
+                Change::StrokeStart { stroke, .. } => self.0.push((stroke, true)),
+                Change::StrokePoints { id, points, .. } => {
+                    let i = find(&mut self.0, &id).expect("points for a stored stroke");
+                    self.0[i].0.points.extend(points);
+                }
+                Change::StrokeEnd { id } => assert!(find(&mut self.0, &id).is_some()),
+                Change::SetLive { ids, live } => {
+                    for id in ids {
+                        let i = find(&mut self.0, &id).expect("a stored stroke changes");
+                        assert_ne!(self.0[i].1, live, "a change that changes nothing");
+                        self.0[i].1 = live;
+                    }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn random_events_keep_every_invariant(ops in proptest::collection::vec(op(), 1..120)) {
+            let quota = Quota { strokes: 6, points: 40 };
+            let mut b = board_with_quota(&[("s0", "c0"), ("s1", "c1"), ("s2", "c2")], quota);
+            let mut stored = Stored::default();
+            let mut joins = [0u32; 3];
+            for op in ops {
+                let before = b.seq();
+                let who = |c: u8, joins: &[u32; 3]| sid(&format!("s{c}-{}", joins[c as usize]).replace("-0", ""));
+                let pts = |p: u8| vec![p as f32; p as usize * 2];
+                let result: Result<Option<(u64, Change)>, BoardError> = match op {
+                    Op::Start(c, s, p) => b.start_stroke(&who(c, &joins), StrokeStart { points: pts(p), ..start(&format!("k{s}")) }).map(applied),
+                    Op::Points(c, s, n, p) => b.append_points(&who(c, &joins), batch(&format!("k{s}"), n, pts(p))).map(applied),
+                    Op::End(c, s) => b.end_stroke(&who(c, &joins), end(&format!("k{s}"))).map(applied),
+                    Op::Undo(c) => b.undo(&who(c, &joins)).map(applied),
+                    Op::Redo(c) => b.redo(&who(c, &joins)).map(applied),
+                    Op::Clear(c) => b.clear(&who(c, &joins)).map(applied),
+                    Op::Erase(c, s) => {
+                        let erase = Erase { ids: s.iter().map(|s| id(&format!("k{s}"))).collect() };
+                        b.erase(&who(c, &joins), erase).map(applied)
+                    }
+                    Op::Rejoin(c) => {
+                        b.leave(&who(c, &joins));
+                        joins[c as usize] += 1;
+                        b.join(who(c, &joins), ClientId::new(format!("c{c}")).unwrap(), None);
+                        Ok(None)
+                    }
+                };
+                match result {
+                    Ok(Some((seq, change))) => {
+                        prop_assert_eq!(seq, before + 1, "an applied change takes the next seq");
+                        stored.apply(change);
+                    }
+                    Ok(None) | Err(_) => prop_assert_eq!(b.seq(), before, "no seq without a change"),
+                }
+                // The live counters match the strokes, within the quota.
+                let live: Vec<&Stroke> = b.live_strokes().collect();
+                let points: usize = live.iter().map(|s| s.points.len() / 2).sum();
+                prop_assert_eq!((b.live_strokes, b.live_points), (live.len(), points));
+                prop_assert!(live.len() <= quota.strokes && points <= quota.points);
+                // Storage, fed the changes, shows what the board shows.
+                let shown: Vec<&Stroke> = stored.0.iter().filter(|(_, l)| *l).map(|(s, _)| s).collect();
+                prop_assert_eq!(shown, live);
+            }
+        }
+    }
+
+    /// The seq and change of an applied outcome; `None` for a duplicate.
+    fn applied<R>(outcome: Outcome<R>) -> Option<(u64, Change)> {
+        match outcome {
+            Outcome::Applied { seq, change, .. } => Some((seq, change)),
+            Outcome::Duplicate { .. } => None,
+        }
+    }
+}

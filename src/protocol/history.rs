@@ -1,25 +1,37 @@
 //! Board history on the wire: a board is sent to a joining socket as
-//! `history` chunks of at most `HISTORY_CHUNK_POINTS` points, and merged back
-//! into a stroke list by the receiver.
+//! `history` chunks of at most `HISTORY_CHUNK_POINTS` points and about
+//! `HISTORY_CHUNK_BYTES` of JSON, and merged back into a stroke list by the
+//! receiver.
 
 use super::{History, Stroke, HISTORY_CHUNK_POINTS};
 
+/// About how many bytes of JSON one `history` chunk may hold.
+pub const HISTORY_CHUNK_BYTES: usize = 256 * 1024;
+/// What a stroke costs in a chunk besides its points (fields, id, user,
+/// colour), and what one point costs at most (two numbers as JSON text).
+const STROKE_BYTES: usize = 96;
+const POINT_BYTES: usize = 26;
+
 /// Splits strokes into `history` chunks of at most `HISTORY_CHUNK_POINTS`
-/// points; a stroke longer than that continues in following chunks with the
-/// same id and only its further points.
+/// points and about `HISTORY_CHUNK_BYTES` bytes; a stroke longer than the
+/// room left continues in following chunks with the same id and only its
+/// further points.
 pub fn history_chunks<'a>(strokes: impl IntoIterator<Item = &'a Stroke>) -> Vec<History> {
-    let limit = HISTORY_CHUNK_POINTS * 2;
+    // Both bounds in one budget, counted in bytes.
+    let limit = HISTORY_CHUNK_BYTES.min(HISTORY_CHUNK_POINTS * POINT_BYTES);
     let mut chunks = Vec::new();
     let mut current = Vec::new();
     let mut used = 0;
     for stroke in strokes {
         let mut rest = &stroke.points[..];
         loop {
-            let room = limit - used;
-            let take = rest.len().min(room);
+            used += STROKE_BYTES + stroke.id.len() + stroke.user.len();
+            let room = limit.saturating_sub(used) / POINT_BYTES * 2;
+            // Every entry carries at least one point, so each chunk makes progress.
+            let take = rest.len().min(room.max(2));
             let (head, tail) = rest.split_at(take);
             current.push(Stroke { points: head.to_vec(), ..stroke.clone() });
-            used += take;
+            used += take / 2 * POINT_BYTES;
             rest = tail;
             if used >= limit {
                 chunks.push(History { strokes: std::mem::take(&mut current) });
@@ -67,10 +79,26 @@ mod tests {
     fn history_chunks_split_long_strokes_and_merge_back() {
         let strokes = vec![stroke("a", 10), stroke("b", HISTORY_CHUNK_POINTS * 2 + 5), stroke("c", 3)];
         let chunks = history_chunks(&strokes);
-        assert_eq!(chunks.len(), 3);
+        assert!(chunks.len() >= 3);
         for c in &chunks {
             let pts: usize = c.strokes.iter().map(|s| s.points.len() / 2).sum();
             assert!(pts <= HISTORY_CHUNK_POINTS);
+            assert!(serde_json::to_string(c).unwrap().len() <= HISTORY_CHUNK_BYTES);
+        }
+        let mut merged = Vec::new();
+        for c in chunks {
+            merge_history(&mut merged, c);
+        }
+        assert_eq!(merged, strokes);
+    }
+
+    #[test]
+    fn many_small_strokes_are_bounded_in_bytes_too() {
+        let strokes: Vec<Stroke> = (0..20_000).map(|i| stroke(&format!("s{i}"), 2)).collect();
+        let chunks = history_chunks(&strokes);
+        for c in &chunks {
+            let bytes = serde_json::to_string(c).unwrap().len();
+            assert!(bytes <= HISTORY_CHUNK_BYTES, "a chunk of {bytes} bytes");
         }
         let mut merged = Vec::new();
         for c in chunks {

@@ -266,9 +266,9 @@ pub struct Presence {
     pub users: Vec<User>,
 }
 
-/// Reply to every acknowledged client event. `undo`, `redo`, `clear` and
-/// `erase` also tell the sender what they did: the ids they hid and the
-/// strokes they brought back.
+/// Reply to every acknowledged client event. `undo`, `redo` and `erase`
+/// also tell the sender what they did: the ids they hid and the strokes
+/// they brought back.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Ack {
     pub ok: bool,

@@ -76,6 +76,10 @@ impl Boards {
     }
 
     async fn load(&self, name: &BoardName) -> Result<Mutex<Board>, StorageError> {
+        // While writes fail the flush below would wait for them: say so at once.
+        if let Some((_, error)) = self.storage.failing() {
+            return Err(StorageError::Unavailable(error));
+        }
         // Changes of an earlier, just-dropped copy of this board may still be queued.
         self.storage.flush().await?;
         let board = match self.storage.load(name).await? {

@@ -54,6 +54,18 @@ struct ErrorBody {
 /// `FIRST_PAINT_BUDGET` points; the canvas then takes over with every point.
 const FIRST_PAINT_MIN_STEP: f32 = 1.5;
 const FIRST_PAINT_BUDGET: usize = 25_000;
+/// It shows at most the latest `FIRST_PAINT_STROKES` strokes, and nothing
+/// when their SVG would still be larger than `FIRST_PAINT_BYTES`.
+const FIRST_PAINT_STROKES: usize = 5_000;
+const FIRST_PAINT_BYTES: usize = 1 << 20;
+
+/// The first paint of a board: bounded in points, strokes and bytes.
+fn first_paint(strokes: &[Stroke]) -> Option<FirstPaint> {
+    let shown = &strokes[strokes.len().saturating_sub(FIRST_PAINT_STROKES)..];
+    let detail = ink::Detail::within(shown, FIRST_PAINT_BUDGET, FIRST_PAINT_MIN_STEP);
+    let svg = ink::svg_body(shown, detail);
+    (svg.len() <= FIRST_PAINT_BYTES).then_some(FirstPaint(svg))
+}
 
 /// `/b/{name}`: the Leptos page, with the board's current drawing inline as
 /// SVG so it shows before (and without) wasm.
@@ -62,10 +74,7 @@ pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>,
     let first_paint = match BoardName::new(name) {
         Err(_) => None,
         Ok(name) => match state.boards.snapshot(&name).await {
-            Ok((_, strokes)) => {
-                let detail = ink::Detail::within(&strokes, FIRST_PAINT_BUDGET, FIRST_PAINT_MIN_STEP);
-                Some(FirstPaint(ink::svg_body(&strokes, detail)))
-            }
+            Ok((_, strokes)) => first_paint(&strokes),
             Err(e) => {
                 tracing::error!(error = %e, board = %name, "loading the first paint failed");
                 None
@@ -104,7 +113,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 /// `GET /metrics`: the Prometheus text exposition.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let body = state.metrics.render(state.boards.open_count());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
 /// A new board with a random, unguessable name.
@@ -162,6 +171,27 @@ mod tests {
         assert_eq!(tidy_board_name("  Team Retro 2026! "), "Team-Retro-2026");
         assert_eq!(tidy_board_name("ü"), "");
         assert_eq!(tidy_board_name(&"a".repeat(80)).len(), 64);
+    }
+
+    #[test]
+    fn the_first_paint_is_bounded_in_strokes_and_bytes() {
+        let stroke = |i: usize| Stroke {
+            id: crate::protocol::StrokeId::new(format!("s{i}")).unwrap(),
+            user: "u".into(),
+            color: crate::protocol::Color::new("#000000").unwrap(),
+            width: 2.0,
+            tool: crate::protocol::Tool::Pen,
+            points: vec![i as f32, 0.0, i as f32, 5.0],
+        };
+        let many: Vec<Stroke> = (0..50_000).map(stroke).collect();
+        let FirstPaint(svg) = first_paint(&many).unwrap();
+        assert_eq!(svg.matches("<path").count(), FIRST_PAINT_STROKES);
+        assert!(svg.contains("M49999 0") && !svg.contains("M44999 0"), "the latest strokes are shown");
+        assert!(svg.len() <= FIRST_PAINT_BYTES);
+        let huge: Vec<Stroke> = (0..FIRST_PAINT_STROKES)
+            .map(|i| Stroke { points: (0..4000).map(|k| (k * 7 % 1000 + i) as f32).collect(), ..stroke(i) })
+            .collect();
+        assert!(first_paint(&huge).is_none_or(|FirstPaint(svg)| svg.len() <= FIRST_PAINT_BYTES));
     }
 
     #[tokio::test]

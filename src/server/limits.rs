@@ -87,7 +87,7 @@ impl Limits {
     pub fn new(settings: &Settings) -> Self {
         let per_minute = NonZeroU32::new(settings.joins_per_ip_per_minute.max(1)).expect("at least 1");
         Self {
-            ip_strokes: RateLimiter::keyed(rate(settings.ip_stroke_rate, 2)),
+            ip_strokes: RateLimiter::keyed(rate(settings.stroke_rate.max(settings.ip_stroke_rate), 2)),
             ip_edits: RateLimiter::keyed(rate(settings.edit_rate.max(settings.ip_edit_rate), 2)),
             joins: RateLimiter::keyed(Rate::per_minute(per_minute)),
             connections: Mutex::default(),

@@ -77,16 +77,21 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
     } else {
         logs.init();
     }
+    anyhow::ensure!(
+        axum::http::HeaderValue::from_str(&cli.settings.frame_ancestors).is_ok(),
+        "--frame-ancestors {:?} cannot be sent in a header",
+        cli.settings.frame_ancestors
+    );
     match cli.command {
         Some(Command::Backup { file }) => {
-            let storage = Storage::open(&cli.db, Arc::default()).await?;
+            let storage = Storage::open_existing(&cli.db).await?;
             storage.backup(&file).await?;
             storage.close().await;
             tracing::info!(from = %cli.db.display(), to = %file.display(), "backup written");
             return Ok(());
         }
         Some(Command::Check) => {
-            let storage = Storage::open(&cli.db, Arc::default()).await?;
+            let storage = Storage::open_existing(&cli.db).await?;
             let problems = storage.check().await?;
             storage.close().await;
             for problem in &problems {
@@ -129,7 +134,7 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
     let realtime = realtime::Realtime {
         boards: state.boards.clone(),
         limits: Arc::new(limits::Limits::new(settings)),
-        metrics: state.metrics.clone(),
+        out: Arc::new(realtime::Outlet { metrics: state.metrics.clone(), overflowed: realtime::Overflowed::default() }),
         trust_proxy: settings.trust_proxy,
         storage_grace: settings.storage_grace(),
     };

@@ -48,10 +48,7 @@ impl Storage {
     /// exist) while the server keeps running.
     pub async fn backup(&self, file: &Path) -> Result<(), StorageError> {
         if file.exists() {
-            return Err(StorageError::Folder(std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                format!("{} exists already", file.display()),
-            )));
+            return Err(StorageError::Exists(file.to_path_buf()));
         }
         sqlx::query("VACUUM INTO ?").bind(file.to_string_lossy().as_ref()).execute(&self.pool).await?;
         Ok(())

@@ -40,6 +40,10 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the database folder: {0}")]
     Folder(#[from] std::io::Error),
+    #[error("no database at {}", .0.display())]
+    Missing(std::path::PathBuf),
+    #[error("{} exists already", .0.display())]
+    Exists(std::path::PathBuf),
     #[error("the database refused the change: {0}")]
     Rejected(String),
     #[error("storage is closed")]
@@ -81,19 +85,37 @@ impl Storage {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
+        let pool = Self::connect(path, true).await?;
+        sqlx::migrate!().run(&pool).await?;
+        Ok(Self::start(pool, metrics))
+    }
+
+    /// Opens an existing database as it is, for maintenance: no creating,
+    /// no migrating.
+    pub async fn open_existing(path: &Path) -> Result<Self, StorageError> {
+        if !path.is_file() {
+            return Err(StorageError::Missing(path.to_path_buf()));
+        }
+        Ok(Self::start(Self::connect(path, false).await?, Arc::default()))
+    }
+
+    async fn connect(path: &Path, create: bool) -> Result<SqlitePool, StorageError> {
         let options = SqliteConnectOptions::from_str("sqlite:")?
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
-        sqlx::migrate!().run(&pool).await?;
+        Ok(SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
+    }
+
+    /// Starts the writer on an open, migrated database.
+    fn start(pool: SqlitePool, metrics: Arc<Metrics>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let health = Arc::new(Health::default());
         let queued = Arc::new(AtomicUsize::new(0));
         let writer = tokio::spawn(write_loop(pool.clone(), rx, health.clone(), queued.clone(), metrics));
-        Ok(Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), health, queued })
+        Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), health, queued }
     }
 
     fn queue(&self, job: impl FnOnce(Done) -> Job) -> Durable {

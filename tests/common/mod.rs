@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -79,6 +79,12 @@ impl TestServer {
         self.launch().await;
     }
 
+    /// Starts again after `shutdown`, on the same database.
+    pub async fn restart_after_shutdown(&mut self) {
+        assert!(self.running.is_none(), "still running");
+        self.launch().await;
+    }
+
     /// Joins `board` as `client` and reads the board up to `synced`.
     pub async fn join(&self, board: &str, client: &str) -> Joined {
         join_at(&self.addr, board, client).await
@@ -86,11 +92,17 @@ impl TestServer {
 
     /// `GET path`: the status and the body.
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let (status, _, body) = self.get_with_headers(path).await;
+        (status, body)
+    }
+
+    /// `GET path`: the status, the headers and the body.
+    pub async fn get_with_headers(&self, path: &str) -> (StatusCode, HeaderMap, String) {
         let client = Client::builder(TokioExecutor::new()).build_http::<String>();
         let response = client.get(format!("http://{}{path}", self.addr).parse().unwrap()).await.unwrap();
-        let status = response.status();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        (status, String::from_utf8(body.to_vec()).unwrap())
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.unwrap().to_bytes();
+        (parts.status, parts.headers, String::from_utf8(body.to_vec()).unwrap())
     }
 }
 
@@ -136,6 +148,49 @@ pub async fn join_at(addr: &str, board: &str, client: &str) -> Joined {
         }
     };
     Joined { client: c, welcome, strokes, seq, chunks }
+}
+
+/// The real `scrawl` binary serving `db` on a free port, for tests that
+/// kill it or measure its memory.
+pub struct Binary {
+    pub child: std::process::Child,
+    pub addr: String,
+}
+
+impl Binary {
+    pub async fn start(db: &Path) -> Self {
+        let addr = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().to_string()
+        };
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
+            .args(["--addr", &addr, "--db"])
+            .arg(db)
+            .env("LEPTOS_OUTPUT_NAME", "scrawl")
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(&addr).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, addr }
+    }
+
+    /// A figure from `/proc/PID/status` in KiB, such as `VmRSS` or `VmHWM` (the peak).
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with(&format!("{field}:"))).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A database file that no server uses, for tests that run the binary.

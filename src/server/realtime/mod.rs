@@ -22,25 +22,26 @@ use axum::extract::ConnectInfo;
 use serde_json::Value;
 use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
-use socketioxide::{SendError, SocketError, SocketIo};
+use socketioxide::SocketIo;
 use tokio::sync::mpsc;
 
 use super::boards::{BoardRef, Boards};
 use super::limits::{AddressSlot, AdmissionError, Class, ConnectionLimits, Limits, Verdict};
 use crate::domain::{Applied, Board, BoardError, Outcome, Reverted};
-use crate::metrics::{Metrics, Refusal};
+use crate::metrics::Refusal;
 use crate::protocol::{
     Ack, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, Erase, Event, History, Redo, Rename, SocketId,
     StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
 };
 use crate::storage::StorageError;
 use relay::Relay;
+pub use relay::{Outlet, Overflowed};
 
 /// What every connection shares.
 pub struct Realtime {
     pub boards: Arc<Boards>,
     pub limits: Arc<Limits>,
-    pub metrics: Arc<Metrics>,
+    pub out: Arc<relay::Outlet>,
     /// Take the client's address from `X-Forwarded-For`.
     pub trust_proxy: bool,
     /// How long storage may fail before changes are refused.
@@ -118,10 +119,49 @@ struct Connection {
 }
 
 impl Connection {
-    /// Queues relays to the rest of the board, after this socket's earlier ones.
+    /// Queues relays to the rest of the board, after this socket's earlier
+    /// ones. Every handler checks for room first, in arrival order, so the
+    /// queue never refuses.
     fn relay(&self, relays: Vec<Relay>) {
         if !relays.is_empty() && self.relays.try_send(relays).is_err() {
-            tracing::error!(board = %self.name, "relay queue full; a relay was dropped");
+            tracing::error!(board = %self.name, "relay queue full after a check for room");
+        }
+    }
+
+    /// The checks every event passes before it is parsed: rate limits, then
+    /// room in the relay queue.
+    fn admit(&self, class: Class) -> Result<(), EventError> {
+        match self.limits.check(class, &self.realtime.limits, self.address.ip) {
+            Verdict::Allow => {}
+            Verdict::Retry(wait) => return Err(EventError::Rate { class, wait }),
+            Verdict::Disconnect => return Err(EventError::Abuse),
+        }
+        if self.relays.capacity() == 0 {
+            return Err(EventError::Busy);
+        }
+        Ok(())
+    }
+
+    /// Sends the ack of one event. A refusal is counted; a socket that
+    /// ignored its rate limits is disconnected after hearing why.
+    fn reply(&self, socket: &SocketRef, ack: AckSender, result: Result<Ack, EventError>) {
+        let out = &self.realtime.out;
+        let reply = result.unwrap_or_else(|e| {
+            out.metrics.refused(e.refusal());
+            if matches!(e, EventError::Abuse) {
+                tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
+                out.metrics.disconnect("abuse");
+                let socket = socket.clone();
+                tokio::spawn(async move {
+                    // After the ack saying why has gone out.
+                    tokio::task::yield_now().await;
+                    let _ = socket.disconnect();
+                });
+            }
+            e.ack()
+        });
+        if !out.overflowed.contains(socket.id) {
+            out.outcome(socket, ack.send(&reply));
         }
     }
 
@@ -138,15 +178,8 @@ impl Connection {
         if let Some(e) = storage.refusal(self.realtime.storage_grace) {
             return Err(e.into());
         }
-        match self.limits.check(class, &self.realtime.limits, self.address.ip) {
-            Verdict::Allow => {}
-            Verdict::Retry(wait) => return Err(EventError::Rate { class, wait }),
-            Verdict::Disconnect => return Err(EventError::Abuse),
-        }
+        self.admit(class)?;
         let event: E = serde_json::from_value(data)?;
-        if self.relays.capacity() == 0 {
-            return Err(EventError::Busy);
-        }
         let mut board = self.board.lock();
         Ok(match apply(&mut board, &sid(socket), event)? {
             Outcome::Applied { seq, relay, change } => {
@@ -201,9 +234,9 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
                 .client
                 .and_then(|c| ClientId::new(c).ok())
                 .unwrap_or_else(|| ClientId::new(socket.id.to_string()).expect("socket ids are short"));
-            let relays = relay::spawn(socket.clone(), name.to_string(), realtime.metrics.clone());
+            let relays = relay::spawn(socket.clone(), name.to_string(), realtime.out.clone());
             let limits = Arc::new(realtime.limits.for_connection());
-            realtime.metrics.connected();
+            realtime.out.metrics.connected();
             let address = Arc::new(address);
             socket.extensions.insert(Connection { realtime, board, name, client, relays, limits, address });
             Ok::<(), ConnectError>(())
@@ -234,10 +267,12 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
     socket.on_disconnect(move |socket: SocketRef| async move {
         // Dropping the connection also ends its relay queue and frees its address slot.
         let Some(conn) = socket.extensions.remove::<Connection>() else { return };
-        conn.realtime.metrics.disconnected();
+        let out = &conn.realtime.out;
+        out.metrics.disconnected();
+        out.overflowed.forget(socket.id);
         let presence = conn.board.lock().leave(&self::sid(&socket));
         if let Some((name, data)) = relay::encode(&presence) {
-            relay::fan_out(&io.to(conn.name.to_string()).sockets(), name, &data, &conn.realtime.metrics);
+            out.fan_out(&io.to(conn.name.to_string()).sockets(), name, &data);
         }
         conn.realtime.boards.leave(&conn.name);
     });
@@ -248,15 +283,17 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
     let presence = {
         let mut board = conn.board.lock();
         let joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref());
-        let metrics = &conn.realtime.metrics;
-        let send = |relay: Option<Relay>| {
-            relay.is_some_and(|(name, data)| {
-                metrics.history_sent(data.get().len());
-                relay::send_or_drop(&socket, name, &data, metrics)
-            })
+        let out = &conn.realtime.out;
+        let send = |relay: Option<Relay>| relay.is_some_and(|(name, data)| out.send(&socket, name, &data));
+        let history = |chunk: &History| {
+            let relay = relay::encode(chunk);
+            if let Some((_, data)) = &relay {
+                out.metrics.history_sent(data.get().len());
+            }
+            send(relay)
         };
         let sent = send(relay::encode::<Welcome>(&joined.welcome))
-            && joined.history.iter().all(|chunk| send(relay::encode::<History>(chunk)))
+            && joined.history.iter().all(history)
             && send(relay::encode(&Synced { seq: joined.seq }));
         if !sent {
             tracing::warn!(%sid, "could not send the board to a joining socket");
@@ -300,14 +337,6 @@ impl RelayOf for Reverted {
 
 type AckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
-/// Sends an ack; a socket that cannot take it is disconnected (it resends
-/// what was not acknowledged after reconnecting).
-fn send_ack(socket: &SocketRef, ack: AckSender, reply: &Ack, metrics: &Metrics) {
-    if let Err(SendError::Socket(SocketError::InternalChannelFull)) = ack.send(reply) {
-        relay::overflowed(socket, metrics);
-    }
-}
-
 /// Registers the handler of the acknowledged board change `E`.
 fn on_change<E, R, F>(socket: &SocketRef, class: Class, apply: F)
 where
@@ -317,55 +346,36 @@ where
 {
     let handler = move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> AckFuture {
         let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
-        let metrics = conn.realtime.metrics.clone();
-        metrics.event(E::NAME);
+        conn.realtime.out.metrics.event(E::NAME);
         let result = conn.accept(&socket, class, data.unwrap_or(Value::Null), &apply);
         Box::pin(async move {
-            let reply = match result {
+            let result = match result {
                 Ok((reply, durable)) => durable.await.map(|()| reply).map_err(EventError::from),
                 Err(e) => Err(e),
             };
-            match reply {
-                Ok(reply) => send_ack(&socket, ack, &reply, &metrics),
-                Err(e) => {
-                    metrics.refused(e.refusal());
-                    send_ack(&socket, ack, &e.ack(), &metrics);
-                    if matches!(e, EventError::Abuse) {
-                        tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
-                        metrics.disconnect("abuse");
-                        let _ = socket.disconnect();
-                    }
-                }
-            }
+            conn.reply(&socket, ack, result);
         })
     };
     socket.on(E::NAME, handler);
 }
 
-async fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) {
-    let Some(conn) = socket.extensions.get::<Connection>() else { return };
-    let metrics = conn.realtime.metrics.clone();
-    metrics.event(Rename::NAME);
-    let result = match conn.limits.check(Class::Edit, &conn.realtime.limits, conn.address.ip) {
-        Verdict::Allow => serde_json::from_value::<Rename>(data.unwrap_or(Value::Null)).map_err(EventError::from),
-        Verdict::Retry(wait) => Err(EventError::Rate { class: Class::Edit, wait }),
-        Verdict::Disconnect => Err(EventError::Abuse),
+/// `rename`: changes presence only, so it is acked at once; like the board
+/// changes it runs in arrival order, inside the handler closure.
+fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) -> std::future::Ready<()> {
+    if let Some(conn) = socket.extensions.get::<Connection>() {
+        conn.realtime.out.metrics.event(Rename::NAME);
+        let result = conn
+            .admit(Class::Edit)
+            .and_then(|()| Ok(serde_json::from_value::<Rename>(data.unwrap_or(Value::Null))?))
+            .and_then(|r| {
+                let mut board = conn.board.lock();
+                let presence = board.rename(&sid(&socket), &r.name)?;
+                conn.relay(relay::encode(&presence).into_iter().collect());
+                Ok(Ack::ok(board.seq()))
+            });
+        conn.reply(&socket, ack, result);
     }
-    .and_then(|r| {
-        let mut board = conn.board.lock();
-        Ok((board.rename(&sid(&socket), &r.name)?, board.seq()))
-    });
-    let reply = match result {
-        Ok((presence, seq)) => {
-            conn.relay(relay::encode(&presence).into_iter().collect());
-            Ack::ok(seq)
-        }
-        Err(e) => {
-            metrics.refused(e.refusal());
-            e.ack()
-        }
-    };
-    send_ack(&socket, ack, &reply, &metrics);
+    std::future::ready(())
 }
 
 async fn on_cursor(socket: SocketRef, Data(cursor): Data<Cursor>) {

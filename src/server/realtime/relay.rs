@@ -1,19 +1,45 @@
 //! Relaying to the rest of a board. Each connection has a bounded, ordered
 //! queue of relays; one task per connection serializes nothing twice and
 //! hands each relay to every other socket of the board. A socket whose own
-//! send buffer is full is disconnected rather than silently skipped: it
-//! reconnects, receives the board again, and resends what it had not had
-//! acknowledged.
+//! send buffer is full is disconnected rather than silently skipped: from
+//! then on it gets nothing more, it is closed as soon as its buffer has room
+//! for the disconnect packet (or by the heartbeat if it never reads again),
+//! and it reconnects, receives the board again, and resends what it had not
+//! had acknowledged.
 
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
+use parking_lot::RwLock;
 use serde_json::value::RawValue;
 use socketioxide::extract::SocketRef;
+use socketioxide::socket::Sid;
 use socketioxide::{SendError, SocketError};
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
 use crate::protocol::Event;
+
+/// How long to keep trying to deliver the disconnect packet to a socket
+/// that overflowed; the Engine.IO heartbeat closes it anyway by then.
+const DISCONNECT_TRIES: Duration = Duration::from_secs(60);
+
+/// The sockets that overflowed and are being disconnected: nothing more is
+/// sent to them.
+#[derive(Default)]
+pub struct Overflowed(RwLock<HashSet<Sid>>);
+
+impl Overflowed {
+    pub fn contains(&self, sid: Sid) -> bool {
+        let set = self.0.read();
+        !set.is_empty() && set.contains(&sid)
+    }
+
+    pub fn forget(&self, sid: Sid) {
+        self.0.write().remove(&sid);
+    }
+}
 
 /// Changes whose relays one connection may have waiting; past that its
 /// events are refused with a retryable error until the queue drains.
@@ -36,46 +62,76 @@ pub fn encode<T: Event>(data: &T) -> Option<Relay> {
 /// Starts the relay task of `socket`, which sends to the rest of `room`, in
 /// order; each queued item is the relays of one change. It ends when the
 /// returned sender, held by the connection, is dropped.
-pub fn spawn(socket: SocketRef, room: String, metrics: Arc<Metrics>) -> mpsc::Sender<Vec<Relay>> {
+pub fn spawn(socket: SocketRef, room: String, out: Arc<Outlet>) -> mpsc::Sender<Vec<Relay>> {
     let (tx, mut rx) = mpsc::channel::<Vec<Relay>>(RELAY_QUEUE);
     tokio::spawn(async move {
         while let Some(relays) = rx.recv().await {
             let recipients = socket.to(room.clone()).sockets();
             for (name, data) in relays {
-                fan_out(&recipients, name, &data, &metrics);
+                out.fan_out(&recipients, name, &data);
             }
         }
     });
     tx
 }
 
-/// Sends one event to each of `recipients`, disconnecting those that
-/// cannot take it.
-pub fn fan_out(recipients: &[SocketRef], name: &'static str, data: &RawValue, metrics: &Metrics) {
-    for recipient in recipients {
-        send_or_drop(&recipient, name, data, metrics);
-    }
+/// Where relays, acks and joins go out: it knows which sockets overflowed.
+pub struct Outlet {
+    pub metrics: Arc<Metrics>,
+    pub overflowed: Overflowed,
 }
 
-/// Sends one event to `socket`; a full send buffer disconnects it.
-pub fn send_or_drop(socket: &SocketRef, name: &'static str, data: &RawValue, metrics: &Metrics) -> bool {
-    match socket.emit(name, data) {
-        Ok(()) => true,
-        Err(SendError::Socket(SocketError::InternalChannelFull)) => {
-            overflowed(socket, metrics);
-            false
-        }
-        Err(e) => {
-            tracing::debug!(event = name, error = %e, "relay not sent");
-            false
+impl Outlet {
+    /// Sends one event to each of `recipients`, disconnecting those that
+    /// cannot take it.
+    pub fn fan_out(&self, recipients: &[SocketRef], name: &'static str, data: &RawValue) {
+        for recipient in recipients {
+            self.send(recipient, name, data);
         }
     }
-}
 
-/// The socket cannot keep up: close it so that it resyncs, never skip it.
-pub fn overflowed(socket: &SocketRef, metrics: &Metrics) {
-    tracing::warn!(sid = %socket.id, "send buffer full; disconnecting so it resyncs");
-    metrics.relay_overflow();
-    metrics.disconnect("overflow");
-    let _ = socket.clone().disconnect();
+    /// Sends one event to `socket`; a full send buffer disconnects it.
+    pub fn send(&self, socket: &SocketRef, name: &'static str, data: &RawValue) -> bool {
+        if self.overflowed.contains(socket.id) {
+            return false;
+        }
+        self.outcome(socket, socket.emit(name, data))
+    }
+
+    /// Acts on the result of a send to `socket`: a full buffer disconnects it.
+    pub fn outcome(&self, socket: &SocketRef, result: Result<(), SendError>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(SendError::Socket(SocketError::InternalChannelFull)) => {
+                self.overflow(socket);
+                false
+            }
+            Err(e) => {
+                tracing::debug!(sid = %socket.id, error = %e, "not sent");
+                false
+            }
+        }
+    }
+
+    /// The socket cannot keep up: stop sending to it and close it so that
+    /// it resyncs; never skip it and go on.
+    fn overflow(&self, socket: &SocketRef) {
+        if !self.overflowed.0.write().insert(socket.id) {
+            return;
+        }
+        tracing::warn!(sid = %socket.id, "send buffer full; disconnecting so it resyncs");
+        self.metrics.relay_overflow();
+        self.metrics.disconnect("overflow");
+        let socket = socket.clone();
+        tokio::spawn(async move {
+            // The disconnect packet itself needs room in the buffer.
+            let deadline = tokio::time::Instant::now() + DISCONNECT_TRIES;
+            while let Err(SocketError::InternalChannelFull) = socket.clone().disconnect() {
+                if tokio::time::Instant::now() >= deadline {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        });
+    }
 }
