@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::mpsc;
 
 use super::{encode_points, Done, StorageError};
@@ -153,9 +153,24 @@ fn passes(error: &sqlx::Error) -> bool {
     }
 }
 
-/// Writes every change in one transaction.
+/// Writes every change in one transaction. A failed transaction is always
+/// rolled back: SQLite keeps a transaction open when its COMMIT fails (on a
+/// full disk, say), and that would hold the write lock against every retry.
 async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut conn = pool.acquire().await?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let result = write_changes(&mut conn, changes).await;
+    let result = match result {
+        Ok(()) => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if result.is_err() {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+    }
+    result
+}
+
+async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Result<(), sqlx::Error> {
     let mut seqs: HashMap<&BoardName, u64> = HashMap::new();
     for a in changes {
         let seq = seqs.entry(&a.board).or_default();
@@ -165,7 +180,7 @@ async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx:
         sqlx::query("INSERT INTO boards (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)")
             .bind(board.as_str())
             .bind(*seq as i64)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     for a in changes {
@@ -184,16 +199,16 @@ async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx:
                 .bind(stroke.width as f64)
                 .bind(stroke.tool.as_str())
                 .bind(a.seq as i64)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
-                insert_segment(&mut tx, board, &stroke.id, 0, &stroke.points).await?;
+                insert_segment(conn, board, &stroke.id, 0, &stroke.points).await?;
             }
-            Change::StrokePoints { id, n, points } => insert_segment(&mut tx, board, id, *n, points).await?,
+            Change::StrokePoints { id, n, points } => insert_segment(conn, board, id, *n, points).await?,
             Change::StrokeEnd { id } => {
                 sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
                     .bind(board)
                     .bind(id.as_str())
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
             Change::SetLive { ids, live } => {
@@ -202,17 +217,17 @@ async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx:
                         .bind(*live)
                         .bind(board)
                         .bind(id.as_str())
-                        .execute(&mut *tx)
+                        .execute(&mut *conn)
                         .await?;
                 }
             }
         }
     }
-    tx.commit().await
+    Ok(())
 }
 
 async fn insert_segment(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    conn: &mut SqliteConnection,
     board: &str,
     id: &str,
     n: u32,
@@ -223,7 +238,7 @@ async fn insert_segment(
         .bind(id)
         .bind(n as i64)
         .bind(encode_points(points))
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

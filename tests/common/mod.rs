@@ -260,3 +260,52 @@ pub async fn draw(c: &mut NativeClient, s: &str) {
 pub fn ids(strokes: &[Stroke]) -> Vec<&str> {
     strokes.iter().map(|s| s.id.as_str()).collect()
 }
+
+/// A WebSocket that speaks Engine.IO by hand: for clients that misbehave
+/// (stop reading, send junk) or pipeline acknowledged events.
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a raw Engine.IO WebSocket and joins `board`; returns once `synced`
+/// arrived.
+pub async fn raw_join(addr: &str, board: &str, client: &str) -> Ws {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let auth = serde_json::to_string(&auth(board, client)).unwrap();
+    loop {
+        let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("closed during the join") };
+        if text.starts_with('0') {
+            ws.send(Message::text(format!("40{auth}"))).await.unwrap();
+        } else if text.starts_with("42[\"synced\"") {
+            return ws;
+        } else if text.as_str() == "2" {
+            ws.send(Message::text("3")).await.unwrap();
+        }
+    }
+}
+
+/// Sends event `E` on a raw socket asking for ack `id`.
+pub async fn raw_emit<E: Event>(ws: &mut Ws, id: u64, data: &E) {
+    use futures_util::SinkExt;
+    let frame = format!("42{id}[\"{}\",{}]", E::NAME, serde_json::to_string(data).unwrap());
+    ws.send(tokio_tungstenite::tungstenite::Message::text(frame)).await.unwrap();
+}
+
+/// Reads a raw socket until ack `id` arrives, answering pings; `None` when
+/// `wait` passes first.
+pub async fn raw_ack(ws: &mut Ws, id: u64, wait: Duration) -> Option<Ack> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    let prefix = format!("43{id}[");
+    loop {
+        let next = tokio::time::timeout_at(deadline, ws.next()).await.ok()?;
+        let Some(Ok(Message::Text(text))) = next else { panic!("the socket closed while waiting for ack {id}") };
+        if text.as_str() == "2" {
+            ws.send(Message::text("3")).await.unwrap();
+        } else if let Some(json) = text.strip_prefix(prefix.as_str()) {
+            return Some(serde_json::from_str(json.strip_suffix(']').unwrap()).unwrap());
+        }
+    }
+}
