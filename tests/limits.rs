@@ -214,3 +214,70 @@ async fn health_and_metrics() {
     assert!(body.contains("scrawl_commit_seconds_bucket"));
     assert!(body.lines().any(|l| l.starts_with("scrawl_history_bytes_total ") && !l.ends_with(" 0")), "{body}");
 }
+
+#[tokio::test]
+async fn a_flood_is_refused_not_relayed_and_the_flooder_is_cut_off() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let server = TestServer::start().await;
+    let mut observer = server.join("flood", "observer").await;
+    let mut flooder = raw_join(&server.addr, "flood", "flooder").await;
+    raw_emit(&mut flooder, 1, &start_msg("f", vec![0.0, 0.0])).await;
+    assert!(raw_ack(&mut flooder, 1, Duration::from_secs(5)).await.unwrap().ok);
+
+    // 10,000 events as fast as the socket takes them: batches and cursors.
+    let started = std::time::Instant::now();
+    for n in 1..=5000u32 {
+        raw_emit(&mut flooder, u64::from(n) + 1, &batch("f", n, vec![n as f32, 1.0])).await;
+        let cursor = format!(r#"42["cursor",{{"x":{n},"y":1}}]"#);
+        if flooder.send(Message::text(cursor)).await.is_err() {
+            break;
+        }
+    }
+    let took = started.elapsed().as_secs_f64();
+
+    let (mut accepted, mut refused, mut closed) = (0usize, 0usize, false);
+    while let Ok(next) = tokio::time::timeout(Duration::from_secs(3), flooder.next()).await {
+        match next {
+            Some(Ok(Message::Text(text))) if text.starts_with("43") => {
+                let ack: scrawl::protocol::Ack =
+                    serde_json::from_str(text.split_once('[').unwrap().1.strip_suffix(']').unwrap()).unwrap();
+                if ack.ok {
+                    accepted += 1;
+                } else {
+                    assert!(ack.retry_after_ms.is_some() || ack.error.as_deref().unwrap().contains("disconnecting"));
+                    refused += 1;
+                }
+            }
+            Some(Ok(Message::Text(text))) if text.starts_with("41") => closed = true,
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    let (mut relayed, mut cursors) = (0usize, 0usize);
+    while let Ok(Ok(message)) = tokio::time::timeout(Duration::from_secs(1), observer.client.next_message()).await {
+        match message {
+            scrawl::protocol::ServerMessage::StrokePoints(_) => relayed += 1,
+            scrawl::protocol::ServerMessage::Cursor(_) => cursors += 1,
+            _ => {}
+        }
+    }
+    // Acks of accepted batches wait for the commit, so the disconnect may
+    // come first: the board says what was accepted.
+    draw(&mut observer.client, "after").await;
+    let late = server.join("flood", "late").await;
+    let stored = late.strokes.iter().find(|s| s.id == "f").unwrap().points.len() / 2 - 1;
+    eprintln!(
+        "flood of 10,000 events in {took:.2} s: {stored} batches stored ({accepted} acked before the cut), \
+         {refused} refused, {relayed} relayed, {cursors} of 5,000 cursors relayed, flooder closed: {closed}"
+    );
+    let stroke_budget = 400.0 + 200.0 * (took + 0.5);
+    assert!(stored > 0 && (stored as f64) <= stroke_budget, "{stored} stored");
+    assert!(accepted <= stored);
+    assert!(refused > 0 && closed, "the flooder kept its connection");
+    assert_eq!(relayed, stored, "every stored batch was relayed, nothing else");
+    assert!((cursors as f64) <= 30.0 + 30.0 * (took + 3.5), "{cursors} cursors relayed");
+}
