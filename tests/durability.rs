@@ -65,14 +65,12 @@ async fn acked_strokes_survive_kill_9() {
     assert_eq!((strokes, segments, seq), (50, 100, 150));
 }
 
-fn scrawl(args: &[&str], db: &std::path::Path) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
-        .args(args)
-        .arg("--db")
-        .arg(db)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+/// Runs a maintenance command of the binary, without blocking the runtime
+/// that serves the test's server.
+async fn scrawl(args: &[&str], db: &std::path::Path) -> (bool, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"));
+    command.args(args).arg("--db").arg(db).env("RUST_LOG", "warn");
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), text)
 }
@@ -86,14 +84,14 @@ async fn an_online_backup_restores_and_check_finds_damage() {
     let copy = server.db().with_file_name("backup.db");
 
     // While the server runs.
-    let (ok, out) = scrawl(&["backup", copy.to_str().unwrap()], &server.db());
+    let (ok, out) = scrawl(&["backup", copy.to_str().unwrap()], &server.db()).await;
     assert!(ok, "{out}");
-    let (ok, out) = scrawl(&["backup", copy.to_str().unwrap()], &server.db());
+    let (ok, out) = scrawl(&["backup", copy.to_str().unwrap()], &server.db()).await;
     assert!(!ok && out.contains("exists already"), "{out}");
-    let (ok, out) = scrawl(&["check"], &copy);
+    let (ok, out) = scrawl(&["check"], &copy).await;
     assert!(ok && out.contains(": ok"), "{out}");
     let missing = copy.with_file_name("typo.db");
-    let (ok, out) = scrawl(&["check"], &missing);
+    let (ok, out) = scrawl(&["check"], &missing).await;
     assert!(!ok && out.contains("no database at"), "{out}");
     assert!(!missing.exists(), "check created a database");
 
@@ -111,7 +109,7 @@ async fn an_online_backup_restores_and_check_finds_damage() {
     sqlx::query("DELETE FROM segments WHERE stroke = 's1' AND n = 0").execute(&pool).await.unwrap();
     sqlx::query("UPDATE segments SET points = x'00' WHERE stroke = 's2' AND n = 1").execute(&pool).await.unwrap();
     pool.close().await;
-    let (ok, out) = scrawl(&["check"], &copy);
+    let (ok, out) = scrawl(&["check"], &copy).await;
     assert!(!ok, "{out}");
     assert!(out.contains("a stroke's point batches are not 0, 1, 2"), "{out}");
     assert!(out.contains("a stroke without its first batch: kept/s1"), "{out}");

@@ -44,6 +44,9 @@ struct Session {
     sync: BoardSync,
     input: Input,
     cursors: Cursors,
+    /// When the server, refusing an event for now, asked us to send again
+    /// (`Date.now()` milliseconds); nothing goes out before.
+    resume_at: f64,
 }
 
 type Shared = Rc<RefCell<Session>>;
@@ -77,6 +80,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
         sync: BoardSync::default(),
         input: Input::default(),
         cursors: Cursors::new(),
+        resume_at: 0.0,
     }));
     view.connect({
         let session = session.clone();
@@ -101,9 +105,20 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
         s.renderer.resize();
         s.redraw();
     });
-    let fade = Closure::<dyn FnMut()>::new(move || session.borrow().cursors.fade());
-    let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(fade.as_ref().unchecked_ref(), 1000);
-    fade.forget();
+    // Once a second: fade idle cursors, and send what waited out a refusal.
+    let tick = Closure::<dyn FnMut()>::new(move || {
+        let mut s = session.borrow_mut();
+        s.cursors.fade();
+        s.flush();
+        if s.sync.missed_relay(now()) {
+            leptos::logging::warn!("scrawl: a change never arrived; syncing the board again");
+            if let Some(socket) = &s.socket {
+                socket.reconnect();
+            }
+        }
+    });
+    let _ = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 1000);
+    tick.forget();
 }
 
 impl Session {
@@ -130,9 +145,18 @@ impl Session {
     fn on_ack(&mut self, id: u64, data: &str) {
         match self.sync.acknowledge(id, data) {
             Acknowledged::Unknown => return,
-            Acknowledged::Done(change) => self.render(change),
+            Acknowledged::Done(change) => {
+                self.view.notice.set(None);
+                self.render(change);
+            }
+            Acknowledged::Retry { after_ms, .. } => self.resume_at = self.resume_at.max(now() + after_ms as f64),
             Acknowledged::Refused { event, error } => {
-                leptos::logging::warn!("scrawl: server refused {event}: {}", error.unwrap_or_default());
+                let error = error.unwrap_or_default();
+                leptos::logging::warn!("scrawl: server refused {event}: {error}");
+                // Nothing to undo or redo is no news; anything else did not happen.
+                if event != Undo::NAME && event != Redo::NAME {
+                    self.view.notice.set(Some(error));
+                }
             }
             Acknowledged::Unreadable(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
         }
@@ -193,7 +217,11 @@ impl Session {
         self.show_waiting();
     }
 
+    /// Sends what waits, in order, unless a refusal asked to wait longer.
     fn flush(&mut self) {
+        if now() < self.resume_at {
+            return;
+        }
         let Some(socket) = &self.socket else { return };
         self.sync.flush(|name, data| socket.emit_with_ack(name, data));
     }

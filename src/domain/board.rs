@@ -8,9 +8,8 @@ use std::collections::HashMap;
 use super::presence::Roster;
 use super::stored::{Change, StoredBoard};
 use crate::protocol::{
-    history_chunks, BoardName, Cleared, ClientId, Erase, History, Presence, SocketId, Stroke, StrokeEnd, StrokeId,
-    StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, User, ValidationError, Welcome,
-    MAX_POINTS_PER_STROKE,
+    history_chunks, BoardName, ClientId, History, Presence, SocketId, Stroke, StrokeEnd, StrokeId, StrokePoints,
+    StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, User, ValidationError, Welcome, MAX_POINTS_PER_STROKE,
 };
 
 /// Why a client event was refused; the message goes back in the ack.
@@ -310,142 +309,10 @@ impl Board {
             change: Change::StrokeEnd { id: end.id },
         })
     }
-
-    /// Shows or hides `ids`; returns those whose state changed.
-    fn set_live(&mut self, ids: &[StrokeId], live: bool) -> Vec<StrokeId> {
-        let mut changed = Vec::new();
-        for id in ids {
-            if let Some(&i) = self.index.get(id) {
-                let entry = &mut self.strokes[i];
-                if entry.live != live {
-                    entry.live = live;
-                    let points = entry.stroke.points.len() / 2;
-                    if live {
-                        self.live_strokes += 1;
-                        self.live_points += points;
-                    } else {
-                        self.live_strokes -= 1;
-                        self.live_points -= points;
-                    }
-                    changed.push(id.clone());
-                }
-            }
-        }
-        changed
-    }
-
-    /// Whether showing `ids` again keeps the board within its quota.
-    fn check_restore(&self, ids: &[StrokeId]) -> Result<(), BoardError> {
-        let hidden = ids.iter().filter_map(|id| self.index.get(id)).map(|&i| &self.strokes[i]).filter(|e| !e.live);
-        let (strokes, points) = hidden.fold((0, 0), |(s, p), e| (s + 1, p + e.stroke.points.len() / 2));
-        self.check_quota(strokes, points)
-    }
-
-    /// Applies `action` forwards (`true`: a draw shows, a hide hides) or
-    /// backwards; returns the strokes that changed and whether they now show.
-    fn apply(&mut self, action: &Action, forwards: bool) -> (Vec<StrokeId>, bool) {
-        match action {
-            Action::Draw(id) => (self.set_live(std::slice::from_ref(id), forwards), forwards),
-            Action::Hide(ids) => (self.set_live(ids, !forwards), !forwards),
-        }
-    }
-
-    fn revert_outcome(&mut self, ids: Vec<StrokeId>, live: bool) -> Outcome<Reverted> {
-        let seq = self.next_seq();
-        let relay = if live {
-            Reverted::Restored(
-                ids.iter()
-                    .map(|id| StrokeRestore { stroke: self.strokes[self.index[id]].stroke.clone(), seq })
-                    .collect(),
-            )
-        } else {
-            Reverted::Removed(StrokeRemove { ids: ids.clone(), seq })
-        };
-        Outcome::Applied { seq, relay, change: Change::SetLive { ids, live } }
-    }
-
-    /// Takes back the client's latest action that still has an effect: its
-    /// latest live stroke, or its clear or erase.
-    pub fn undo(&mut self, sid: &SocketId) -> Result<Outcome<Reverted>, BoardError> {
-        self.step(sid, false).ok_or(BoardError::NothingToUndo)?
-    }
-
-    /// Re-applies the client's last undone action.
-    pub fn redo(&mut self, sid: &SocketId) -> Result<Outcome<Reverted>, BoardError> {
-        self.step(sid, true).ok_or(BoardError::NothingToRedo)?
-    }
-
-    /// One undo (`forwards == false`) or redo step; `None` when there is
-    /// nothing left that would change the board.
-    fn step(&mut self, sid: &SocketId, forwards: bool) -> Option<Result<Outcome<Reverted>, BoardError>> {
-        let client = match self.client_of(sid) {
-            Ok(client) => client,
-            Err(e) => return Some(Err(e)),
-        };
-        loop {
-            let log = self.log(&client);
-            let action = if forwards { log.redo.last() } else { log.undo.last() }?.clone();
-            // Showing strokes again must fit the quota; the action then stays where it was.
-            let shows = matches!((&action, forwards), (Action::Draw(_), true) | (Action::Hide(_), false));
-            if shows {
-                let ids = match &action {
-                    Action::Draw(id) => std::slice::from_ref(id),
-                    Action::Hide(ids) => ids.as_slice(),
-                };
-                if let Err(e) = self.check_restore(ids) {
-                    return Some(Err(e));
-                }
-            }
-            let log = self.log(&client);
-            if forwards { &mut log.redo } else { &mut log.undo }.pop();
-            let (ids, live) = self.apply(&action, forwards);
-            if ids.is_empty() {
-                continue;
-            }
-            let log = self.log(&client);
-            if forwards { &mut log.undo } else { &mut log.redo }.push(action);
-            return Some(Ok(self.revert_outcome(ids, live)));
-        }
-    }
-
-    /// Hides `ids` (those still live) as one undoable action of `sid`'s client.
-    fn hide(&mut self, sid: &SocketId, ids: &[StrokeId]) -> Result<(u64, Vec<StrokeId>), BoardError> {
-        let client = self.client_of(sid)?;
-        let hidden = self.set_live(ids, false);
-        let seq = self.next_seq();
-        self.record(&client, Action::Hide(hidden.clone()));
-        Ok((seq, hidden))
-    }
-
-    /// Hides every live stroke; the clearing client can undo it.
-    pub fn clear(&mut self, sid: &SocketId) -> Result<Outcome<Cleared>, BoardError> {
-        let ids: Vec<StrokeId> = self.live_strokes().map(|s| s.id.clone()).collect();
-        let (seq, hidden) = self.hide(sid, &ids)?;
-        Ok(Outcome::Applied {
-            seq,
-            relay: Cleared { user: sid.clone(), seq },
-            change: Change::SetLive { ids: hidden, live: false },
-        })
-    }
-
-    /// The eraser: hides whole strokes, anyone's; the erasing client can undo it.
-    pub fn erase(&mut self, sid: &SocketId, erase: Erase) -> Result<Outcome<Reverted>, BoardError> {
-        erase.validate()?;
-        if let Some(missing) = erase.ids.iter().find(|id| !self.index.contains_key(*id)) {
-            return Err(BoardError::UnknownStroke(missing.clone()));
-        }
-        if !erase.ids.iter().any(|id| self.strokes[self.index[id]].live) {
-            // Already gone (erased by someone else meanwhile): nothing to relay or undo.
-            return Ok(Outcome::Duplicate { seq: self.seq });
-        }
-        let (seq, hidden) = self.hide(sid, &erase.ids)?;
-        Ok(Outcome::Applied {
-            seq,
-            relay: Reverted::Removed(StrokeRemove { ids: hidden.clone(), seq }),
-            change: Change::SetLive { ids: hidden, live: false },
-        })
-    }
 }
+
+#[path = "edits.rs"]
+mod edits;
 
 #[cfg(test)]
 #[path = "board_tests.rs"]

@@ -1,6 +1,6 @@
 use super::*;
 use crate::domain::StoredStroke;
-use crate::protocol::{Color, Tool, MAX_POINTS_PER_MESSAGE};
+use crate::protocol::{Color, Erase, Tool, MAX_POINTS_PER_MESSAGE};
 
 fn sid(s: &str) -> SocketId {
     s.into()

@@ -47,6 +47,21 @@ server_messages! {
     Presence(Presence),
 }
 
+impl ServerMessage {
+    /// The seq of the change a relay carries; `None` for everything else.
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            Self::StrokeStarted(m) => Some(m.seq),
+            Self::StrokePoints(m) => m.seq,
+            Self::StrokeEnd(m) => m.seq,
+            Self::StrokeRemove(m) => Some(m.seq),
+            Self::StrokeRestore(m) => Some(m.seq),
+            Self::Cleared(m) => Some(m.seq),
+            Self::Welcome(_) | Self::History(_) | Self::Synced(_) | Self::Cursor(_) | Self::Presence(_) => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

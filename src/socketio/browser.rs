@@ -11,7 +11,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{backoff_ms, event_text, first_arg, Frame, WS_PATH};
+use super::{backoff_ms, connect_text, event_text, first_arg, Frame, PONG, WS_PATH};
 
 /// What the connection reports.
 #[derive(Debug, Clone)]
@@ -90,6 +90,13 @@ impl BrowserSocket {
         }
     }
 
+    /// Drops the current connection and starts over, as after a lost link.
+    pub fn reconnect(&self) {
+        if let Some(ws) = self.inner.borrow().ws.as_ref() {
+            let _ = ws.close();
+        }
+    }
+
     /// Sends an event with the JSON text `data`, without an ack; dropped
     /// when not connected.
     pub fn emit(&self, name: &str, data: &str) -> bool {
@@ -156,12 +163,12 @@ impl BrowserSocket {
                 self.inner.borrow_mut().silence_limit_ms = ping_interval_ms + ping_timeout_ms;
                 self.arm_watchdog();
                 let auth = (self.inner.borrow().auth)();
-                self.send_text(&Frame::Connect(auth).encode());
+                self.send_text(&connect_text(auth.as_deref()));
                 None
             }
             Frame::Ping => {
                 self.arm_watchdog();
-                self.send_text(&Frame::Pong.encode());
+                self.send_text(PONG);
                 None
             }
             Frame::Connect(_) => {
@@ -170,9 +177,18 @@ impl BrowserSocket {
                 inner.attempt = 0;
                 Some(SocketEvent::Connected)
             }
-            Frame::ConnectError { message } => {
+            // A bad board or auth is final. Anything else (too many joins,
+            // storage trouble) passes: close and try again with backoff.
+            Frame::ConnectError { message } if message.starts_with("invalid ") => {
                 self.inner.borrow_mut().refused = true;
                 Some(SocketEvent::Refused(message))
+            }
+            Frame::ConnectError { message } => {
+                leptos::logging::warn!("scrawl: cannot join yet: {message}");
+                if let Some(ws) = self.inner.borrow().ws.as_ref() {
+                    let _ = ws.close();
+                }
+                None
             }
             Frame::Event { name, args, .. } => {
                 let data = first_arg(args);

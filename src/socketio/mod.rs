@@ -6,8 +6,9 @@
 //!
 //! Payloads stay JSON text: an event's arguments are split out of its
 //! array without being parsed, so each is parsed once, straight into its
-//! type, by whoever reads it; events are sent by splicing already
-//! serialized JSON into the frame.
+//! type, by whoever reads it. Sending splices already serialized JSON into
+//! the frame: `connect_text`, `event_text` and `PONG` are all a client
+//! sends, so the browser needs no `Frame::encode`.
 //!
 //! Only the default namespace and text (JSON) packets are used by scrawl.
 
@@ -83,6 +84,15 @@ fn quote(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_default()
 }
 
+/// Engine.IO pong, the client's answer to a ping.
+pub const PONG: &str = "3";
+
+/// The frame that connects to the default namespace, with the JSON text of
+/// the auth payload when given.
+pub fn connect_text(auth: Option<&str>) -> String {
+    format!("40{}", auth.unwrap_or_default())
+}
+
 /// The frame of event `name` with one argument, the JSON text `data`,
 /// asking for ack `ack` when given.
 pub fn event_text(name: &str, data: &str, ack: Option<u64>) -> String {
@@ -100,10 +110,9 @@ impl Frame {
             ),
             Frame::Close => "1".into(),
             Frame::Ping => "2".into(),
-            Frame::Pong => "3".into(),
+            Frame::Pong => PONG.into(),
             Frame::Noop => "6".into(),
-            Frame::Connect(None) => "40".into(),
-            Frame::Connect(Some(auth)) => format!("40{auth}"),
+            Frame::Connect(auth) => connect_text(auth.as_deref()),
             Frame::Disconnect => "41".into(),
             Frame::Event { name, args, ack } => {
                 let ack = ack.map(|id| id.to_string()).unwrap_or_default();
@@ -184,16 +193,11 @@ fn decode_socket(packet: &str) -> Result<Frame, CodecError> {
     }
 }
 
-/// Strips JSON whitespace.
-fn trim_json(text: &str) -> &str {
-    text.trim_matches([' ', '\t', '\n', '\r'])
-}
-
 /// Splits the text of a JSON array into the texts of its elements, or
 /// `None` when it is no array. Only strings and nesting are followed here:
 /// each element is checked when it is read.
 fn split_array(text: &str) -> Option<Vec<&str>> {
-    let inner = trim_json(text).strip_prefix('[')?.strip_suffix(']')?;
+    let inner = text.trim_ascii().strip_prefix('[')?.strip_suffix(']')?;
     let mut items = Vec::new();
     let (mut depth, mut in_string, mut escaped, mut start) = (0usize, false, false, 0);
     for (i, byte) in inner.bytes().enumerate() {
@@ -205,13 +209,13 @@ fn split_array(text: &str) -> Option<Vec<&str>> {
             b'[' | b'{' => depth += 1,
             b']' | b'}' => depth = depth.checked_sub(1)?,
             b',' if depth == 0 => {
-                items.push(trim_json(&inner[start..i]));
+                items.push(inner[start..i].trim_ascii());
                 start = i + 1;
             }
             _ => {}
         }
     }
-    let last = trim_json(&inner[start..]);
+    let last = inner[start..].trim_ascii();
     if !(last.is_empty() && items.is_empty()) {
         items.push(last);
     }
@@ -229,6 +233,9 @@ pub fn backoff_ms(attempt: u32, unit_random: f64) -> u64 {
     let base = 500u64.saturating_mul(1 << attempt.min(5)).min(10_000);
     base + (base as f64 * 0.3 * unit_random.clamp(0.0, 1.0)) as u64
 }
+
+#[cfg(test)]
+mod fuzz;
 
 #[cfg(test)]
 mod tests {

@@ -4,15 +4,17 @@
 //! acknowledged yet. No browser, no socket: every call says what changed
 //! ([`Change`]) and the browser glue only renders that.
 
+mod gaps;
 mod outbox;
 mod replica;
 #[cfg(test)]
 mod tests;
 
 use crate::protocol::{
-    Ack, Cleared, CursorMoved, Event, Presence, ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore,
-    StrokeStart, StrokeStarted, Synced, User, Welcome,
+    Ack, Cleared, CursorMoved, Event, Presence, Rename, ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove,
+    StrokeRestore, StrokeStart, StrokeStarted, Synced, User, Welcome,
 };
+use gaps::Gaps;
 use outbox::Outbox;
 use replica::Replica;
 
@@ -51,6 +53,10 @@ pub enum Acknowledged {
     Done(Change),
     /// The server refused event `event`, saying `error`; it left the outbox.
     Refused { event: &'static str, error: Option<String> },
+    /// The server refused event `event` for now: it stays in the outbox, in
+    /// its place, and goes out again, with every later unacknowledged event,
+    /// at the first flush after `after_ms`.
+    Retry { event: &'static str, after_ms: u64 },
     /// The reply is not an ack; the event left the outbox.
     Unreadable(serde_json::Error),
 }
@@ -60,6 +66,7 @@ pub enum Acknowledged {
 pub struct BoardSync {
     replica: Replica,
     outbox: Outbox,
+    gaps: Gaps,
     me: Option<User>,
     users: Vec<User>,
 }
@@ -97,6 +104,9 @@ impl BoardSync {
     /// only when newer than it.
     pub fn receive(&mut self, message: ServerMessage) -> Change {
         let replica = &mut self.replica;
+        if let Some(seq) = message.seq().filter(|_| replica.is_synced()) {
+            self.gaps.saw(seq);
+        }
         match message {
             ServerMessage::Welcome(Welcome { you, users, .. }) => {
                 replica.expect_history();
@@ -114,6 +124,7 @@ impl BoardSync {
                 Change::None
             }
             ServerMessage::Synced(Synced { seq }) => {
+                self.gaps.synced(seq);
                 replica.finish_sync(seq, &self.outbox.pending_strokes());
                 Change::Synced
             }
@@ -138,6 +149,7 @@ impl BoardSync {
     /// acknowledged; it all goes out again after the next sync.
     pub fn connection_lost(&mut self) {
         self.replica.lose_sync();
+        self.gaps = Gaps::default();
         self.outbox.forget_acks();
     }
 
@@ -161,11 +173,22 @@ impl BoardSync {
     /// The server answered the event sent with ack id `id`; `reply` is the
     /// JSON text of the ack's argument.
     pub fn acknowledge(&mut self, id: u64, reply: &str) -> Acknowledged {
+        let ack = serde_json::from_str::<Ack>(reply);
+        if let Ok(Ack { ok: false, retry_after_ms: Some(after_ms), .. }) = ack {
+            return match self.outbox.release(id) {
+                Some(event) => Acknowledged::Retry { event, after_ms },
+                None => Acknowledged::Unknown,
+            };
+        }
         let Some(event) = self.outbox.take(id) else { return Acknowledged::Unknown };
-        match serde_json::from_str::<Ack>(reply) {
+        match ack {
             Err(e) => Acknowledged::Unreadable(e),
             Ok(Ack { ok: false, error, .. }) => Acknowledged::Refused { event, error },
-            Ok(Ack { removed, restored, .. }) => {
+            Ok(Ack { seq, removed, restored, .. }) => {
+                // A rename changes no board: its ack carries the board's seq, not its own.
+                if let Some(seq) = seq.filter(|_| event != Rename::NAME && self.replica.is_synced()) {
+                    self.gaps.saw(seq);
+                }
                 let removed = removed.map_or(Change::None, |ids| self.replica.remove(&ids));
                 let from = self.strokes().len();
                 for stroke in restored.unwrap_or_default() {
@@ -180,6 +203,13 @@ impl BoardSync {
                 })
             }
         }
+    }
+
+    /// Whether a relay went missing: a seq has been missing for a while at
+    /// `now` (ms) although nothing of ours is in flight. Resync then.
+    pub fn missed_relay(&mut self, now: f64) -> bool {
+        let idle = !self.outbox.in_flight();
+        self.gaps.missing(now, idle)
     }
 
     /// Adds the stroke `start` opens, drawn by us. The caller queues `start`.

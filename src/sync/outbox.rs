@@ -51,6 +51,19 @@ impl Outbox {
         Some(self.entries.remove(i).event)
     }
 
+    /// Keeps the entry sent with ack id `ack` to send again: the server
+    /// refused it for now. Returns its event name.
+    pub(super) fn release(&mut self, ack: u64) -> Option<&'static str> {
+        let entry = self.entries.iter_mut().find(|e| e.ack == Some(ack))?;
+        entry.ack = None;
+        Some(entry.event)
+    }
+
+    /// Whether an event was sent and its ack has not come yet.
+    pub(super) fn in_flight(&self) -> bool {
+        self.entries.iter().any(|e| e.ack.is_some())
+    }
+
     /// The strokes with changes the server has not acknowledged yet.
     pub(super) fn pending_strokes(&self) -> HashSet<&StrokeId> {
         self.entries.iter().filter_map(|e| e.stroke.as_ref()).collect()

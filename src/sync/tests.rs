@@ -1,8 +1,10 @@
 use serde_json::{json, Value};
 
+mod retries;
+
 use super::{Acknowledged, BoardSync, Change};
 use crate::protocol::{
-    Cleared, Color, CursorMoved, Erase, History, Presence, ServerMessage, SocketId, Stroke, StrokeEnd, StrokeId,
+    Cleared, Color, CursorMoved, Erase, History, Presence, Redo, ServerMessage, SocketId, Stroke, StrokeEnd, StrokeId,
     StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced, Tool, Undo, User, Welcome,
 };
 
@@ -323,9 +325,14 @@ fn an_unreadable_ack_drops_its_event() {
     let mut sync = joined(Vec::new(), 0);
     let mut wire = Wire::new();
     sync.queue(&Undo, None);
+    sync.queue(&Redo, None);
     wire.flush(&mut sync);
     assert!(matches!(sync.acknowledge(1, r#""yes""#), Acknowledged::Unreadable(_)));
     assert!(matches!(sync.acknowledge(1, &ok()), Acknowledged::Unknown));
+    // Text that is not even JSON.
+    assert!(matches!(sync.acknowledge(2, r#"{"ok":tru"#), Acknowledged::Unreadable(_)));
+    wire.flush(&mut sync);
+    assert_eq!(wire.sent.len(), 2, "events with unreadable acks are not sent again");
 }
 
 #[test]

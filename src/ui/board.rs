@@ -51,6 +51,8 @@ pub struct BoardView {
     pub users: RwSignal<Vec<User>>,
     /// Strokes with changes the server has not acknowledged yet.
     pub waiting: RwSignal<usize>,
+    /// Why the server last refused a change for good (the board is full, …).
+    pub notice: RwSignal<Option<String>>,
     pub tool: RwSignal<Tool>,
     /// Ink colour; `None` uses the colour the server gave us.
     pub color: RwSignal<Option<Color>>,
@@ -69,6 +71,7 @@ impl BoardView {
             me: RwSignal::new(None),
             users: RwSignal::new(Vec::new()),
             waiting: RwSignal::new(0),
+            notice: RwSignal::new(None),
             tool: RwSignal::new(Tool::Pen),
             color: RwSignal::new(None),
             width: RwSignal::new(4.0),
@@ -134,7 +137,10 @@ pub(super) fn BoardPage() -> impl IntoView {
         if let Some(why) = &invalid {
             return format!("Invalid board name: {why}");
         }
-        let waiting = waiting_text(view.waiting.get());
+        let mut waiting = waiting_text(view.waiting.get());
+        if let Some(notice) = view.notice.get() {
+            waiting = format!("{waiting} · Not saved: {notice}");
+        }
         match view.link.get() {
             Link::Connecting => format!("Connecting…{waiting}"),
             Link::Connected => format!("Connected{waiting}"),

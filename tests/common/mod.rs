@@ -23,12 +23,15 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+/// The stop signal and the task of a running server.
+type Running = (oneshot::Sender<()>, JoinHandle<Result<(), ServerError>>);
+
 /// A running server. `shutdown` stops it gracefully; dropping it stops it at once.
 pub struct TestServer {
     pub addr: String,
     dir: tempfile::TempDir,
     settings: Settings,
-    running: Option<(oneshot::Sender<()>, JoinHandle<Result<(), ServerError>>)>,
+    running: Option<Running>,
 }
 
 impl TestServer {
@@ -59,9 +62,16 @@ impl TestServer {
         let site = LeptosOptions::builder().output_name("scrawl").site_root("target/site").build();
         let (stop, stopped) = oneshot::channel::<()>();
         let config = Config { settings: self.settings.clone(), ..Config::new(self.db(), site) };
-        let task = tokio::spawn(run(config, listener, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(async move {
+            let result = run(config, listener, async move {
+                let _ = stopped.await;
+            })
+            .await;
+            if let Err(e) = &result {
+                eprintln!("the test server stopped: {e}");
+            }
+            result
+        });
         self.addr = addr.to_string();
         self.running = Some((stop, task));
     }
@@ -87,6 +97,9 @@ impl TestServer {
 
     /// Joins `board` as `client` and reads the board up to `synced`.
     pub async fn join(&self, board: &str, client: &str) -> Joined {
+        if let Some((_, task)) = &self.running {
+            assert!(!task.is_finished(), "the server stopped on its own");
+        }
         join_at(&self.addr, board, client).await
     }
 
@@ -158,23 +171,33 @@ pub struct Binary {
 }
 
 impl Binary {
+    /// Starts the binary on port 0 and reads the address it bound from its
+    /// log, so no other test can take the port in between.
     pub async fn start(db: &Path) -> Self {
-        let addr = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            probe.local_addr().unwrap().to_string()
-        };
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
-            .args(["--addr", &addr, "--db"])
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"))
+            .args(["--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .env("LEPTOS_OUTPUT_NAME", "scrawl")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,scrawl::server=info")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(&addr).await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "server did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let stdout = child.stdout.take().unwrap();
+        let addr = tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let addr = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|line| Some(line.split("addr=").nth(1)?.split_whitespace().next()?.to_string()));
+            // Keep reading so the child never blocks on a full pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            addr
+        })
+        .await
+        .unwrap()
+        .expect("the server logs the address it listens on");
         Self { child, addr }
     }
 
