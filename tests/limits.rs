@@ -121,6 +121,26 @@ async fn an_address_has_a_connection_cap() {
 }
 
 #[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
+    let cap = "too many connections from your address (at most 1)";
+    let xff = |v: &'static str| [("x-forwarded-for", v)];
+    let settings = Settings { trust_proxy: true, max_connections_per_ip: 1, ..Settings::default() };
+    let server = TestServer::start_with(settings).await;
+    // The proxy appends the address it saw: the last entry counts, not what the client claims.
+    let _a = raw_join_with(&server.addr, "proxy", "a", &xff("198.51.100.7")).await.unwrap();
+    let _b = raw_join_with(&server.addr, "proxy", "b", &xff("198.51.100.8")).await.unwrap();
+    let spoofed = raw_join_with(&server.addr, "proxy", "c", &xff("203.0.113.9, 198.51.100.7")).await;
+    assert_eq!(spoofed.err().as_deref(), Some(cap));
+
+    // Without --trust-proxy the header is ignored: every one of these is 127.0.0.1.
+    let settings = Settings { max_connections_per_ip: 1, ..Settings::default() };
+    let server = TestServer::start_with(settings).await;
+    let _a = raw_join_with(&server.addr, "proxy", "a", &xff("198.51.100.7")).await.unwrap();
+    let other = raw_join_with(&server.addr, "proxy", "b", &xff("198.51.100.8")).await;
+    assert_eq!(other.err().as_deref(), Some(cap));
+}
+
+#[tokio::test]
 async fn joins_per_minute_are_capped() {
     let settings = Settings { joins_per_ip_per_minute: 2, ..Settings::default() };
     let server = TestServer::start_with(settings).await;

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::*;
 use scrawl::protocol::{Ack, Event};
-use scrawl::server::Settings;
+use scrawl::server::{ServerError, Settings};
 
 /// A tmpfs mounted for the test, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -32,7 +32,8 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        // Lazily: a writer that is still retrying may hold the database open.
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
         let _ = std::fs::remove_dir(&self.0);
     }
 }
@@ -153,4 +154,32 @@ async fn a_full_disk_loses_and_doubles_nothing() {
     assert_eq!(present.len(), acked, "every acked stroke exactly once");
     assert_eq!(strokes.len(), acked);
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_shutdown_that_cannot_commit_gives_up_after_its_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let _tmpfs = Tmpfs::mount(dir.path(), "4m");
+    let filler = dir.path().join("filler");
+    let mut server = TestServer::start_in(dir, Settings::default()).await;
+    server.shutdown_timeout = Duration::from_secs(1);
+    server.restart().await;
+    let mut a = raw_join(&server.addr, "stuck", "a").await;
+    let mut next_id = 0;
+    draw_raw(&mut a, &mut next_id, "before").await;
+    fill(&filler);
+    // Draw until a write fails; its ack never comes while the disk is full.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while server.get("/healthz").await.0 == StatusCode::OK {
+        assert!(tokio::time::Instant::now() < deadline, "the full disk never failed a write");
+        next_id += 1;
+        raw_emit(&mut a, next_id, &start_msg(&format!("stuck{next_id}"), vec![0.0, 0.0])).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started = std::time::Instant::now();
+    let result = server.shutdown_result().await;
+    let took = started.elapsed();
+    assert!(matches!(result, Err(ServerError::ShutdownTimeout(_))), "{result:?}");
+    assert!(took < Duration::from_secs(5), "gave up after {took:?}");
+    std::fs::remove_file(&filler).unwrap();
 }

@@ -31,6 +31,8 @@ pub struct TestServer {
     pub addr: String,
     dir: tempfile::TempDir,
     settings: Settings,
+    /// How long a shutdown may take before the server gives up.
+    pub shutdown_timeout: Duration,
     running: Option<Running>,
 }
 
@@ -47,7 +49,8 @@ impl TestServer {
 
     /// A server whose database is `scrawl.db` in `dir`.
     pub async fn start_in(dir: tempfile::TempDir, settings: Settings) -> Self {
-        let mut server = Self { addr: String::new(), dir, settings, running: None };
+        let mut server =
+            Self { addr: String::new(), dir, settings, shutdown_timeout: Duration::from_secs(10), running: None };
         server.launch().await;
         server
     }
@@ -61,7 +64,11 @@ impl TestServer {
         let addr: SocketAddr = listener.local_addr().unwrap();
         let site = LeptosOptions::builder().output_name("scrawl").site_root("target/site").build();
         let (stop, stopped) = oneshot::channel::<()>();
-        let config = Config { settings: self.settings.clone(), ..Config::new(self.db(), site) };
+        let config = Config {
+            settings: self.settings.clone(),
+            shutdown_timeout: self.shutdown_timeout,
+            ..Config::new(self.db(), site)
+        };
         let task = tokio::spawn(async move {
             let result = run(config, listener, async move {
                 let _ = stopped.await;
@@ -78,9 +85,17 @@ impl TestServer {
 
     /// Stops gracefully (sockets closed, queued writes committed).
     pub async fn shutdown(&mut self) {
+        self.shutdown_result().await.unwrap();
+    }
+
+    /// Signals shutdown and returns what `run` returned.
+    pub async fn shutdown_result(&mut self) -> Result<(), ServerError> {
         let (stop, task) = self.running.take().expect("server is running");
         stop.send(()).unwrap();
-        tokio::time::timeout(Duration::from_secs(10), task).await.expect("server stops within 10 s").unwrap().unwrap();
+        tokio::time::timeout(self.shutdown_timeout + Duration::from_secs(10), task)
+            .await
+            .expect("server stops within its shutdown timeout")
+            .unwrap()
     }
 
     /// Stops gracefully and starts again on the same database.
@@ -291,17 +306,31 @@ pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 /// Opens a raw Engine.IO WebSocket and joins `board`; returns once `synced`
 /// arrived.
 pub async fn raw_join(addr: &str, board: &str, client: &str) -> Ws {
+    raw_join_with(addr, board, client, &[]).await.unwrap()
+}
+
+/// Like `raw_join`, with extra handshake headers; the `connect_error`
+/// message when the server refuses.
+pub async fn raw_join_with(addr: &str, board: &str, client: &str, headers: &[(&str, &str)]) -> Result<Ws, String> {
     use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     use tokio_tungstenite::tungstenite::Message;
-    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let mut request = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket").into_client_request().unwrap();
+    for (name, value) in headers {
+        let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        request.headers_mut().insert(name, value.parse().unwrap());
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let auth = serde_json::to_string(&auth(board, client)).unwrap();
     loop {
         let Some(Ok(Message::Text(text))) = ws.next().await else { panic!("closed during the join") };
         if text.starts_with('0') {
             ws.send(Message::text(format!("40{auth}"))).await.unwrap();
         } else if text.starts_with("42[\"synced\"") {
-            return ws;
+            return Ok(ws);
+        } else if let Some(error) = text.strip_prefix("44") {
+            let error: serde_json::Value = serde_json::from_str(error).unwrap();
+            return Err(error["message"].as_str().unwrap().to_string());
         } else if text.as_str() == "2" {
             ws.send(Message::text("3")).await.unwrap();
         }
