@@ -125,3 +125,30 @@ async fn presence_follows_join_rename_and_leave() {
     assert_eq!(p.users.len(), 1);
     assert_eq!(p.users[0].id, a.welcome.you.id);
 }
+
+#[tokio::test]
+async fn relays_from_different_senders_arrive_in_seq_order() {
+    let server = TestServer::start().await;
+    let mut a = server.join("order", "a").await;
+    let mut b = server.join("order", "b").await;
+    let mut c = server.join("order", "c").await;
+    ok(&mut a.client, &start_msg("from-a", vec![0.0, 0.0])).await;
+    ok(&mut b.client, &start_msg("from-b", vec![0.0, 0.0])).await;
+    // Both stream at once, as two people drawing together do.
+    for n in 1..=150u32 {
+        a.client.emit(&batch("from-a", n, vec![n as f32, 1.0])).unwrap();
+        b.client.emit(&batch("from-b", n, vec![n as f32, 2.0])).unwrap();
+    }
+    ok(&mut a.client, &end("from-a")).await;
+    ok(&mut b.client, &end("from-b")).await;
+    let (mut seqs, mut ends) = (Vec::new(), 0);
+    while ends < 2 {
+        let message = next_change(&mut c.client).await;
+        if matches!(message, ServerMessage::StrokeEnd(_)) {
+            ends += 1;
+        }
+        seqs.extend(message.seq());
+    }
+    assert_eq!(seqs.len(), 2 + 2 * 150 + 2);
+    assert!(seqs.windows(2).all(|w| w[0] + 1 == w[1]), "relays out of seq order: {seqs:?}");
+}

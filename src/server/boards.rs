@@ -15,14 +15,31 @@ use crate::storage::{Storage, StorageError};
 
 type Cell = Arc<OnceCell<Mutex<Board>>>;
 
-/// A board that is open in this process.
+/// A board that is open in this process, held by one member: while any
+/// clone of it lives, the board stays open; the last one to go leaves.
 #[derive(Clone)]
-pub struct BoardRef(Cell);
+pub struct BoardRef {
+    cell: Cell,
+    _membership: Arc<Membership>,
+}
 
 impl BoardRef {
     /// Locks the board. Never hold the guard across an `.await`.
     pub fn lock(&self) -> MutexGuard<'_, Board> {
-        self.0.get().expect("BoardRef is only handed out once loaded").lock()
+        self.cell.get().expect("BoardRef is only handed out once loaded").lock()
+    }
+}
+
+/// One member's place on an open board. Dropping it leaves, whether the
+/// member disconnected, its request was cancelled or loading failed.
+struct Membership {
+    boards: Arc<Boards>,
+    name: BoardName,
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        self.boards.leave(&self.name);
     }
 }
 
@@ -47,25 +64,22 @@ impl Boards {
         &self.storage
     }
 
-    /// Opens `name` for one more member, loading it if needed. Pair with `leave`.
-    pub async fn enter(&self, name: &BoardName) -> Result<BoardRef, StorageError> {
-        let cell = {
+    /// Opens `name` for one more member, loading it if needed. The board
+    /// stays open while the returned reference (or a clone) lives.
+    pub async fn enter(self: &Arc<Self>, name: &BoardName) -> Result<BoardRef, StorageError> {
+        let (cell, membership) = {
             let mut open = self.open.lock();
             let slot = open.entry(name.clone()).or_insert_with(|| (Cell::default(), 0));
             slot.1 += 1;
-            slot.0.clone()
+            (slot.0.clone(), Membership { boards: self.clone(), name: name.clone() })
         };
-        match cell.get_or_try_init(|| self.load(name)).await {
-            Ok(_) => Ok(BoardRef(cell)),
-            Err(e) => {
-                self.leave(name);
-                Err(e)
-            }
-        }
+        // Cancelled or failed, `membership` is dropped and leaves again.
+        cell.get_or_try_init(|| self.load(name)).await?;
+        Ok(BoardRef { cell, _membership: Arc::new(membership) })
     }
 
     /// One member fewer; the board is dropped from memory with the last.
-    pub fn leave(&self, name: &BoardName) {
+    fn leave(&self, name: &BoardName) {
         let mut open = self.open.lock();
         if let Some(slot) = open.get_mut(name) {
             slot.1 -= 1;
@@ -90,13 +104,9 @@ impl Boards {
     }
 
     /// The live strokes and seq of a board, open or not.
-    pub async fn snapshot(&self, name: &BoardName) -> Result<(u64, Vec<Stroke>), StorageError> {
+    pub async fn snapshot(self: &Arc<Self>, name: &BoardName) -> Result<(u64, Vec<Stroke>), StorageError> {
         let board = self.enter(name).await?;
-        let snapshot = {
-            let b = board.lock();
-            (b.seq(), b.live_strokes().cloned().collect())
-        };
-        self.leave(name);
-        Ok(snapshot)
+        let b = board.lock();
+        Ok((b.seq(), b.live_strokes().cloned().collect()))
     }
 }

@@ -55,7 +55,8 @@ struct ErrorBody {
 const FIRST_PAINT_MIN_STEP: f32 = 1.5;
 const FIRST_PAINT_BUDGET: usize = 25_000;
 /// It shows at most the latest `FIRST_PAINT_STROKES` strokes, and nothing
-/// when their SVG would still be larger than `FIRST_PAINT_BYTES`.
+/// when their SVG would still be larger than `FIRST_PAINT_BYTES` (many
+/// long, scattered strokes); the canvas then draws the board once synced.
 const FIRST_PAINT_STROKES: usize = 5_000;
 const FIRST_PAINT_BYTES: usize = 1 << 20;
 
@@ -183,15 +184,20 @@ mod tests {
             tool: crate::protocol::Tool::Pen,
             points: vec![i as f32, 0.0, i as f32, 5.0],
         };
+        // 50,000 two-point strokes: only the latest 5,000 are drawn.
         let many: Vec<Stroke> = (0..50_000).map(stroke).collect();
-        let FirstPaint(svg) = first_paint(&many).unwrap();
+        let FirstPaint(svg) = first_paint(&many).expect("a small picture");
         assert_eq!(svg.matches("<path").count(), FIRST_PAINT_STROKES);
         assert!(svg.contains("M49999 0") && !svg.contains("M44999 0"), "the latest strokes are shown");
-        assert!(svg.len() <= FIRST_PAINT_BYTES);
+        assert!(svg.len() <= FIRST_PAINT_BYTES, "{} bytes", svg.len());
+        // 5,000 strokes of 2,000 scattered points: even thinned to the point
+        // budget, their SVG is over 1 MiB, so there is none.
         let huge: Vec<Stroke> = (0..FIRST_PAINT_STROKES)
-            .map(|i| Stroke { points: (0..4000).map(|k| (k * 7 % 1000 + i) as f32).collect(), ..stroke(i) })
+            .map(|i| Stroke { points: (0..4000).map(|k| (k * 7919 % 100_000 + i) as f32 / 7.0).collect(), ..stroke(i) })
             .collect();
-        assert!(first_paint(&huge).is_none_or(|FirstPaint(svg)| svg.len() <= FIRST_PAINT_BYTES));
+        let detail = ink::Detail::within(&huge, FIRST_PAINT_BUDGET, FIRST_PAINT_MIN_STEP);
+        assert!(ink::svg_body(&huge, detail).len() > FIRST_PAINT_BYTES);
+        assert!(first_paint(&huge).is_none());
     }
 
     #[tokio::test]

@@ -125,6 +125,7 @@ impl Limits {
                     .allow_burst(NonZeroU32::new(REFUSALS_BURST).expect("non-zero")),
             ),
             blocked: Mutex::new([None, None]),
+            held: Mutex::new(None),
         }
     }
 
@@ -162,9 +163,26 @@ pub struct ConnectionLimits {
     refusals: DefaultDirectRateLimiter,
     /// Until when each class is refused, after a refusal.
     blocked: Mutex<[Option<Instant>; 2]>,
+    /// Until when every event is refused, after a retryable refusal of
+    /// another kind (storage, a full relay queue, a batch gap): what was
+    /// sent after it must wait too, to be resent in order.
+    held: Mutex<Option<Instant>>,
 }
 
 impl ConnectionLimits {
+    /// Refuses every event of this connection for `wait`.
+    pub fn hold(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut held = self.held.lock();
+        *held = Some(held.map_or(until, |h| h.max(until)));
+    }
+
+    /// How long every event of this connection is still held.
+    pub fn held(&self) -> Option<Duration> {
+        let until = (*self.held.lock())?;
+        until.checked_duration_since(Instant::now())
+    }
+
     /// Decides on one event of `class` from this connection at `ip`.
     pub fn check(&self, class: Class, limits: &Limits, ip: IpAddr) -> Verdict {
         let now = Instant::now();

@@ -131,10 +131,13 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         builder = builder.transports([TransportType::Websocket]);
     }
     let (socket_layer, io) = builder.build_layer();
+    let out =
+        Arc::new(realtime::Outlet { metrics: state.metrics.clone(), overflowed: realtime::Overflowed::default() });
     let realtime = realtime::Realtime {
+        out: out.clone(),
         boards: state.boards.clone(),
         limits: Arc::new(limits::Limits::new(settings)),
-        out: Arc::new(realtime::Outlet { metrics: state.metrics.clone(), overflowed: realtime::Overflowed::default() }),
+        relays: realtime::BoardRelays::new(io.clone(), out),
         trust_proxy: settings.trust_proxy,
         storage_grace: settings.storage_grace(),
     };
@@ -158,7 +161,7 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
             let site = state.site.clone();
             move || shell(site.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(web::provide_request_nonce, shell))
         .layer(socket_layer)
         .layer(axum::middleware::from_fn_with_state(policy.clone(), web::same_origin))
         .layer(axum::middleware::from_fn_with_state(policy, web::security_headers))

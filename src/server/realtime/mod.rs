@@ -22,6 +22,7 @@ use axum::extract::ConnectInfo;
 use serde_json::Value;
 use socketioxide::extract::{AckSender, Data, SocketRef, TryData};
 use socketioxide::handler::ConnectHandler;
+use socketioxide::socket::Sid;
 use socketioxide::SocketIo;
 use tokio::sync::mpsc;
 
@@ -35,13 +36,14 @@ use crate::protocol::{
 };
 use crate::storage::StorageError;
 use relay::Relay;
-pub use relay::{Outlet, Overflowed};
+pub use relay::{BoardRelays, Outlet, Overflowed};
 
 /// What every connection shares.
 pub struct Realtime {
     pub boards: Arc<Boards>,
     pub limits: Arc<Limits>,
     pub out: Arc<relay::Outlet>,
+    pub relays: relay::BoardRelays,
     /// Take the client's address from `X-Forwarded-For`.
     pub trust_proxy: bool,
     /// How long storage may fail before changes are refused.
@@ -55,7 +57,7 @@ pub enum ConnectError {
     Auth(String),
     #[error("invalid board: {0}")]
     Board(#[from] crate::protocol::ValidationError),
-    #[error("board is unavailable: {0}")]
+    #[error("board is unavailable; retry later")]
     Storage(#[from] StorageError),
     #[error("{0}")]
     Admission(#[from] AdmissionError),
@@ -76,28 +78,44 @@ enum EventError {
     Abuse,
     #[error("the server is busy relaying; retry later")]
     Busy,
+    #[error("an earlier event was refused for now; retry in {} ms, in order", .0.as_millis())]
+    Held(Duration),
 }
 
 impl EventError {
-    /// The ack that refuses the event: retryable ones say when to retry.
-    fn ack(&self) -> Ack {
-        let retry_ms = match self {
-            EventError::Rate { wait, .. } => Some(wait.as_millis().max(1) as u64),
+    /// When the event may be sent again, for refusals that pass.
+    fn retry_ms(&self) -> Option<u64> {
+        match self {
+            EventError::Rate { wait, .. } | EventError::Held(wait) => Some(wait.as_millis().max(1) as u64),
             EventError::Storage(StorageError::Unavailable(_) | StorageError::Busy) => Some(1000),
             EventError::Busy => Some(100),
             // A batch that came before the one it follows: send again, in order.
             EventError::Board(BoardError::Gap { .. }) => Some(500),
             _ => None,
+        }
+    }
+
+    /// The ack that refuses the event: retryable ones say when to retry.
+    /// Storage trouble is told in general words; the detail goes to the log.
+    fn ack(&self) -> Ack {
+        let message = match self {
+            EventError::Storage(StorageError::Unavailable(_)) => "storage is unavailable; retry later".to_string(),
+            EventError::Storage(StorageError::Busy) => StorageError::Busy.to_string(),
+            EventError::Storage(e) => {
+                tracing::error!(error = %e, "a change could not be stored");
+                "the change could not be stored".to_string()
+            }
+            other => other.to_string(),
         };
-        match retry_ms {
-            Some(ms) => Ack::retry(self.to_string(), ms),
-            None => Ack::err(self.to_string()),
+        match self.retry_ms() {
+            Some(ms) => Ack::retry(message, ms),
+            None => Ack::err(message),
         }
     }
 
     fn refusal(&self) -> Refusal {
         match self {
-            EventError::Rate { .. } | EventError::Abuse | EventError::Busy => Refusal::Rate,
+            EventError::Rate { .. } | EventError::Abuse | EventError::Busy | EventError::Held(_) => Refusal::Rate,
             EventError::Storage(_) => Refusal::Storage,
             EventError::Board(BoardError::Full { .. }) => Refusal::Quota,
             EventError::Payload(_) | EventError::Board(_) => Refusal::Validation,
@@ -112,56 +130,62 @@ struct Connection {
     board: BoardRef,
     name: BoardName,
     client: ClientId,
-    relays: mpsc::Sender<Vec<Relay>>,
+    /// The board's relay queue.
+    relays: mpsc::Sender<relay::Item>,
     limits: Arc<ConnectionLimits>,
     /// Holds this connection's place among its address's connections.
     address: Arc<AddressSlot>,
 }
 
 impl Connection {
-    /// Queues relays to the rest of the board, after this socket's earlier
-    /// ones. Every handler checks for room first, in arrival order, so the
-    /// queue never refuses.
-    fn relay(&self, relays: Vec<Relay>) {
-        if !relays.is_empty() && self.relays.try_send(relays).is_err() {
-            tracing::error!(board = %self.name, "relay queue full after a check for room");
+    /// Queues relays to the rest of the board. Call it holding the board's
+    /// lock, so relays keep seq order; `admit` checked for room under the
+    /// same lock, so the queue never refuses a change's relays.
+    fn relay(&self, from: Option<Sid>, relays: Vec<Relay>) {
+        if !relays.is_empty() && self.relays.try_send((from, relays)).is_err() {
+            tracing::warn!(board = %self.name, "relay queue full; a presence update was dropped");
         }
     }
 
-    /// The checks every event passes before it is parsed: rate limits, then
-    /// room in the relay queue.
+    /// The checks every event passes before it is parsed: an earlier
+    /// refusal still holding, then rate limits.
     fn admit(&self, class: Class) -> Result<(), EventError> {
+        if let Some(wait) = self.limits.held() {
+            return Err(EventError::Held(wait));
+        }
         match self.limits.check(class, &self.realtime.limits, self.address.ip) {
-            Verdict::Allow => {}
-            Verdict::Retry(wait) => return Err(EventError::Rate { class, wait }),
-            Verdict::Disconnect => return Err(EventError::Abuse),
+            Verdict::Allow => Ok(()),
+            Verdict::Retry(wait) => Err(EventError::Rate { class, wait }),
+            Verdict::Disconnect => Err(EventError::Abuse),
         }
-        if self.relays.capacity() == 0 {
-            return Err(EventError::Busy);
+    }
+
+    /// After a retryable refusal that is not a rate limit, holds every later
+    /// event of this connection until the retry time, so nothing sent after
+    /// the refused event gets ahead of it.
+    fn hold_after(&self, error: &EventError) {
+        if let (Some(ms), false) = (error.retry_ms(), matches!(error, EventError::Rate { .. } | EventError::Held(_))) {
+            self.limits.hold(Duration::from_millis(ms));
         }
-        Ok(())
     }
 
     /// Sends the ack of one event. A refusal is counted; a socket that
     /// ignored its rate limits is disconnected after hearing why.
     fn reply(&self, socket: &SocketRef, ack: AckSender, result: Result<Ack, EventError>) {
         let out = &self.realtime.out;
+        let abuse = matches!(result, Err(EventError::Abuse));
         let reply = result.unwrap_or_else(|e| {
             out.metrics.refused(e.refusal());
-            if matches!(e, EventError::Abuse) {
-                tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
-                out.metrics.disconnect("abuse");
-                let socket = socket.clone();
-                tokio::spawn(async move {
-                    // After the ack saying why has gone out.
-                    tokio::task::yield_now().await;
-                    let _ = socket.disconnect();
-                });
-            }
             e.ack()
         });
         if !out.overflowed.contains(socket.id) {
             out.outcome(socket, ack.send(&reply));
+        }
+        if abuse {
+            // After the ack saying why.
+            tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
+            out.metrics.disconnect("abuse");
+            let _ = socket.clone().disconnect();
         }
     }
 
@@ -174,17 +198,20 @@ impl Connection {
         data: Value,
         apply: impl Fn(&mut Board, &SocketId, E) -> Result<Outcome<R>, BoardError>,
     ) -> Result<(Ack, crate::storage::Durable), EventError> {
+        self.admit(class)?;
         let storage = self.realtime.boards.storage();
         if let Some(e) = storage.refusal(self.realtime.storage_grace) {
             return Err(e.into());
         }
-        self.admit(class)?;
         let event: E = serde_json::from_value(data)?;
         let mut board = self.board.lock();
+        if self.relays.capacity() == 0 {
+            return Err(EventError::Busy);
+        }
         Ok(match apply(&mut board, &sid(socket), event)? {
             Outcome::Applied { seq, relay, change } => {
                 let durable = storage.submit(Applied { board: self.name.clone(), seq, change });
-                self.relay(relay.relays());
+                self.relay(Some(socket.id), relay.relays());
                 let mut reply = Ack::ok(seq);
                 relay.report(&mut reply);
                 (reply, durable)
@@ -202,8 +229,12 @@ fn sid(socket: &SocketRef) -> SocketId {
 /// the last address it added to `X-Forwarded-For`.
 fn client_ip(socket: &SocketRef, trust_proxy: bool) -> IpAddr {
     let parts = socket.req_parts();
+    // The last line and its last entry: what the trusted proxy appended.
     let forwarded = trust_proxy
-        .then(|| parts.headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .then(|| {
+            let last = parts.headers.get_all("x-forwarded-for").iter().next_back()?;
+            last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+        })
         .flatten();
     forwarded
         .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
@@ -234,9 +265,8 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
                 .client
                 .and_then(|c| ClientId::new(c).ok())
                 .unwrap_or_else(|| ClientId::new(socket.id.to_string()).expect("socket ids are short"));
-            let relays = relay::spawn(socket.clone(), name.to_string(), realtime.out.clone());
+            let relays = realtime.relays.queue(&name);
             let limits = Arc::new(realtime.limits.for_connection());
-            realtime.out.metrics.connected();
             let address = Arc::new(address);
             socket.extensions.insert(Connection { realtime, board, name, client, relays, limits, address });
             Ok::<(), ConnectError>(())
@@ -244,14 +274,14 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
     };
     // Runs synchronously inside socketioxide's connect step, so the event
     // handlers exist before any event of this socket is dispatched.
-    let connected = move |socket: SocketRef, io: SocketIo, Data(auth): Data<Auth>| {
-        on_connect(socket, io, auth);
+    let connected = move |socket: SocketRef, Data(auth): Data<Auth>| {
+        on_connect(socket, auth);
         async {}
     };
     io.ns("/", connected.with(check));
 }
 
-fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
+fn on_connect(socket: SocketRef, auth: Auth) {
     let Some(conn) = socket.extensions.get::<Connection>() else { return };
     let sid = sid(&socket);
 
@@ -265,22 +295,21 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
     socket.on(Rename::NAME, on_rename);
     socket.on(Cursor::NAME, on_cursor);
     socket.on_disconnect(move |socket: SocketRef| async move {
-        // Dropping the connection also ends its relay queue and frees its address slot.
+        // Dropping the connection leaves the board and frees its address slot.
         let Some(conn) = socket.extensions.remove::<Connection>() else { return };
         let out = &conn.realtime.out;
         out.metrics.disconnected();
         out.overflowed.forget(socket.id);
-        let presence = conn.board.lock().leave(&self::sid(&socket));
-        if let Some((name, data)) = relay::encode(&presence) {
-            out.fan_out(&io.to(conn.name.to_string()).sockets(), name, &data);
-        }
-        conn.realtime.boards.leave(&conn.name);
+        let mut board = conn.board.lock();
+        let presence = board.leave(&self::sid(&socket));
+        conn.relay(Some(socket.id), relay::encode(&presence).into_iter().collect());
     });
+    conn.realtime.out.metrics.connected();
 
     // Welcome, history and synced go out under the board lock, before the
     // socket joins the room: every later change reaches it as a relay after
     // `synced`, and a relay of an earlier one carries a seq ≤ synced.seq.
-    let presence = {
+    {
         let mut board = conn.board.lock();
         let joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref());
         let out = &conn.realtime.out;
@@ -299,10 +328,9 @@ fn on_connect(socket: SocketRef, io: SocketIo, auth: Auth) {
             tracing::warn!(%sid, "could not send the board to a joining socket");
         }
         socket.join(conn.name.to_string());
-        joined.presence
-    };
+        conn.relay(Some(socket.id), relay::encode(&joined.presence).into_iter().collect());
+    }
     tracing::info!(board = %conn.name, %sid, "joined");
-    conn.relay(relay::encode(&presence).into_iter().collect());
 }
 
 /// How each kind of accepted change is relayed and reported to its sender.
@@ -348,6 +376,9 @@ where
         let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
         conn.realtime.out.metrics.event(E::NAME);
         let result = conn.accept(&socket, class, data.unwrap_or(Value::Null), &apply);
+        if let Err(e) = &result {
+            conn.hold_after(e);
+        }
         Box::pin(async move {
             let result = match result {
                 Ok((reply, durable)) => durable.await.map(|()| reply).map_err(EventError::from),
@@ -370,7 +401,7 @@ fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) -
             .and_then(|r| {
                 let mut board = conn.board.lock();
                 let presence = board.rename(&sid(&socket), &r.name)?;
-                conn.relay(relay::encode(&presence).into_iter().collect());
+                conn.relay(Some(socket.id), relay::encode(&presence).into_iter().collect());
                 Ok(Ack::ok(board.seq()))
             });
         conn.reply(&socket, ack, result);
@@ -378,9 +409,15 @@ fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) -
     std::future::ready(())
 }
 
-async fn on_cursor(socket: SocketRef, Data(cursor): Data<Cursor>) {
+/// `cursor`: throttled first, then read; anything malformed is dropped
+/// without a word (or a log line).
+async fn on_cursor(socket: SocketRef, TryData(data): TryData<Value>) {
     let Some(conn) = socket.extensions.get::<Connection>() else { return };
-    if crate::protocol::check_points(&[cursor.x, cursor.y]).is_err() || !conn.limits.cursor() {
+    if !conn.limits.cursor() {
+        return;
+    }
+    let Some(cursor) = data.ok().and_then(|d| serde_json::from_value::<Cursor>(d).ok()) else { return };
+    if crate::protocol::check_points(&[cursor.x, cursor.y]).is_err() {
         return;
     }
     let moved = CursorMoved { user: sid(&socket), x: cursor.x, y: cursor.y };

@@ -1,25 +1,26 @@
-//! Relaying to the rest of a board. Each connection has a bounded, ordered
-//! queue of relays; one task per connection serializes nothing twice and
-//! hands each relay to every other socket of the board. A socket whose own
+//! Relaying to the rest of a board. Each open board has one bounded queue
+//! of relays, filled under the board's lock, so relays go out in seq order
+//! whoever sent them; one task per board serializes nothing twice and hands
+//! each relay to every socket of the board but its sender. A socket whose own
 //! send buffer is full is disconnected rather than silently skipped: from
 //! then on it gets nothing more, it is closed as soon as its buffer has room
 //! for the disconnect packet (or by the heartbeat if it never reads again),
 //! and it reconnects, receives the board again, and resends what it had not
 //! had acknowledged.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use serde_json::value::RawValue;
 use socketioxide::extract::SocketRef;
 use socketioxide::socket::Sid;
-use socketioxide::{SendError, SocketError};
+use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
-use crate::protocol::Event;
+use crate::protocol::{BoardName, Event};
 
 /// How long to keep trying to deliver the disconnect packet to a socket
 /// that overflowed; the Engine.IO heartbeat closes it anyway by then.
@@ -41,9 +42,9 @@ impl Overflowed {
     }
 }
 
-/// Changes whose relays one connection may have waiting; past that its
-/// events are refused with a retryable error until the queue drains.
-pub const RELAY_QUEUE: usize = 1024;
+/// Changes whose relays one board may have waiting; past that its events
+/// are refused with a retryable error until the queue drains.
+pub const RELAY_QUEUE: usize = 4096;
 
 /// One serialized relay.
 pub type Relay = (&'static str, Box<RawValue>);
@@ -59,20 +60,43 @@ pub fn encode<T: Event>(data: &T) -> Option<Relay> {
     }
 }
 
-/// Starts the relay task of `socket`, which sends to the rest of `room`, in
-/// order; each queued item is the relays of one change. It ends when the
-/// returned sender, held by the connection, is dropped.
-pub fn spawn(socket: SocketRef, room: String, out: Arc<Outlet>) -> mpsc::Sender<Vec<Relay>> {
-    let (tx, mut rx) = mpsc::channel::<Vec<Relay>>(RELAY_QUEUE);
-    tokio::spawn(async move {
-        while let Some(relays) = rx.recv().await {
-            let recipients = socket.to(room.clone()).sockets();
-            for (name, data) in relays {
-                out.fan_out(&recipients, name, &data);
-            }
+/// The relays of one change, and the socket they skip (its sender).
+pub type Item = (Option<Sid>, Vec<Relay>);
+
+/// The relay queue of every open board.
+pub struct BoardRelays {
+    io: SocketIo,
+    out: Arc<Outlet>,
+    queues: Mutex<HashMap<BoardName, mpsc::WeakSender<Item>>>,
+}
+
+impl BoardRelays {
+    pub fn new(io: SocketIo, out: Arc<Outlet>) -> Self {
+        Self { io, out, queues: Mutex::default() }
+    }
+
+    /// The queue of `board`, starting its task if none runs. The task ends
+    /// when the last sender, held by the board's connections, is dropped.
+    pub fn queue(&self, board: &BoardName) -> mpsc::Sender<Item> {
+        let mut queues = self.queues.lock();
+        if let Some(tx) = queues.get(board).and_then(mpsc::WeakSender::upgrade) {
+            return tx;
         }
-    });
-    tx
+        queues.retain(|_, tx| tx.strong_count() > 0);
+        let (tx, mut rx) = mpsc::channel::<Item>(RELAY_QUEUE);
+        queues.insert(board.clone(), tx.downgrade());
+        let (io, out, room) = (self.io.clone(), self.out.clone(), board.to_string());
+        tokio::spawn(async move {
+            while let Some((sender, relays)) = rx.recv().await {
+                let mut recipients = io.to(room.clone()).sockets();
+                recipients.retain(|s| Some(s.id) != sender);
+                for (name, data) in relays {
+                    out.fan_out(&recipients, name, &data);
+                }
+            }
+        });
+        tx
+    }
 }
 
 /// Where relays, acks and joins go out: it knows which sockets overflowed.
