@@ -5,8 +5,6 @@
 //! while none of our own events is in flight means something went wrong on
 //! the way: the board resyncs.
 
-use std::collections::BTreeSet;
-
 /// How long a missing seq may stay missing: relays of different senders
 /// may overtake each other for a moment.
 pub const GAP_WAIT_MS: f64 = 3000.0;
@@ -15,8 +13,9 @@ pub const GAP_WAIT_MS: f64 = 3000.0;
 pub(super) struct Gaps {
     /// The first seq not seen yet.
     next: u64,
-    /// Seqs seen beyond `next`.
-    ahead: BTreeSet<u64>,
+    /// Seqs seen beyond `next`, in order (few: relays overtake one another
+    /// only briefly).
+    ahead: Vec<u64>,
     /// Since when (ms) a seq has been missing while we waited for nothing.
     since: Option<f64>,
 }
@@ -28,12 +27,15 @@ impl Gaps {
     }
 
     pub(super) fn saw(&mut self, seq: u64) {
-        if seq >= self.next {
-            self.ahead.insert(seq);
-            while self.ahead.remove(&self.next) {
-                self.next += 1;
-            }
+        if seq < self.next {
+            return;
         }
+        if let Err(at) = self.ahead.binary_search(&seq) {
+            self.ahead.insert(at, seq);
+        }
+        let filled = self.ahead.iter().zip(self.next..).take_while(|(&seen, want)| seen == *want).count();
+        self.ahead.drain(..filled);
+        self.next += filled as u64;
     }
 
     /// Whether a seq has been missing for longer than `GAP_WAIT_MS` at
