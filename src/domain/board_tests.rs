@@ -151,6 +151,14 @@ fn a_new_stroke_empties_the_redo_list() {
 }
 
 #[test]
+fn clearing_an_empty_board_changes_nothing() {
+    let mut b = board_with(&[("s", "c")]);
+    assert_eq!(b.clear(&sid("s")), Ok(Outcome::Duplicate { seq: 0 }));
+    assert_eq!(b.undo(&sid("s")), Err(BoardError::NothingToUndo));
+    assert_eq!(b.clear(&sid("ghost")), Err(BoardError::NotJoined));
+}
+
+#[test]
 fn clear_is_undoable_by_its_author() {
     let mut b = board_with(&[("s", "c"), ("t", "d")]);
     b.start_stroke(&sid("s"), start("a")).unwrap();

@@ -114,8 +114,13 @@ impl Board {
     }
 
     /// Hides every live stroke; the clearing client can undo it.
+    /// Clearing an empty board changes nothing: no seq, nothing to undo.
     pub fn clear(&mut self, sid: &SocketId) -> Result<Outcome<Cleared>, BoardError> {
         let ids: Vec<StrokeId> = self.live_strokes().map(|s| s.id.clone()).collect();
+        if ids.is_empty() {
+            self.client_of(sid)?;
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
         let (seq, hidden) = self.hide(sid, &ids)?;
         Ok(Outcome::Applied {
             seq,
