@@ -25,6 +25,12 @@ async function waitUp() {
   throw new Error("server did not start");
 }
 
+/** Sends an event and fails on a refusal: a short board would skew the figures. */
+async function must(socket, event, data) {
+  const ack = await socket.emitWithAck(event, data);
+  if (!ack.ok) throw new Error(`${event} refused: ${ack.error}`);
+}
+
 async function fill(board, totalPoints, pointsPerStroke, batch) {
   const s = io(base, { auth: { board, client: "bench" }, transports: ["websocket"], reconnection: false });
   await new Promise((r) => s.once("synced", r));
@@ -32,14 +38,14 @@ async function fill(board, totalPoints, pointsPerStroke, batch) {
   for (let k = 0; made < totalPoints; k++) {
     const id = `s${k}`;
     const pts = (i) => [((i * 7) % 1200) + Math.sin(i / 9) * 30, (k * 13) % 800 + Math.cos(i / 7) * 40];
-    await s.emitWithAck("stroke:start", { id, color: "#1971c2", width: 3, tool: "pen", points: pts(0) });
+    await must(s, "stroke:start", { id, color: "#1971c2", width: 3, tool: "pen", points: pts(0) });
     let n = 1;
     for (let i = 1; i < pointsPerStroke; i += batch) {
       const points = [];
       for (let j = i; j < Math.min(i + batch, pointsPerStroke); j++) points.push(...pts(j));
-      await s.emitWithAck("stroke:points", { id, n: n++, points });
+      await must(s, "stroke:points", { id, n: n++, points });
     }
-    await s.emitWithAck("stroke:end", { id });
+    await must(s, "stroke:end", { id });
     made += pointsPerStroke;
   }
   s.disconnect();
@@ -60,7 +66,9 @@ async function timeGet(url, runs) {
 
 (async () => {
   const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scrawl-bench-")), "bench.db");
-  const server = spawn(path.join(root, "target/release/scrawl"), ["--addr", `127.0.0.1:${port}`, "--db", db], {
+  // The board is filled as fast as acks come back: the stroke rate limit is raised.
+  const args = ["--addr", `127.0.0.1:${port}`, "--db", db, "--stroke-rate", "100000"];
+  const server = spawn(path.join(root, "target/release/scrawl"), args, {
     cwd: root,
     env: { ...process.env, LEPTOS_SITE_ROOT: "target/site", LEPTOS_ENV: "PROD", RUST_LOG: "warn" },
     stdio: "inherit",
