@@ -46,9 +46,14 @@ pub struct Quota {
     pub points: usize,
 }
 
+impl Quota {
+    /// The defaults of `--board-max-strokes` and `--board-max-points`.
+    pub const DEFAULT: Quota = Quota { strokes: 200_000, points: 5_000_000 };
+}
+
 impl Default for Quota {
     fn default() -> Self {
-        Self { strokes: 200_000, points: 5_000_000 }
+        Self::DEFAULT
     }
 }
 

@@ -102,15 +102,11 @@ pub enum Tool {
 
 impl Tool {
     pub const ALL: [Tool; 5] = [Tool::Pen, Tool::Eraser, Tool::Line, Tool::Rect, Tool::Ellipse];
+    /// Their names on the wire, in the order of `ALL`.
+    const NAMES: [&'static str; 5] = ["pen", "eraser", "line", "rect", "ellipse"];
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Tool::Pen => "pen",
-            Tool::Eraser => "eraser",
-            Tool::Line => "line",
-            Tool::Rect => "rect",
-            Tool::Ellipse => "ellipse",
-        }
+        Self::NAMES[self as usize]
     }
 
     pub fn parse(name: &str) -> Option<Tool> {
@@ -122,9 +118,8 @@ impl Tool {
 /// in the wasm client, with the same error.
 impl<'de> Deserialize<'de> for Tool {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        const NAMES: &[&str] = &["pen", "eraser", "line", "rect", "ellipse"];
         let name = String::deserialize(deserializer)?;
-        Tool::parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, NAMES))
+        Tool::parse(&name).ok_or_else(|| serde::de::Error::unknown_variant(&name, &Tool::NAMES))
     }
 }
 

@@ -58,10 +58,10 @@ pub struct Settings {
     #[arg(long, env = "SCRAWL_ALLOW_POLLING")]
     pub allow_polling: bool,
     /// Most live strokes one board may hold.
-    #[arg(long, env = "SCRAWL_BOARD_MAX_STROKES", default_value_t = 200_000)]
+    #[arg(long, env = "SCRAWL_BOARD_MAX_STROKES", default_value_t = Quota::DEFAULT.strokes)]
     pub board_max_strokes: usize,
     /// Most live points one board may hold.
-    #[arg(long, env = "SCRAWL_BOARD_MAX_POINTS", default_value_t = 5_000_000)]
+    #[arg(long, env = "SCRAWL_BOARD_MAX_POINTS", default_value_t = Quota::DEFAULT.points)]
     pub board_max_points: usize,
     /// Stroke events (start, points, end) per second one connection may send.
     #[arg(long, env = "SCRAWL_STROKE_RATE", default_value_t = 200)]
