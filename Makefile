@@ -8,7 +8,8 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version =
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test test-rust test-e2e build tools wasm-target cargo-leptos wasm-bindgen-cli npm-packages chromium bench
+.PHONY: run test test-rust test-e2e build tools wasm-target cargo-leptos wasm-bindgen-cli npm-packages chromium bench \
+	image image-rootfs image-test release musl-target podman
 
 run: tools
 	cargo leptos serve --release
@@ -44,3 +45,46 @@ bench: build
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# The container image (see Containerfile): a static musl server and the site,
+# FROM scratch. `image-rootfs` lays out its files; `image` packs them with
+# podman without pulling any base image; `image-test` runs it for real.
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+# cargo-leptos bakes the site's output name into the server; plain cargo needs it given.
+OUTPUT_NAME := $(shell sed -n 's/^output-name = "\(.*\)"/\1/p' Cargo.toml)
+IMAGE := scrawl:$(VERSION)
+MUSL := x86_64-unknown-linux-musl
+ROOTFS := target/image/rootfs
+DIST := target/dist
+
+image-rootfs: tools musl-target
+	cargo leptos build --release --frontend-only
+	LEPTOS_OUTPUT_NAME=$(OUTPUT_NAME) cargo build --release --target $(MUSL) --features ssr --bin scrawl \
+		--config 'profile.release.strip="symbols"'
+	rm -rf $(ROOTFS) && mkdir -p $(ROOTFS)/app $(ROOTFS)/volume/data
+	cp target/$(MUSL)/release/scrawl $(ROOTFS)/app/scrawl
+	cp -r target/site $(ROOTFS)/app/site
+
+image: image-rootfs podman
+	podman build --format docker --build-arg APP=prebuilt -f Containerfile -t $(IMAGE) $(ROOTFS)
+	@podman image inspect $(IMAGE) --format 'image $(IMAGE): {{.Size}} bytes'
+
+# A release of this version: the static binary with its site folder as a
+# tarball, and the image as an OCI archive (`docker load -i`).
+release: image
+	mkdir -p $(DIST)
+	tar -C $(ROOTFS)/app --transform 's,^,scrawl-$(VERSION)/,' -czf $(DIST)/scrawl-$(VERSION)-$(MUSL).tar.gz scrawl site
+	rm -f $(DIST)/scrawl-$(VERSION)-image.tar
+	podman save --format oci-archive -o $(DIST)/scrawl-$(VERSION)-image.tar $(IMAGE)
+	@ls -l $(DIST)
+
+image-test: image
+	SCRAWL_IMAGE=$(IMAGE) cargo test --features ssr,native-client --test image -- --ignored --nocapture
+
+musl-target:
+	@rustup target list --installed | grep -qx $(MUSL) || rustup target add $(MUSL)
+	@command -v musl-gcc >/dev/null || (apt-get update && apt-get install -y musl-tools)
+
+podman:
+	@command -v podman >/dev/null || (apt-get update && apt-get install -y podman)
+	@command -v runc >/dev/null || (apt-get update && apt-get install -y runc)

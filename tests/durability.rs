@@ -65,16 +65,6 @@ async fn acked_strokes_survive_kill_9() {
     assert_eq!((strokes, segments, seq), (50, 100, 150));
 }
 
-/// Runs a maintenance command of the binary, without blocking the runtime
-/// that serves the test's server.
-async fn scrawl(args: &[&str], db: &std::path::Path) -> (bool, String) {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"));
-    command.args(args).arg("--db").arg(db).env("RUST_LOG", "warn");
-    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
-    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), text)
-}
-
 #[tokio::test]
 async fn an_online_backup_restores_and_check_finds_damage() {
     let mut server = TestServer::start().await;

@@ -53,3 +53,44 @@ async fn pages_and_redirects() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body, "Cannot open board \"ü\": board name is empty");
 }
+
+#[tokio::test]
+async fn healthcheck_command_exits_0_only_for_a_healthy_server() {
+    let server = TestServer::start().await;
+    let (ok, out) = scrawl(&["healthcheck", "--addr", &server.addr], &server.db()).await;
+    assert!(ok && out == "ok\n", "{out}");
+    // The container listens on 0.0.0.0 and probes itself through loopback.
+    let port = server.addr.rsplit(':').next().unwrap();
+    let (ok, out) = scrawl(&["healthcheck", "--addr", &format!("0.0.0.0:{port}")], &server.db()).await;
+    assert!(ok, "{out}");
+
+    // Something else answering on the port, unhealthy or not HTTP at all.
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_addr = other.local_addr().unwrap().to_string();
+    let answers = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        for answer in ["HTTP/1.1 503 Service Unavailable\r\n\r\nstorage failing for 3 s: disk full\n", "SSH-2.0\r\n"] {
+            let (mut stream, _) = other.accept().await.unwrap();
+            let _ = stream.read(&mut [0; 1024]).await.unwrap();
+            stream.write_all(answer.as_bytes()).await.unwrap();
+        }
+    });
+    let (ok, out) = scrawl(&["healthcheck", "--addr", &other_addr], &server.db()).await;
+    assert!(!ok && out.contains("is unhealthy: HTTP/1.1 503 Service Unavailable storage failing for 3 s: disk full"), "{out}");
+    let (ok, out) = scrawl(&["healthcheck", "--addr", &other_addr], &server.db()).await;
+    assert!(!ok && out.contains("is unhealthy: SSH-2.0"), "{out}");
+    answers.await.unwrap();
+
+    // Nothing listening: refused at once.
+    let (ok, out) = scrawl(&["healthcheck", "--addr", &other_addr], &std::path::PathBuf::from("unused.db")).await;
+    assert!(!ok && out.contains("cannot reach"), "{out}");
+}
+
+#[tokio::test]
+async fn version_names_the_commit() {
+    let (ok, out) = scrawl(&["--version"], &std::path::PathBuf::from("unused.db")).await;
+    assert!(ok, "{out}");
+    assert_eq!(out.trim(), format!("scrawl {}", scrawl::server::VERSION));
+    let commit = out.trim().rsplit_once('(').unwrap().1.trim_end_matches(')');
+    assert!(commit == "unknown" || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())), "{out}");
+}

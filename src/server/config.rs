@@ -11,14 +11,17 @@ use leptos::config::LeptosOptions;
 
 use crate::domain::Quota;
 
+/// The version and the git commit it was built from, as `--version` shows it.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SCRAWL_COMMIT"), ")");
+
 /// Command line and environment configuration.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "scrawl", version, about = "Self-hosted, real-time collaborative whiteboard")]
+#[command(name = "scrawl", version = VERSION, about = "Self-hosted, real-time collaborative whiteboard")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Address to listen on.
-    #[arg(long, env = "SCRAWL_ADDR", default_value = "127.0.0.1:3000")]
+    #[arg(long, env = "SCRAWL_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub addr: SocketAddr,
     /// SQLite database file; created, with its folder, if missing.
     #[arg(long, env = "SCRAWL_DB", default_value = "data/scrawl.db", global = true)]
@@ -44,6 +47,9 @@ pub enum Command {
     },
     /// Checks the database's invariants and reports every problem found.
     Check,
+    /// Asks the server listening on `--addr` for `/healthz`: exit code 0 if
+    /// it answers 200 within 5 seconds, 1 otherwise (for container health checks).
+    Healthcheck,
 }
 
 /// The limits and policies the server enforces. `Settings::default()` holds

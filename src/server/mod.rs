@@ -8,15 +8,18 @@
 //! - `http`: page, redirect, JSON, health and metrics handlers, with `ApiError`.
 //! - `web`: security headers, the CSP nonce and the same-origin check.
 //! - `realtime`: the Socket.IO handlers and relay fan-out.
+//! - `healthcheck`: `scrawl healthcheck`, the probe of a running server.
 
 mod boards;
 mod config;
+pub mod healthcheck;
 mod http;
 mod limits;
 mod realtime;
 mod web;
 
 use std::future::Future;
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +33,7 @@ use socketioxide::{SocketIo, TransportType};
 use tokio::net::TcpListener;
 
 pub use boards::{BoardRef, Boards};
-pub use config::{Cli, Command, Config, Settings};
+pub use config::{Cli, Command, Config, Settings, VERSION};
 pub use http::{tidy_board_name, ApiError};
 
 use crate::metrics::Metrics;
@@ -71,7 +74,8 @@ impl FromRef<AppState> for LeptosOptions {
 pub async fn start(cli: Cli) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,socketioxide=warn,engineioxide=warn".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only on a terminal: not in journald, a container's log or a file.
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stdout().is_terminal());
     if cli.log_format == "json" {
         logs.json().init();
     } else {
@@ -101,11 +105,15 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
             println!("{}: ok", cli.db.display());
             return Ok(());
         }
+        Some(Command::Healthcheck) => {
+            print!("{}", healthcheck::probe(cli.addr).await?);
+            return Ok(());
+        }
         None => {}
     }
     let site = get_configuration(None)?.leptos_options;
     let listener = TcpListener::bind(cli.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, db = %cli.db.display(), "scrawl listening");
+    tracing::info!(addr = %listener.local_addr()?, db = %cli.db.display(), version = VERSION, "scrawl listening");
     let config = Config {
         db: cli.db,
         site,

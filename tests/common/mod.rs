@@ -126,12 +126,18 @@ impl TestServer {
 
     /// `GET path`: the status, the headers and the body.
     pub async fn get_with_headers(&self, path: &str) -> (StatusCode, HeaderMap, String) {
-        let client = Client::builder(TokioExecutor::new()).build_http::<String>();
-        let response = client.get(format!("http://{}{path}", self.addr).parse().unwrap()).await.unwrap();
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes();
-        (parts.status, parts.headers, String::from_utf8(body.to_vec()).unwrap())
+        get_at(&self.addr, path).await.unwrap()
     }
+}
+
+/// `GET http://addr/path`: the status, the headers and the body (lossy
+/// UTF-8), or why no answer came.
+pub async fn get_at(addr: &str, path: &str) -> Result<(StatusCode, HeaderMap, String), String> {
+    let client = Client::builder(TokioExecutor::new()).build_http::<String>();
+    let response = client.get(format!("http://{addr}{path}").parse().unwrap()).await.map_err(|e| e.to_string())?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok((parts.status, parts.headers, String::from_utf8_lossy(&body).into_owned()))
 }
 
 impl Drop for TestServer {
@@ -195,7 +201,6 @@ impl Binary {
             .arg(db)
             .env("LEPTOS_OUTPUT_NAME", "scrawl")
             .env("RUST_LOG", "warn,scrawl::server=info")
-            .env("NO_COLOR", "1")
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
@@ -229,6 +234,17 @@ impl Drop for Binary {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs a command of the binary on `db` (`backup`, `check`, `healthcheck`),
+/// without blocking the runtime that serves the test's server. Returns
+/// whether it succeeded, and its stdout followed by its stderr.
+pub async fn scrawl(args: &[&str], db: &std::path::Path) -> (bool, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scrawl"));
+    command.args(args).arg("--db").arg(db).env("RUST_LOG", "warn");
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
 }
 
 /// A database file that no server uses, for tests that run the binary.
