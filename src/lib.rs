@@ -13,12 +13,13 @@
 //! - `sync`: the client's replica of a board and its outbox of unacknowledged
 //!   events, pure and natively tested (both builds).
 //! - `ui`: Leptos components, rendered on the server and hydrated.
-//! - `domain` (ssr): a board's strokes, seq, undo/redo and presence; pure.
+//! - `domain` (ssr): a board's strokes, seq, undo/redo, presence and access
+//!   (mode, lock, hashed link keys); pure.
 //! - `metrics` (ssr): what the server counts for `/metrics`.
 //! - `storage` (ssr): SQLite through sqlx, with group-committed writes that
 //!   ride out storage failures; the only module that speaks SQL.
 //! - `server` (ssr): config, the registry of open boards, HTTP routes, the
-//!   Socket.IO handlers and the testable `run`.
+//!   Socket.IO handlers, the operator's commands and the testable `run`.
 //! - `client` (hydrate): the board session in the browser: socket glue,
 //!   input gestures, canvas view, cursors, exports.
 

@@ -28,6 +28,8 @@ pub enum Refusal {
     Quota,
     Validation,
     Storage,
+    /// Not allowed: a viewer, a locked board, not the owner.
+    Access,
 }
 
 impl Refusal {
@@ -37,6 +39,7 @@ impl Refusal {
             Refusal::Quota => "quota",
             Refusal::Validation => "validation",
             Refusal::Storage => "storage",
+            Refusal::Access => "access",
         }
     }
 }

@@ -76,7 +76,10 @@ async fn healthcheck_command_exits_0_only_for_a_healthy_server() {
         }
     });
     let (ok, out) = scrawl(&["healthcheck", "--addr", &other_addr], &server.db()).await;
-    assert!(!ok && out.contains("is unhealthy: HTTP/1.1 503 Service Unavailable storage failing for 3 s: disk full"), "{out}");
+    assert!(
+        !ok && out.contains("is unhealthy: HTTP/1.1 503 Service Unavailable storage failing for 3 s: disk full"),
+        "{out}"
+    );
     let (ok, out) = scrawl(&["healthcheck", "--addr", &other_addr], &server.db()).await;
     assert!(!ok && out.contains("is unhealthy: SSH-2.0"), "{out}");
     answers.await.unwrap();

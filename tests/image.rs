@@ -147,7 +147,17 @@ async fn the_image_serves_persists_and_runs_unprivileged() {
     assert_eq!(started.stroke.id, "s2");
 
     // Not root, inside or out, and without capabilities.
-    assert_eq!(podman.run(&["top", name, "user", "capeff"]).await.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>(), [UID, "none"]);
+    assert_eq!(
+        podman
+            .run(&["top", name, "user", "capeff"])
+            .await
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [UID, "none"]
+    );
     let pid = podman.run(&["inspect", name, "--format", "{{.State.Pid}}"]).await;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let uids: Vec<&str> = status.lines().find_map(|l| l.strip_prefix("Uid:")).unwrap().split_whitespace().collect();
@@ -163,8 +173,11 @@ async fn the_image_serves_persists_and_runs_unprivileged() {
     // image's own binary, start a new container on the same volume.
     podman.run(&["rm", "-f", "-t", "10", name]).await;
     let volume = format!("{}:/data", deployment.volume);
-    let backup = podman.run(&["run", "--rm", "-v", &volume, &deployment.image, "backup", "/data/before-upgrade.db"]).await;
-    let check = podman.run(&["run", "--rm", "-v", &volume, &deployment.image, "check", "--db", "/data/before-upgrade.db"]).await;
+    let backup =
+        podman.run(&["run", "--rm", "-v", &volume, &deployment.image, "backup", "/data/before-upgrade.db"]).await;
+    let check = podman
+        .run(&["run", "--rm", "-v", &volume, &deployment.image, "check", "--db", "/data/before-upgrade.db"])
+        .await;
     assert_eq!(check, "/data/before-upgrade.db: ok", "{backup}");
     deployment.start_container().await;
     assert_eq!(ids(&join_at(addr, "image", "later").await.strokes), ["s1", "s2"]);

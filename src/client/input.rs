@@ -1,6 +1,7 @@
 //! Pointer, touch and pen input: the gesture state machine (draw, erase,
 //! pan, pinch), drawn at once and streamed once per animation frame, plus
-//! wheel zoom and our own cursor, at most 30 times a second.
+//! wheel zoom and our own cursor, at most 30 times a second. Those who may
+//! only watch pan and zoom, but draw and erase nothing.
 
 use std::collections::HashMap;
 
@@ -166,6 +167,9 @@ impl Session {
 
     /// Starts drawing or erasing with `pointer` at client pixel `at`.
     fn begin(&mut self, pointer: i32, at: (f64, f64), pressure: f32) {
+        if !self.may_draw() {
+            return;
+        }
         let (x, y) = self.renderer.to_board(at.0, at.1);
         let tool = self.view.tool.get_untracked();
         if tool == Tool::Eraser {
@@ -184,6 +188,15 @@ impl Session {
         self.render(change);
         self.input.gesture = Gesture::Draw { pointer, id: start.id.clone(), n: 0, unsent: Vec::new() };
         self.send(&start, Some(&start.id));
+    }
+
+    /// We may not draw any more: what the gesture drew so far goes out (to
+    /// be refused if it came too late), and nothing more follows.
+    pub(super) fn stop_drawing(&mut self) {
+        if matches!(self.input.gesture, Gesture::Draw { .. } | Gesture::Erase { .. }) {
+            self.finish_gesture();
+            self.input.gesture = Gesture::Idle;
+        }
     }
 
     /// A second finger landed: the stroke the first one began is taken back.

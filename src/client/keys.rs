@@ -1,5 +1,6 @@
 //! Keyboard shortcuts: tools, width, undo and redo, export, view reset, and
-//! space held to pan. Keys typed into a field are left alone.
+//! space held to pan. Keys typed into a field or a dialog, and Space on a
+//! button, are left alone.
 
 use leptos::prelude::{GetUntracked, Set};
 use wasm_bindgen::JsCast;
@@ -10,9 +11,15 @@ use crate::protocol::Tool;
 use crate::ui::Command;
 
 fn is_typing_target(e: &KeyboardEvent) -> bool {
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
+    let in_dialog = el.closest("dialog").ok().flatten().is_some();
+    in_dialog
+        || match el.tag_name().as_str() {
+            "INPUT" | "TEXTAREA" | "SELECT" => true,
+            // Space presses the button.
+            "BUTTON" => e.key() == " ",
+            _ => false,
+        }
 }
 
 impl Session {

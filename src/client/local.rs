@@ -1,5 +1,5 @@
 //! What this browser remembers in localStorage: its client id, the name we
-//! go by, and the boards it opened.
+//! go by, the boards it opened, and the key of each board's link.
 
 use super::window;
 
@@ -7,6 +7,8 @@ const CLIENT_KEY: &str = "scrawl.client";
 const NAME_KEY: &str = "scrawl.name";
 const RECENT_KEY: &str = "scrawl.recent";
 const RECENT_MAX: usize = 12;
+/// Followed by the board's name.
+const KEY_PREFIX: &str = "scrawl.key.";
 
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
@@ -19,6 +21,12 @@ fn get(key: &str) -> Option<String> {
 fn set(key: &str, value: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(key, value);
+    }
+}
+
+fn remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
     }
 }
 
@@ -56,4 +64,38 @@ pub(super) fn remember_board(board: &str) {
     if let Ok(v) = serde_json::to_string(&recent) {
         set(RECENT_KEY, &v);
     }
+}
+
+/// The key of `board`'s link this browser was given, if any.
+pub(super) fn key(board: &str) -> Option<String> {
+    get(&format!("{KEY_PREFIX}{board}")).filter(|k| !k.is_empty())
+}
+
+pub(super) fn save_key(board: &str, key: &str) {
+    set(&format!("{KEY_PREFIX}{board}"), key);
+}
+
+/// The board is gone: its key opens nothing any more.
+pub(super) fn forget_key(board: &str) {
+    remove(&format!("{KEY_PREFIX}{board}"));
+}
+
+/// Takes the key out of the address (`#k=KEY`): remembers it for `board`
+/// (a key in the address wins over the one remembered) and leaves the
+/// path and query in the address bar, so the key shows in no screenshot,
+/// bookmark or shared address.
+pub(super) fn take_key_from_address(board: &str) {
+    let location = window().location();
+    let hash = location.hash().unwrap_or_default();
+    let Some(key) = key_in_fragment(&hash) else { return };
+    save_key(board, key);
+    let address = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));
+    }
+}
+
+/// `KEY` of a fragment `#k=KEY` (among other `&`-separated parts).
+fn key_in_fragment(hash: &str) -> Option<&str> {
+    hash.trim_start_matches('#').split('&').find_map(|part| part.strip_prefix("k=")).filter(|k| !k.is_empty())
 }

@@ -7,7 +7,9 @@
 //! - `canvas`: the canvas renderer with its pan and zoom.
 //! - `cursors`: other people's pointers over the canvas.
 //! - `export`: PNG, SVG and JSON downloads.
-//! - `local`: what this browser remembers in localStorage.
+//! - `local`: what this browser remembers in localStorage, the keys of
+//!   the boards' links among it.
+//! - `share`: copying links, and the owner's commands.
 
 mod canvas;
 mod cursors;
@@ -15,6 +17,7 @@ mod export;
 mod input;
 mod keys;
 mod local;
+mod share;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -24,7 +27,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
 
-use crate::protocol::{clean_name, Auth, BoardName, Clear, Event, Redo, Rename, ServerMessage, StrokeId, Undo};
+use crate::protocol::{clean_name, Access, Auth, BoardName, Clear, Event, Redo, Rename, ServerMessage, StrokeId, Undo};
 use crate::socketio::browser::{BrowserSocket, SocketEvent};
 use crate::sync::{Acknowledged, BoardSync, Change};
 use crate::ui::{BoardView, Command, Link};
@@ -47,9 +50,22 @@ struct Session {
     /// When the server, refusing an event for now, asked us to send again
     /// (`Date.now()` milliseconds); nothing goes out before.
     resume_at: f64,
+    /// We may not join the board (kicked, private) or it is gone: the
+    /// socket stopped for good.
+    stopped: bool,
+    /// Changes of ours were refused as read-only (the owner locked the
+    /// board while we drew): what we show is no longer the board, so it
+    /// syncs again once nothing of ours waits.
+    resync: bool,
 }
 
 type Shared = Rc<RefCell<Session>>;
+
+/// How the server's refusals of a change for a viewer begin.
+const READ_ONLY: &str = "read-only:";
+/// How the connection refusals that stay for a while begin: the board is
+/// private and our key does not open it, or its owner kicked us.
+const FINAL_REFUSALS: [&str; 2] = ["this board is private", "the board's owner removed you"];
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("window")
@@ -63,11 +79,15 @@ fn now() -> f64 {
 /// the page's commands.
 pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
     local::remember_board(&board);
+    local::take_key_from_address(&board);
+    view.key.set(local::key(&board));
+    view.origin.set(window().location().origin().unwrap_or_default());
     let client = local::client_id();
     let auth = {
         let (board, client) = (board.to_string(), client.clone());
         move || {
-            let auth = Auth { board: board.clone(), name: local::name(), client: Some(client.clone()), token: None };
+            let token = local::key(&board);
+            let auth = Auth { board: board.clone(), name: local::name(), client: Some(client.clone()), token };
             serde_json::to_string(&auth).ok()
         }
     };
@@ -81,6 +101,8 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
         input: Input::default(),
         cursors: Cursors::new(),
         resume_at: 0.0,
+        stopped: false,
+        resync: false,
     }));
     view.connect({
         let session = session.clone();
@@ -110,6 +132,12 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
         let mut s = session.borrow_mut();
         s.cursors.fade();
         s.flush();
+        if s.resync && s.sync.waiting_strokes() == 0 {
+            s.resync = false;
+            if let Some(socket) = &s.socket {
+                socket.reconnect();
+            }
+        }
         if s.sync.missed_relay(now()) {
             leptos::logging::warn!("scrawl: a change never arrived; syncing the board again");
             if let Some(socket) = &s.socket {
@@ -130,6 +158,13 @@ impl Session {
                 self.view.link.set(Link::Reconnecting(retry_ms.div_ceil(1000) as u32));
             }
             SocketEvent::Refused(why) => self.view.link.set(Link::Refused(why)),
+            SocketEvent::Declined(why) => {
+                // Trying again changes nothing for a while: say why and stop.
+                if FINAL_REFUSALS.iter().any(|r| why.starts_with(r)) {
+                    self.stop();
+                    self.view.link.set(Link::Refused(why));
+                }
+            }
             SocketEvent::Ack { id, data } => self.on_ack(id, &data),
             SocketEvent::Event { name, data } => match ServerMessage::decode(&name, &data) {
                 Ok(Some(message)) => {
@@ -153,9 +188,16 @@ impl Session {
             Acknowledged::Refused { event, error } => {
                 let error = error.unwrap_or_default();
                 leptos::logging::warn!("scrawl: server refused {event}: {error}");
-                // Nothing to undo or redo is no news; anything else did not happen.
-                if event != Undo::NAME && event != Redo::NAME {
-                    self.view.notice.set(Some(error));
+                if let Some(why) = error.strip_prefix(READ_ONLY) {
+                    self.resync = true;
+                    self.view.notice.set(Some(format!("Not saved, view only: {}", why.trim_start())));
+                } else if share::is_owner_event(event) {
+                    // Puts the settings in the dialog back as they are.
+                    self.view.access.set(self.sync.access().cloned());
+                    self.view.notice.set(Some(format!("Not done: {error}")));
+                } else if event != Undo::NAME && event != Redo::NAME {
+                    // Nothing to undo or redo is no news; anything else did not happen.
+                    self.view.notice.set(Some(format!("Not saved: {error}")));
                 }
             }
             Acknowledged::Unreadable(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
@@ -186,6 +228,14 @@ impl Session {
             Change::People => {
                 self.view.me.set(self.sync.me().cloned());
                 self.view.users.set(self.sync.users().to_vec());
+                self.access_changed();
+            }
+            Change::Access => self.access_changed(),
+            Change::Deleted => {
+                self.stop();
+                local::forget_key(&self.board);
+                self.view.key.set(None);
+                self.view.link.set(Link::Deleted);
             }
             Change::Presence => {
                 self.cursors.keep(self.sync.users());
@@ -196,6 +246,28 @@ impl Session {
                     self.cursors.show(user, (moved.x, moved.y), &self.renderer);
                 }
             }
+        }
+    }
+
+    /// Whether our drawing would be accepted: we are on the board, and our
+    /// role lets us (or the server has not said otherwise yet).
+    fn may_draw(&self) -> bool {
+        !self.stopped && !self.sync.is_deleted() && self.sync.access().is_none_or(Access::can_draw)
+    }
+
+    fn access_changed(&mut self) {
+        self.view.access.set(self.sync.access().cloned());
+        if !self.may_draw() {
+            self.stop_drawing();
+        }
+    }
+
+    /// No more connections: the board is gone, or we may not join it.
+    fn stop(&mut self) {
+        self.stopped = true;
+        self.stop_drawing();
+        if let Some(socket) = &self.socket {
+            socket.stop();
         }
     }
 
@@ -231,6 +303,10 @@ impl Session {
     }
 
     fn command(&mut self, command: Command) {
+        let draws = matches!(command, Command::Undo | Command::Redo | Command::Clear);
+        if draws && !self.may_draw() {
+            return;
+        }
         match command {
             Command::Undo => self.send(&Undo, None),
             Command::Redo => self.send(&Redo, None),
@@ -261,6 +337,8 @@ impl Session {
             Command::ExportPng => export::png(&self.board, self.sync.strokes()),
             Command::ExportSvg => export::svg(&self.board, self.sync.strokes()),
             Command::ExportJson => export::json(&self.board, self.sync.strokes()),
+            Command::Copy(text) => share::copy(self.view, text),
+            Command::Owner(command) => self.owner_command(command),
         }
     }
 }

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 
 use super::presence::Roster;
 use super::stored::{Change, StoredBoard};
+use super::BoardAccess;
 use crate::protocol::{
-    history_chunks, BoardName, ClientId, History, Presence, SocketId, Stroke, StrokeEnd, StrokeId, StrokePoints,
-    StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, User, ValidationError, Welcome, MAX_POINTS_PER_STROKE,
+    history_chunks, Access, BoardName, ClientId, History, Presence, SocketId, Stroke, StrokeEnd, StrokeId,
+    StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, User, ValidationError, Welcome,
+    MAX_POINTS_PER_STROKE,
 };
 
 /// Why a client event was refused; the message goes back in the ack.
@@ -19,6 +21,8 @@ pub enum BoardError {
     Invalid(#[from] ValidationError),
     #[error("not joined")]
     NotJoined,
+    #[error("nobody with that id is on this board")]
+    NoSuchUser,
     #[error("stroke id \"{0}\" is already taken")]
     IdTaken(StrokeId),
     #[error("stroke \"{0}\" does not exist")]
@@ -117,6 +121,9 @@ pub struct Board {
     /// What the live strokes hold, counted against the quota.
     live_strokes: usize,
     live_points: usize,
+    access: BoardAccess,
+    /// Deleted: it takes no more changes.
+    closed: bool,
 }
 
 impl Board {
@@ -131,6 +138,8 @@ impl Board {
             quota,
             live_strokes: 0,
             live_points: 0,
+            access: BoardAccess::default(),
+            closed: false,
         }
     }
 
@@ -141,6 +150,7 @@ impl Board {
     pub fn restore(stored: StoredBoard, quota: Quota) -> Self {
         let mut board = Board::new(stored.name, quota);
         board.seq = stored.seq;
+        board.access = stored.access;
         for s in stored.strokes {
             if s.live {
                 board.log(&s.client).undo.push(Action::Draw(s.stroke.id.clone()));
@@ -163,6 +173,35 @@ impl Board {
         self.seq
     }
 
+    pub fn name(&self) -> &BoardName {
+        &self.name
+    }
+
+    pub fn access(&self) -> &BoardAccess {
+        &self.access
+    }
+
+    /// Changes the access settings; returns the change to persist.
+    pub fn change_access<R>(&mut self, change: impl FnOnce(&mut BoardAccess) -> R) -> (R, Change) {
+        let result = change(&mut self.access);
+        (result, Change::Access(self.access.clone()))
+    }
+
+    /// Deletes the board: it takes no more changes. Returns the change to persist.
+    pub fn close(&mut self) -> Change {
+        self.closed = true;
+        Change::Delete
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// The client a connected user acts for.
+    pub fn client_of_user(&self, user: &SocketId) -> Option<&ClientId> {
+        self.roster.client_of(user)
+    }
+
     /// The strokes currently visible, in drawing order.
     pub fn live_strokes(&self) -> impl Iterator<Item = &Stroke> {
         self.strokes.iter().filter(|e| e.live).map(|e| &e.stroke)
@@ -172,11 +211,12 @@ impl Board {
         self.roster.users()
     }
 
-    /// Adds a connection to the board's presence.
-    pub fn join(&mut self, sid: SocketId, client: ClientId, name: Option<&str>) -> Joined {
+    /// Adds a connection to the board's presence; `access` is what it is told
+    /// of its role.
+    pub fn join(&mut self, sid: SocketId, client: ClientId, name: Option<&str>, access: Access) -> Joined {
         let you = self.roster.join(sid, client, name);
         Joined {
-            welcome: Welcome { you, users: self.users(), board: self.name.clone() },
+            welcome: Welcome { you, users: self.users(), board: self.name.clone(), access },
             history: history_chunks(self.live_strokes()),
             seq: self.seq,
             presence: Presence { users: self.users() },

@@ -2,6 +2,10 @@ use super::*;
 use crate::domain::StoredStroke;
 use crate::protocol::{Color, Erase, Tool, MAX_POINTS_PER_MESSAGE};
 
+fn editor() -> Access {
+    BoardAccess::default().tell(crate::protocol::Role::Edit, None)
+}
+
 fn sid(s: &str) -> SocketId {
     s.into()
 }
@@ -40,7 +44,7 @@ fn board_with(users: &[(&str, &str)]) -> Board {
 fn board_with_quota(users: &[(&str, &str)], quota: Quota) -> Board {
     let mut b = Board::new(BoardName::new("b").unwrap(), quota);
     for (s, client) in users {
-        b.join(sid(s), ClientId::new(*client).unwrap(), None);
+        b.join(sid(s), ClientId::new(*client).unwrap(), None, editor());
     }
     b
 }
@@ -68,7 +72,7 @@ fn resends_are_duplicates_not_reapplied() {
     b.append_points(&sid("s"), batch("x", 1, vec![3.0, 4.0])).unwrap();
     // Same client on a new connection resends everything.
     b.leave(&sid("s"));
-    b.join(sid("s2"), ClientId::new("c").unwrap(), None);
+    b.join(sid("s2"), ClientId::new("c").unwrap(), None, editor());
     assert_eq!(b.start_stroke(&sid("s2"), start("x")).unwrap(), Outcome::Duplicate { seq: 2 });
     assert_eq!(b.append_points(&sid("s2"), batch("x", 1, vec![3.0, 4.0])).unwrap(), Outcome::Duplicate { seq: 2 });
     assert_eq!(b.live_strokes().next().unwrap().points.len(), 4);
@@ -204,13 +208,14 @@ fn restore_rebuilds_undo_from_live_strokes() {
     let stored = StoredBoard {
         name: BoardName::new("b").unwrap(),
         seq: 9,
+        access: BoardAccess::default(),
         strokes: vec![
             StoredStroke { stroke: stroke("a"), client: client.clone(), open: false, live: true, batch: 2 },
             StoredStroke { stroke: stroke("b"), client: client.clone(), open: true, live: false, batch: 0 },
         ],
     };
     let mut b = Board::restore(stored, Quota::default());
-    b.join(sid("s"), client, None);
+    b.join(sid("s"), client, None, editor());
     assert_eq!(b.seq(), 9);
     assert_eq!(b.append_points(&sid("s"), batch("a", 2, vec![5.0, 5.0])).unwrap(), Outcome::Duplicate { seq: 9 });
     let Outcome::Applied { seq, relay, .. } = b.undo(&sid("s")).unwrap() else { panic!() };
@@ -285,6 +290,7 @@ mod fuzz {
                     self.0[i].0.points.extend(points);
                 }
                 Change::StrokeEnd { id } => assert!(find(&mut self.0, &id).is_some()),
+                Change::Access(_) | Change::Delete => unreachable!("the model makes no access changes"),
                 Change::SetLive { ids, live } => {
                     for id in ids {
                         let i = find(&mut self.0, &id).expect("a stored stroke changes");
@@ -322,7 +328,7 @@ mod fuzz {
                     Op::Rejoin(c) => {
                         b.leave(&who(c, &joins));
                         joins[c as usize] += 1;
-                        b.join(who(c, &joins), ClientId::new(format!("c{c}")).unwrap(), None);
+                        b.join(who(c, &joins), ClientId::new(format!("c{c}")).unwrap(), None, editor());
                         Ok(None)
                     }
                 };

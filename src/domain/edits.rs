@@ -4,7 +4,7 @@
 
 use super::{Action, Board, BoardError, Outcome, Reverted};
 use crate::domain::Change;
-use crate::protocol::{Cleared, Erase, SocketId, StrokeId, StrokeRemove, StrokeRestore};
+use crate::protocol::{Cleared, ClientId, Erase, SocketId, StrokeId, StrokeRemove, StrokeRestore};
 
 impl Board {
     /// Shows or hides `ids`; returns those whose state changed.
@@ -140,6 +140,23 @@ impl Board {
             return Ok(Outcome::Duplicate { seq: self.seq });
         }
         let (seq, hidden) = self.hide(sid, &erase.ids)?;
+        Ok(Outcome::Applied {
+            seq,
+            relay: Reverted::Removed(StrokeRemove { ids: hidden.clone(), seq }),
+            change: Change::SetLive { ids: hidden, live: false },
+        })
+    }
+
+    /// Hides every live stroke drawn by `client`, as one undoable action of
+    /// `sid` (the owner); nothing to hide changes nothing.
+    pub fn remove_drawing(&mut self, sid: &SocketId, client: &ClientId) -> Result<Outcome<Reverted>, BoardError> {
+        let ids: Vec<StrokeId> =
+            self.strokes.iter().filter(|e| e.live && &e.client == client).map(|e| e.stroke.id.clone()).collect();
+        if ids.is_empty() {
+            self.client_of(sid)?;
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
+        let (seq, hidden) = self.hide(sid, &ids)?;
         Ok(Outcome::Applied {
             seq,
             relay: Reverted::Removed(StrokeRemove { ids: hidden.clone(), seq }),

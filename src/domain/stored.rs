@@ -1,15 +1,32 @@
 //! What a board hands to storage and gets back from it: each accepted
 //! change with its `seq`, and a board as read back at start.
 
+use super::BoardAccess;
 use crate::protocol::{BoardName, ClientId, Stroke, StrokeId};
 
 /// A change to persist, in board `seq` order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Change {
-    StrokeStart { client: ClientId, stroke: Stroke },
-    StrokePoints { id: StrokeId, n: u32, points: Vec<f32> },
-    StrokeEnd { id: StrokeId },
-    SetLive { ids: Vec<StrokeId>, live: bool },
+    StrokeStart {
+        client: ClientId,
+        stroke: Stroke,
+    },
+    StrokePoints {
+        id: StrokeId,
+        n: u32,
+        points: Vec<f32>,
+    },
+    StrokeEnd {
+        id: StrokeId,
+    },
+    SetLive {
+        ids: Vec<StrokeId>,
+        live: bool,
+    },
+    /// The board's mode, lock or keys changed.
+    Access(BoardAccess),
+    /// The board and everything on it is deleted.
+    Delete,
 }
 
 /// A change of one board with its sequence number.
@@ -36,6 +53,7 @@ pub struct StoredStroke {
 pub struct StoredBoard {
     pub name: BoardName,
     pub seq: u64,
+    pub access: BoardAccess,
     /// In drawing order, removed ones included.
     pub strokes: Vec<StoredStroke>,
 }

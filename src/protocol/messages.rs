@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    check_points, BoardName, Color, Event, SocketId, StrokeId, ValidationError, MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
+    check_points, Access, BoardName, Color, Event, SocketId, StrokeId, ValidationError, MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
 };
 
 macro_rules! event {
@@ -41,6 +41,7 @@ macro_rules! unit_event {
         )*
     };
 }
+pub(super) use {event, unit_event};
 
 event! {
     Welcome => "welcome",
@@ -139,6 +140,8 @@ pub struct Welcome {
     pub you: User,
     pub users: Vec<User>,
     pub board: BoardName,
+    /// This connection's role and the board's access settings.
+    pub access: Access,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

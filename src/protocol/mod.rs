@@ -10,14 +10,17 @@
 //!   [`Event`].
 //! - `server_message`: [`ServerMessage`], the client's typed dispatch of
 //!   server → client events.
+//! - `access`: board modes, roles, link keys and the owner's events.
 //! - `history`: splitting a board into bounded `history` chunks and merging
 //!   them back.
 
+mod access;
 mod history;
 mod ids;
 mod messages;
 mod server_message;
 
+pub use access::*;
 pub use history::{history_chunks, merge_history};
 pub use ids::{check_points, BoardName, ClientId, Color, SocketId, StrokeId, ValidationError};
 pub use messages::*;

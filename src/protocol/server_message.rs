@@ -2,8 +2,8 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Cleared, CursorMoved, Event, History, Presence, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore,
-    StrokeStarted, Synced, Welcome,
+    Access, BoardDeleted, Cleared, CursorMoved, Event, History, Presence, StrokeEnd, StrokePoints, StrokeRemove,
+    StrokeRestore, StrokeStarted, Synced, Welcome,
 };
 
 /// Every server → client event, decoded by name into its type.
@@ -45,6 +45,8 @@ server_messages! {
     Cleared(Cleared),
     Cursor(CursorMoved),
     Presence(Presence),
+    Access(Access),
+    BoardDeleted(BoardDeleted),
 }
 
 impl ServerMessage {
@@ -58,6 +60,7 @@ impl ServerMessage {
             Self::StrokeRestore(m) => Some(m.seq),
             Self::Cleared(m) => Some(m.seq),
             Self::Welcome(_) | Self::History(_) | Self::Synced(_) | Self::Cursor(_) | Self::Presence(_) => None,
+            Self::Access(_) | Self::BoardDeleted(_) => None,
         }
     }
 }

@@ -1,32 +1,49 @@
 //! The registry of boards open in this process: each is loaded from storage
 //! when its first member arrives, shared by its members, and dropped from
-//! memory when the last one leaves. This is the process-local state (seq
-//! counters, presence) that a multi-node setup would move elsewhere.
+//! memory when the last one leaves or when it is deleted. It also keeps who
+//! each board's owner kicked out, for a while. This is the process-local
+//! state (seq counters, presence, kicks) that a multi-node setup would move
+//! elsewhere.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::OnceCell;
 
-use crate::domain::{Board, Quota};
-use crate::protocol::{BoardName, Stroke};
+use crate::domain::{Board, BoardAccess, Quota};
+use crate::protocol::{BoardName, ClientId, Stroke};
 use crate::storage::{Storage, StorageError};
 
 type Cell = Arc<OnceCell<Mutex<Board>>>;
+
+/// How long a kicked person stays out of the board.
+pub const KICK: Duration = Duration::from_secs(10 * 60);
 
 /// A board that is open in this process, held by one member: while any
 /// clone of it lives, the board stays open; the last one to go leaves.
 #[derive(Clone)]
 pub struct BoardRef {
     cell: Cell,
-    _membership: Arc<Membership>,
+    membership: Arc<Membership>,
 }
 
 impl BoardRef {
     /// Locks the board. Never hold the guard across an `.await`.
     pub fn lock(&self) -> MutexGuard<'_, Board> {
         self.cell.get().expect("BoardRef is only handed out once loaded").lock()
+    }
+
+    /// Takes the board out of the registry (it was deleted): whoever comes
+    /// next loads it afresh, while its members keep this copy until they go.
+    pub fn detach(&self) {
+        let boards = &self.membership.boards;
+        let mut open = boards.open.lock();
+        if open.get(&self.membership.name).is_some_and(|(cell, _)| Arc::ptr_eq(cell, &self.cell)) {
+            open.remove(&self.membership.name);
+        }
     }
 }
 
@@ -35,12 +52,20 @@ impl BoardRef {
 struct Membership {
     boards: Arc<Boards>,
     name: BoardName,
+    cell: Cell,
 }
 
 impl Drop for Membership {
     fn drop(&mut self) {
-        self.boards.leave(&self.name);
+        self.boards.leave(&self.name, &self.cell);
     }
+}
+
+/// Someone the owner kicked: their client and address, until when.
+struct Kick {
+    client: ClientId,
+    ip: IpAddr,
+    until: Instant,
 }
 
 /// The open boards, each with its number of members.
@@ -48,16 +73,22 @@ pub struct Boards {
     storage: Arc<Storage>,
     quota: Quota,
     open: Mutex<HashMap<BoardName, (Cell, usize)>>,
+    kicks: Mutex<HashMap<BoardName, Vec<Kick>>>,
 }
 
 impl Boards {
     pub fn new(storage: Arc<Storage>, quota: Quota) -> Self {
-        Self { storage, quota, open: Mutex::default() }
+        Self { storage, quota, open: Mutex::default(), kicks: Mutex::default() }
     }
 
     /// How many boards are open in this process.
     pub fn open_count(&self) -> usize {
         self.open.lock().len()
+    }
+
+    /// The names of the open boards.
+    pub fn open_names(&self) -> Vec<BoardName> {
+        self.open.lock().keys().cloned().collect()
     }
 
     pub fn storage(&self) -> &Storage {
@@ -71,17 +102,18 @@ impl Boards {
             let mut open = self.open.lock();
             let slot = open.entry(name.clone()).or_insert_with(|| (Cell::default(), 0));
             slot.1 += 1;
-            (slot.0.clone(), Membership { boards: self.clone(), name: name.clone() })
+            let cell = slot.0.clone();
+            (cell.clone(), Membership { boards: self.clone(), name: name.clone(), cell })
         };
         // Cancelled or failed, `membership` is dropped and leaves again.
         cell.get_or_try_init(|| self.load(name)).await?;
-        Ok(BoardRef { cell, _membership: Arc::new(membership) })
+        Ok(BoardRef { cell, membership: Arc::new(membership) })
     }
 
     /// One member fewer; the board is dropped from memory with the last.
-    fn leave(&self, name: &BoardName) {
+    fn leave(&self, name: &BoardName, cell: &Cell) {
         let mut open = self.open.lock();
-        if let Some(slot) = open.get_mut(name) {
+        if let Some(slot) = open.get_mut(name).filter(|(open, _)| Arc::ptr_eq(open, cell)) {
             slot.1 -= 1;
             if slot.1 == 0 {
                 open.remove(name);
@@ -94,8 +126,10 @@ impl Boards {
         if let Some((_, error)) = self.storage.failing() {
             return Err(StorageError::Unavailable(error));
         }
-        // Changes of an earlier, just-dropped copy of this board may still be queued.
+        // Changes of an earlier, just-dropped copy of this board may still be
+        // queued; if it was deleted, its name now starts afresh.
         self.storage.flush().await?;
+        self.storage.forget_deleted(name).await?;
         let board = match self.storage.load(name).await? {
             Some(stored) => Board::restore(stored, self.quota),
             None => Board::new(name.clone(), self.quota),
@@ -103,10 +137,34 @@ impl Boards {
         Ok(Mutex::new(board))
     }
 
-    /// The live strokes and seq of a board, open or not.
-    pub async fn snapshot(self: &Arc<Self>, name: &BoardName) -> Result<(u64, Vec<Stroke>), StorageError> {
+    /// The live strokes, seq and access settings of a board, open or not.
+    pub async fn snapshot(self: &Arc<Self>, name: &BoardName) -> Result<(u64, Vec<Stroke>, BoardAccess), StorageError> {
         let board = self.enter(name).await?;
         let b = board.lock();
-        Ok((b.seq(), b.live_strokes().cloned().collect()))
+        Ok((b.seq(), b.live_strokes().cloned().collect(), b.access().clone()))
+    }
+
+    /// Keeps `client` and `ip` off `board` for [`KICK`].
+    pub fn kick(&self, board: &BoardName, client: ClientId, ip: IpAddr) {
+        let mut kicks = self.kicks.lock();
+        let now = Instant::now();
+        kicks.retain(|_, list| {
+            list.retain(|k| k.until > now);
+            !list.is_empty()
+        });
+        kicks.entry(board.clone()).or_default().push(Kick { client, ip, until: now + KICK });
+    }
+
+    /// How long `client` or `ip` is still kicked off `board`.
+    pub fn kicked(&self, board: &BoardName, client: &ClientId, ip: IpAddr) -> Option<Duration> {
+        let now = Instant::now();
+        let kicks = self.kicks.lock();
+        let list = kicks.get(board)?;
+        list.iter().filter(|k| k.until > now && (&k.client == client || k.ip == ip)).map(|k| k.until - now).max()
+    }
+
+    /// Forgets the kicks of a deleted board.
+    pub fn forget_kicks(&self, board: &BoardName) {
+        self.kicks.lock().remove(board);
     }
 }

@@ -50,6 +50,43 @@ pub enum Command {
     /// Asks the server listening on `--addr` for `/healthz`: exit code 0 if
     /// it answers 200 within 5 seconds, 1 otherwise (for container health checks).
     Healthcheck,
+    /// Creates, re-keys or deletes one board (safe while the server runs).
+    Board {
+        #[command(subcommand)]
+        action: BoardCommand,
+    },
+    /// Lists the boards: name, mode, live strokes, points, bytes and last activity.
+    Boards,
+}
+
+/// `scrawl board …`
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BoardCommand {
+    /// Creates a board and prints its owner, edit and view links.
+    Create {
+        name: String,
+        #[arg(long, default_value = "open", value_parser = ["open", "protected", "private"])]
+        mode: String,
+        #[command(flatten)]
+        url: PublicUrl,
+    },
+    /// Makes new owner, edit and view keys (claiming a board without an
+    /// owner) and prints the links; the old keys stop working.
+    Links {
+        name: String,
+        #[command(flatten)]
+        url: PublicUrl,
+    },
+    /// Deletes a board and everything on it.
+    Delete { name: String },
+}
+
+/// Where the printed links point.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PublicUrl {
+    /// Print absolute links under this address (`https://board.example.org`).
+    #[arg(long = "public-url", env = "SCRAWL_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// The limits and policies the server enforces. `Settings::default()` holds
@@ -99,6 +136,10 @@ pub struct Settings {
     /// such as `'self' https://lms.example.org`.
     #[arg(long, env = "SCRAWL_FRAME_ANCESTORS", default_value = "'self'")]
     pub frame_ancestors: String,
+    /// Delete boards with no change for this many days (checked hourly and
+    /// logged); off when not given.
+    #[arg(long, env = "SCRAWL_EXPIRE_AFTER", value_parser = clap::value_parser!(u32).range(1..))]
+    pub expire_after: Option<u32>,
     /// Milliseconds storage may fail before new changes are refused (with a
     /// retryable error) instead of queued.
     #[arg(long, env = "SCRAWL_STORAGE_GRACE_MS", default_value_t = 2000)]
@@ -125,6 +166,10 @@ impl Settings {
 
     pub fn storage_grace(&self) -> Duration {
         Duration::from_millis(self.storage_grace_ms)
+    }
+
+    pub fn expire_after(&self) -> Option<Duration> {
+        self.expire_after.map(|days| Duration::from_secs(u64::from(days) * 86_400))
     }
 }
 

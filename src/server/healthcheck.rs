@@ -50,6 +50,9 @@ async fn get_healthz(addr: SocketAddr) -> Result<String, HealthcheckError> {
         Ok(body.to_owned())
     } else {
         let answer = format!("{status} {body}").trim().to_owned();
-        Err(HealthcheckError::Unhealthy { addr, answer: if answer.is_empty() { "an empty answer".into() } else { answer } })
+        Err(HealthcheckError::Unhealthy {
+            addr,
+            answer: if answer.is_empty() { "an empty answer".into() } else { answer },
+        })
     }
 }

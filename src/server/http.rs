@@ -4,17 +4,22 @@
 //! the client, the detail in the log.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use leptos::prelude::provide_context;
 use serde::{Deserialize, Serialize};
 
+use super::limits::{client_ip, AdmissionError};
 use super::web::provide_request_nonce;
 use super::AppState;
+use crate::domain::{BoardAccess, KeyHash, MAX_KEY};
 use crate::ink;
-use crate::protocol::{BoardName, Stroke, ValidationError, MAX_BOARD_NAME};
+use crate::protocol::{BoardName, Mode, Stroke, ValidationError, MAX_BOARD_NAME};
 use crate::storage::StorageError;
 use crate::ui::{shell, FirstPaint};
 
@@ -27,6 +32,11 @@ pub enum ApiError {
     CannotOpen { input: String, why: ValidationError },
     #[error("board {board} is unavailable: {source}")]
     Storage { board: BoardName, source: StorageError },
+    /// A private board without a valid key: indistinguishable from none.
+    #[error("no such board")]
+    NotFound,
+    #[error("{0}")]
+    TooMany(#[from] AdmissionError),
 }
 
 impl IntoResponse for ApiError {
@@ -35,6 +45,8 @@ impl IntoResponse for ApiError {
         match self {
             ApiError::BadBoardName(_) => (StatusCode::BAD_REQUEST, Json(ErrorBody { error: message })).into_response(),
             ApiError::CannotOpen { .. } => (StatusCode::BAD_REQUEST, message).into_response(),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, Json(ErrorBody { error: message })).into_response(),
+            ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, message).into_response(),
             ApiError::Storage { .. } => {
                 tracing::error!(error = %message, "request failed");
                 let error = "internal error".to_string();
@@ -75,7 +87,9 @@ pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>,
     let first_paint = match BoardName::new(name) {
         Err(_) => None,
         Ok(name) => match state.boards.snapshot(&name).await {
-            Ok((_, strokes)) => first_paint(&strokes),
+            // A private board is filled by the client once its key is checked.
+            Ok((_, _, access)) if access.mode == Mode::Private => None,
+            Ok((_, strokes, _)) => first_paint(&strokes),
             Err(e) => {
                 tracing::error!(error = %e, board = %name, "loading the first paint failed");
                 None
@@ -117,11 +131,48 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
-/// A new board with a random, unguessable name.
-pub async fn new_board() -> Redirect {
+/// A new board with a random, unguessable name, owned by whoever made it:
+/// the owner key travels in the fragment, which the browser keeps and never
+/// sends back.
+pub async fn new_board(State(state): State<AppState>, creator: Creator) -> Result<Redirect, ApiError> {
     use rand::distr::{Alphanumeric, SampleString};
-    let name = Alphanumeric.sample_string(&mut rand::rng(), 20);
-    Redirect::to(&format!("/b/{name}"))
+    let name = BoardName::new(Alphanumeric.sample_string(&mut rand::rng(), 20))?;
+    claim(&state, &creator, name).await?.ok_or(ApiError::NotFound)
+}
+
+/// Who asks for a new board: their address, to bound how many they make.
+pub struct Creator(IpAddr);
+
+impl FromRequestParts<AppState> for Creator {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(Creator(client_ip(&parts.headers, peer, state.settings.trust_proxy)))
+    }
+}
+
+/// Creates `name` with an owner key and redirects its creator there with
+/// the key; `None` if the board exists already.
+async fn claim(state: &AppState, creator: &Creator, name: BoardName) -> Result<Option<Redirect>, ApiError> {
+    if state
+        .boards
+        .storage()
+        .access(&name)
+        .await
+        .map_err(|source| ApiError::Storage { board: name.clone(), source })?
+        .is_some()
+    {
+        return Ok(None);
+    }
+    state.limits.new_board(creator.0)?;
+    let mut access = BoardAccess::default();
+    let links = access.new_links();
+    match state.boards.storage().create_board(&name, &access).await {
+        Ok(true) => Ok(Some(Redirect::to(&format!("/b/{name}#k={}", links.owner)))),
+        Ok(false) => Ok(None),
+        Err(source) => Err(ApiError::Storage { board: name, source }),
+    }
 }
 
 #[derive(Deserialize)]
@@ -129,11 +180,17 @@ pub struct Go {
     board: String,
 }
 
-/// The home page's "open board" form: tidies the name and redirects.
-pub async fn go_to_board(Query(go): Query<Go>) -> Result<Redirect, ApiError> {
+/// The home page's "open board" form: tidies the name and redirects; a
+/// board that does not exist yet is created, owned by whoever named it.
+pub async fn go_to_board(
+    State(state): State<AppState>,
+    creator: Creator,
+    Query(go): Query<Go>,
+) -> Result<Redirect, ApiError> {
     let name =
         BoardName::new(tidy_board_name(&go.board)).map_err(|why| ApiError::CannotOpen { input: go.board, why })?;
-    Ok(Redirect::to(&format!("/b/{name}")))
+    let open = Redirect::to(&format!("/b/{name}"));
+    Ok(claim(&state, &creator, name).await?.unwrap_or(open))
 }
 
 /// Spaces become dashes; characters a board name cannot hold are dropped.
@@ -154,13 +211,26 @@ pub struct BoardJson {
     strokes: Vec<Stroke>,
 }
 
-/// `GET /api/boards/{name}`: the board's live strokes, for scripts and backup.
-pub async fn board_json(State(state): State<AppState>, Path(name): Path<String>) -> Result<Json<BoardJson>, ApiError> {
+/// `GET /api/boards/{name}`: the board's live strokes, for scripts and
+/// backup. A private board answers only to `Authorization: Bearer KEY`.
+pub async fn board_json(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<BoardJson>, ApiError> {
     let name = BoardName::new(name)?;
-    match state.boards.snapshot(&name).await {
-        Ok((seq, strokes)) => Ok(Json(BoardJson { name, seq, strokes })),
-        Err(source) => Err(ApiError::Storage { board: name, source }),
+    let (seq, strokes, access) =
+        state.boards.snapshot(&name).await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|key| key.len() <= MAX_KEY)
+        .map(|key| KeyHash::of(key.trim()));
+    if access.role_of(key.as_ref()).is_none() {
+        return Err(ApiError::NotFound);
     }
+    Ok(Json(BoardJson { name, seq, strokes }))
 }
 
 #[cfg(test)]

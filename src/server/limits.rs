@@ -56,6 +56,24 @@ pub enum AdmissionError {
     Connections(usize),
     #[error("too many joins from your address; retry in {0} s")]
     Joins(u64),
+    #[error("too many new boards from your address; retry in {0} s")]
+    NewBoards(u64),
+}
+
+/// Boards one address may create per minute through `/new` and `/go`.
+pub const NEW_BOARDS_PER_MINUTE: u32 = 30;
+
+/// The client's address: the connection's peer, or behind a trusted proxy
+/// the last address it added to `X-Forwarded-For`.
+pub fn client_ip(headers: &axum::http::HeaderMap, peer: Option<std::net::SocketAddr>, trust_proxy: bool) -> IpAddr {
+    // The last line and its last entry: what the trusted proxy appended.
+    let forwarded = trust_proxy
+        .then(|| {
+            let last = headers.get_all("x-forwarded-for").iter().next_back()?;
+            last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+        })
+        .flatten();
+    forwarded.or(peer.map(|p| p.ip())).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
 /// Cursor updates one connection may send per second; the rest are dropped.
@@ -77,6 +95,7 @@ pub struct Limits {
     ip_strokes: DefaultKeyedRateLimiter<IpAddr>,
     ip_edits: DefaultKeyedRateLimiter<IpAddr>,
     joins: DefaultKeyedRateLimiter<IpAddr>,
+    new_boards: DefaultKeyedRateLimiter<IpAddr>,
     connections: Mutex<HashMap<IpAddr, usize>>,
     max_connections: usize,
     stroke_rate: u32,
@@ -90,6 +109,7 @@ impl Limits {
             ip_strokes: RateLimiter::keyed(rate(settings.stroke_rate.max(settings.ip_stroke_rate), 2)),
             ip_edits: RateLimiter::keyed(rate(settings.edit_rate.max(settings.ip_edit_rate), 2)),
             joins: RateLimiter::keyed(Rate::per_minute(per_minute)),
+            new_boards: RateLimiter::keyed(Rate::per_minute(NonZeroU32::new(NEW_BOARDS_PER_MINUTE).expect("not 0"))),
             connections: Mutex::default(),
             max_connections: settings.max_connections_per_ip,
             stroke_rate: settings.stroke_rate,
@@ -114,6 +134,13 @@ impl Limits {
         Ok(AddressSlot { limits: self.clone(), ip })
     }
 
+    /// Lets `ip` create one more board, or says when it may.
+    pub fn new_board(&self, ip: IpAddr) -> Result<(), AdmissionError> {
+        self.new_boards.check_key(&ip).map_err(|wait| {
+            AdmissionError::NewBoards(wait.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+        })
+    }
+
     /// The buckets of one new connection.
     pub fn for_connection(&self) -> ConnectionLimits {
         ConnectionLimits {
@@ -134,6 +161,7 @@ impl Limits {
         self.ip_strokes.retain_recent();
         self.ip_edits.retain_recent();
         self.joins.retain_recent();
+        self.new_boards.retain_recent();
     }
 }
 

@@ -9,12 +9,14 @@
 //! - `web`: security headers, the CSP nonce and the same-origin check.
 //! - `realtime`: the Socket.IO handlers and relay fan-out.
 //! - `healthcheck`: `scrawl healthcheck`, the probe of a running server.
+//! - `operator`: `scrawl board …` and `scrawl boards`, on the database.
 
 mod boards;
 mod config;
 pub mod healthcheck;
 mod http;
 mod limits;
+mod operator;
 mod realtime;
 mod web;
 
@@ -33,7 +35,7 @@ use socketioxide::{SocketIo, TransportType};
 use tokio::net::TcpListener;
 
 pub use boards::{BoardRef, Boards};
-pub use config::{Cli, Command, Config, Settings, VERSION};
+pub use config::{BoardCommand, Cli, Command, Config, Settings, VERSION};
 pub use http::{tidy_board_name, ApiError};
 
 use crate::metrics::Metrics;
@@ -61,6 +63,7 @@ pub struct AppState {
     pub boards: Arc<Boards>,
     pub metrics: Arc<Metrics>,
     pub settings: Settings,
+    pub limits: Arc<limits::Limits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -74,8 +77,19 @@ impl FromRef<AppState> for LeptosOptions {
 pub async fn start(cli: Cli) -> anyhow::Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,socketioxide=warn,engineioxide=warn".into());
+    // The server logs to stdout; a command keeps stdout for its output.
     // Colours only on a terminal: not in journald, a container's log or a file.
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(std::io::stdout().is_terminal());
+    let to_stderr = cli.command.is_some();
+    let ansi = if to_stderr { std::io::stderr().is_terminal() } else { std::io::stdout().is_terminal() };
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(
+        move || -> Box<dyn std::io::Write> {
+            if to_stderr {
+                Box::new(std::io::stderr())
+            } else {
+                Box::new(std::io::stdout())
+            }
+        },
+    );
     if cli.log_format == "json" {
         logs.json().init();
     } else {
@@ -109,6 +123,8 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
             print!("{}", healthcheck::probe(cli.addr).await?);
             return Ok(());
         }
+        Some(Command::Board { action }) => return operator::board(&cli.db, action).await,
+        Some(Command::Boards) => return operator::boards(&cli.db).await,
         None => {}
     }
     let site = get_configuration(None)?.leptos_options;
@@ -142,12 +158,14 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
     let out =
         Arc::new(realtime::Outlet { metrics: state.metrics.clone(), overflowed: realtime::Overflowed::default() });
     let realtime = realtime::Realtime {
+        io: io.clone(),
         out: out.clone(),
         boards: state.boards.clone(),
-        limits: Arc::new(limits::Limits::new(settings)),
+        limits: state.limits.clone(),
         relays: realtime::BoardRelays::new(io.clone(), out),
         trust_proxy: settings.trust_proxy,
         storage_grace: settings.storage_grace(),
+        expire_after: settings.expire_after(),
     };
     realtime::attach(&io, Arc::new(realtime));
     let policy = Arc::new(web::WebPolicy {
@@ -188,7 +206,8 @@ pub async fn run(
     let metrics = Arc::new(Metrics::default());
     let storage = Arc::new(Storage::open(&config.db, metrics.clone()).await?);
     let boards = Arc::new(Boards::new(storage.clone(), config.settings.quota()));
-    let state = AppState { site: config.site, boards, metrics, settings: config.settings };
+    let limits = Arc::new(limits::Limits::new(&config.settings));
+    let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits };
     let (router, io) = app(state);
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

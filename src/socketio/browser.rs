@@ -22,6 +22,9 @@ pub enum SocketEvent {
     Lost { retry_ms: u64 },
     /// The server refused the namespace connection; no retry.
     Refused(String),
+    /// The server refused the namespace connection this time, saying why;
+    /// the next attempt follows unless [`BrowserSocket::stop`] is called.
+    Declined(String),
     /// An event, with the JSON text of its first argument.
     Event { name: String, data: String },
     /// The ack of our event `id`, with the JSON text of its first argument.
@@ -90,6 +93,16 @@ impl BrowserSocket {
         }
     }
 
+    /// Closes the link for good: no more attempts.
+    pub fn stop(&self) {
+        let mut inner = self.inner.borrow_mut();
+        inner.refused = true;
+        inner.connected = false;
+        if let Some(ws) = inner.ws.as_ref() {
+            let _ = ws.close();
+        }
+    }
+
     /// Drops the current connection and starts over, as after a lost link.
     pub fn reconnect(&self) {
         if let Some(ws) = self.inner.borrow().ws.as_ref() {
@@ -118,6 +131,9 @@ impl BrowserSocket {
     }
 
     fn open(&self) {
+        if self.inner.borrow().refused {
+            return;
+        }
         let url = self.inner.borrow().url.clone();
         let ws = match WebSocket::new(&url) {
             Ok(ws) => ws,
@@ -178,7 +194,8 @@ impl BrowserSocket {
                 Some(SocketEvent::Connected)
             }
             // A bad board or auth is final. Anything else (too many joins,
-            // storage trouble) passes: close and try again with backoff.
+            // storage trouble) passes: close and try again with backoff,
+            // unless whoever reads the reason calls `stop`.
             Frame::ConnectError { message } if message.starts_with("invalid ") => {
                 self.inner.borrow_mut().refused = true;
                 Some(SocketEvent::Refused(message))
@@ -188,7 +205,7 @@ impl BrowserSocket {
                 if let Some(ws) = self.inner.borrow().ws.as_ref() {
                     let _ = ws.close();
                 }
-                None
+                Some(SocketEvent::Declined(message))
             }
             Frame::Event { name, args, .. } => {
                 let data = first_arg(args);

@@ -41,6 +41,11 @@ const CHECKS: &[(&str, &str)] = &[
     ),
     ("SELECT board || '/' || id FROM strokes WHERE open NOT IN (0, 1) OR live NOT IN (0, 1)", "a flag that is not 0 or 1"),
     ("SELECT board || '/' || id FROM strokes WHERE board NOT IN (SELECT name FROM boards)", "a stroke without its board"),
+    (
+        "SELECT board || '/' || role FROM board_keys \
+         WHERE role NOT IN ('owner', 'edit', 'view') OR board NOT IN (SELECT name FROM boards)",
+        "a link key of an unknown role or without its board",
+    ),
 ];
 
 impl Storage {

@@ -5,8 +5,11 @@
 //!
 //! - `writer`: the single writer task, which group-commits queued changes
 //!   and rides out storage failures (a full disk, I/O errors) by retrying.
+//! - `boards`: boards as a whole: access settings and keys, create, list,
+//!   delete, expire.
 //! - `maintenance`: the online backup and the invariant check.
 
+mod boards;
 mod maintenance;
 mod writer;
 
@@ -26,6 +29,7 @@ use tokio::task::JoinHandle;
 use crate::domain::{Applied, StoredBoard, StoredStroke};
 use crate::metrics::Metrics;
 use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool};
+pub use boards::BoardSummary;
 pub use maintenance::Problem;
 use writer::{write_loop, Health, Job};
 
@@ -86,7 +90,15 @@ impl Storage {
             std::fs::create_dir_all(dir)?;
         }
         let pool = Self::connect(path, true).await?;
-        sqlx::migrate!().run(&pool).await?;
+        // SQLite gives sqlx no migration lock: another process (a `scrawl
+        // board` command next to a starting server) may apply the same
+        // migration first, and ours then fails. Its transaction rolled back;
+        // once more sees that migration applied.
+        if let Err(e) = sqlx::migrate!().run(&pool).await {
+            tracing::warn!(error = %e, "migrating failed; trying once more");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            sqlx::migrate!().run(&pool).await?;
+        }
         Ok(Self::start(pool, metrics))
     }
 
@@ -175,6 +187,9 @@ impl Storage {
         else {
             return Ok(None);
         };
+        let access = boards::read_access(&mut *self.pool.acquire().await?, name)
+            .await?
+            .ok_or_else(|| corrupt("board deleted while loading", name))?;
         let rows = sqlx::query(
             "SELECT id, client, user, color, width, tool, open, live FROM strokes WHERE board = ? ORDER BY seq",
         )
@@ -201,7 +216,7 @@ impl Storage {
             s.batch = u32::try_from(row.try_get::<i64, _>("n")?).map_err(|_| corrupt("batch number", &id))?;
         }
         let seq = u64::try_from(seq).map_err(|_| corrupt("board seq", name))?;
-        Ok(Some(StoredBoard { name: name.clone(), seq, strokes }))
+        Ok(Some(StoredBoard { name: name.clone(), seq, access, strokes }))
     }
 }
 

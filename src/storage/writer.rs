@@ -6,7 +6,7 @@
 //! A change the database refuses for good is split off and reported alone,
 //! so it never holds back the others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -171,21 +171,36 @@ async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx:
 }
 
 async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Result<(), sqlx::Error> {
+    // Changes to a board deleted meanwhile (by the operator, next to this
+    // server) are dropped: the board is gone.
+    let mut deleted: HashSet<String> =
+        sqlx::query_scalar("SELECT name FROM deleted_boards").fetch_all(&mut *conn).await?.into_iter().collect();
     let mut seqs: HashMap<&BoardName, u64> = HashMap::new();
-    for a in changes {
+    for a in changes.iter().filter(|a| !deleted.contains(a.board.as_str())) {
         let seq = seqs.entry(&a.board).or_default();
         *seq = (*seq).max(a.seq);
     }
     for (board, seq) in &seqs {
-        sqlx::query("INSERT INTO boards (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq)")
-            .bind(board.as_str())
-            .bind(*seq as i64)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO boards (name, seq, active_at) VALUES (?, ?, unixepoch()) \
+             ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq), active_at = excluded.active_at",
+        )
+        .bind(board.as_str())
+        .bind(*seq as i64)
+        .execute(&mut *conn)
+        .await?;
     }
     for a in changes {
         let board = a.board.as_str();
+        if deleted.contains(board) {
+            continue;
+        }
         match &a.change {
+            Change::Access(access) => super::boards::write_access(conn, &a.board, access).await?,
+            Change::Delete => {
+                super::boards::delete_rows(conn, &a.board).await?;
+                deleted.insert(board.to_owned());
+            }
             Change::StrokeStart { client, stroke } => {
                 sqlx::query(
                     "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live) \

@@ -11,8 +11,8 @@ mod replica;
 mod tests;
 
 use crate::protocol::{
-    Ack, Cleared, CursorMoved, Event, Presence, Rename, ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove,
-    StrokeRestore, StrokeStart, StrokeStarted, Synced, User, Welcome,
+    Access, Ack, Cleared, CursorMoved, Event, Presence, Rename, ServerMessage, SocketId, Stroke, StrokeId,
+    StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced, User, Welcome,
 };
 use gaps::Gaps;
 use outbox::Outbox;
@@ -42,6 +42,10 @@ pub enum Change {
     Presence,
     /// Someone's pointer moved. Not part of the board: shown as it comes.
     Cursor(CursorMoved),
+    /// Our role or the board's access settings changed.
+    Access,
+    /// The board was deleted; the server disconnects us next.
+    Deleted,
 }
 
 /// What an ack did to its queued event.
@@ -69,6 +73,8 @@ pub struct BoardSync {
     gaps: Gaps,
     me: Option<User>,
     users: Vec<User>,
+    access: Option<Access>,
+    deleted: bool,
 }
 
 impl BoardSync {
@@ -83,6 +89,16 @@ impl BoardSync {
 
     pub fn users(&self) -> &[User] {
         &self.users
+    }
+
+    /// Our role and the board's settings, as last told.
+    pub fn access(&self) -> Option<&Access> {
+        self.access.as_ref()
+    }
+
+    /// Whether the board was deleted while we were on it.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted
     }
 
     pub fn user(&self, id: &SocketId) -> Option<&User> {
@@ -108,11 +124,20 @@ impl BoardSync {
             self.gaps.saw(seq);
         }
         match message {
-            ServerMessage::Welcome(Welcome { you, users, .. }) => {
+            ServerMessage::Welcome(Welcome { you, users, access, .. }) => {
                 replica.expect_history();
                 self.me = Some(you);
                 self.users = users;
+                self.access = Some(access);
                 Change::People
+            }
+            ServerMessage::Access(access) => {
+                self.access = Some(access);
+                Change::Access
+            }
+            ServerMessage::BoardDeleted(_) => {
+                self.deleted = true;
+                Change::Deleted
             }
             ServerMessage::Presence(Presence { users }) => {
                 self.users = users;

@@ -46,6 +46,12 @@ fn welcome() -> ServerMessage {
         you: user("me", "Ada"),
         users: vec![user("me", "Ada"), user("them", "Bob")],
         board: crate::protocol::BoardName::new("b").unwrap(),
+        access: crate::protocol::Access {
+            role: crate::protocol::Role::Edit,
+            mode: crate::protocol::Mode::Open,
+            locked: false,
+            links: None,
+        },
     })
 }
 

@@ -1,6 +1,6 @@
 //! The board page: canvas, header, status line and zoom, and the reactive
-//! [`BoardView`] it provides as context to the toolbar and hands to the live
-//! session in the browser.
+//! [`BoardView`] it provides as context to the toolbar, the people panel and
+//! the Share dialog, and hands to the live session in the browser.
 
 use std::rc::Rc;
 
@@ -11,7 +11,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::toolbar::{People, Toolbar};
 use super::FirstPaint;
-use crate::protocol::{BoardName, Color, Tool, User};
+use crate::protocol::{Access, BoardName, Color, Mode, Role, SocketId, Tool, User};
 
 /// The ink before the server gives us a colour.
 pub(super) const DEFAULT_INK: &str = "#1e1e1e";
@@ -25,6 +25,8 @@ pub enum Link {
     Reconnecting(u32),
     /// The server refused to join this board, and said why.
     Refused(String),
+    /// The board was deleted while we were on it.
+    Deleted,
 }
 
 /// What the toolbar asks the live session to do.
@@ -38,6 +40,22 @@ pub enum Command {
     ExportPng,
     ExportSvg,
     ExportJson,
+    /// Put this text (a link) on the clipboard.
+    Copy(String),
+    Owner(OwnerCommand),
+}
+
+/// What the board's owner asks for, in the Share dialog and the people panel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OwnerCommand {
+    SetMode(Mode),
+    SetLock(bool),
+    /// New edit and view links (asks first).
+    ResetLinks,
+    /// Asks first.
+    DeleteBoard,
+    Kick(SocketId),
+    RemoveDrawing(SocketId),
 }
 
 /// What runs the page's commands: the live session, in the browser.
@@ -59,6 +77,14 @@ pub struct BoardView {
     pub width: RwSignal<f32>,
     /// Zoom in percent.
     pub zoom: RwSignal<u32>,
+    /// Our role and the board's access settings, once the server said.
+    pub access: RwSignal<Option<Access>>,
+    /// The key of the board's link this browser holds.
+    pub key: RwSignal<Option<String>>,
+    /// This site's origin (`https://host`), for the links to share.
+    pub origin: RwSignal<String>,
+    /// The link last put on the clipboard.
+    pub copied: RwSignal<Option<String>>,
     /// The live session's command handler, once the browser started it. The
     /// server never sets it, so it never holds a value bound to one thread.
     session: StoredValue<SendOption<CommandHandler>>,
@@ -76,6 +102,10 @@ impl BoardView {
             color: RwSignal::new(None),
             width: RwSignal::new(4.0),
             zoom: RwSignal::new(100),
+            access: RwSignal::new(None),
+            key: RwSignal::new(None),
+            origin: RwSignal::new(String::new()),
+            copied: RwSignal::new(None),
             session: StoredValue::new(SendOption::new_local(None)),
         }
     }
@@ -86,6 +116,18 @@ impl BoardView {
             .get_untracked()
             .or_else(|| self.me.get_untracked().map(|u| u.color))
             .or_else(|| Color::new(DEFAULT_INK).ok())
+    }
+
+    /// Whether we may draw (tracked): we are on the board, and our role
+    /// lets us, or the server has not said otherwise yet.
+    pub fn can_draw(&self) -> bool {
+        let here = !matches!(self.link.get(), Link::Refused(_) | Link::Deleted);
+        here && self.access.with(|a| a.as_ref().is_none_or(Access::can_draw))
+    }
+
+    /// Our role, once the server said (tracked).
+    pub fn role(&self) -> Option<Role> {
+        self.access.with(|a| a.as_ref().map(|a| a.role))
     }
 
     /// Hands `command` to the live session; before it starts, nothing happens.
@@ -139,13 +181,14 @@ pub(super) fn BoardPage() -> impl IntoView {
         }
         let mut waiting = waiting_text(view.waiting.get());
         if let Some(notice) = view.notice.get() {
-            waiting = format!("{waiting} · Not saved: {notice}");
+            waiting = format!("{waiting} · {notice}");
         }
         match view.link.get() {
             Link::Connecting => format!("Connecting…{waiting}"),
             Link::Connected => format!("Connected{waiting}"),
             Link::Reconnecting(s) => format!("Offline, reconnecting in {s} s{waiting}"),
             Link::Refused(why) => format!("Cannot join: {why}"),
+            Link::Deleted => "This board was deleted.".into(),
         }
     };
     let state = move || match view.link.get() {
@@ -153,13 +196,14 @@ pub(super) fn BoardPage() -> impl IntoView {
         Link::Connected => "connected",
         Link::Reconnecting(_) => "reconnecting",
         Link::Refused(_) => "refused",
+        Link::Deleted => "deleted",
     };
     let my_color = move || view.me.get().map(|u| u.color.to_string()).unwrap_or_else(|| "#adb5bd".into());
     let my_name = move || view.me.get().map(|u| u.name).unwrap_or_default();
 
     view! {
         <Title text=format!("{name} · scrawl")/>
-        <div class="board">
+        <div class="board" class:view-only=move || !view.can_draw()>
             <svg class="first-paint" aria-hidden="true" inner_html=first_paint></svg>
             <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" aria-label="Drawing canvas"></canvas>
             <div class="cursors" aria-hidden="true"></div>
@@ -172,7 +216,7 @@ pub(super) fn BoardPage() -> impl IntoView {
                 </span>
             </header>
             <People/>
-            <Toolbar/>
+            <Toolbar board=name.clone()/>
             <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
             <div class="zoom">
                 <button aria-label="Reset view" title="Reset view (0)" data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>

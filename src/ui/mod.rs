@@ -5,8 +5,10 @@
 //! - `board`: the board page and the reactive [`BoardView`] it shares with
 //!   the live session, through which the page sends [`Command`]s.
 //! - `toolbar`: the drawing tools and the people on the board.
+//! - `share`: the Share dialog, with the links and the owner's settings.
 
 mod board;
+mod share;
 mod toolbar;
 
 use leptos::prelude::*;
@@ -14,7 +16,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-pub use board::{BoardView, Command, Link};
+pub use board::{BoardView, Command, Link, OwnerCommand};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

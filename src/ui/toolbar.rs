@@ -1,11 +1,15 @@
-//! The drawing tools (tool, colour, width, undo, clear, exports) and the
-//! people on the board, where we can rename ourselves. Both work on the
-//! page's [`BoardView`] from context.
+//! The drawing tools (tool, colour, width, undo, clear; hidden from those
+//! who may only watch, who see "View only" instead), exports and Share, and
+//! the people on the board, where we can rename ourselves and the owner can
+//! kick someone or remove their drawing. All work on the page's
+//! [`BoardView`] from context.
 
+use leptos::html;
 use leptos::prelude::*;
 
-use super::board::{BoardView, Command, DEFAULT_INK};
-use crate::protocol::{Color, Tool};
+use super::board::{BoardView, Command, OwnerCommand, DEFAULT_INK};
+use super::share::{ShareButton, ShareDialog};
+use crate::protocol::{Color, Role, Tool};
 
 const TOOLS: [(Tool, &str, &str, &str); 5] = [
     (Tool::Pen, "Pen", "P", "✎"),
@@ -18,7 +22,52 @@ const TOOLS: [(Tool, &str, &str, &str); 5] = [
 const SWATCHES: [&str; 8] = ["#1e1e1e", "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#ffffff"];
 
 #[component]
-pub(super) fn Toolbar() -> impl IntoView {
+pub(super) fn Toolbar(board: String) -> impl IntoView {
+    let view = use_context::<BoardView>().expect("the board page provides its view");
+    let dialog = NodeRef::<html::Dialog>::new();
+    view! {
+        <nav class="toolbar" aria-label="Drawing tools">
+            <AccessBadge/>
+            <Show when=move || view.can_draw()>
+                <DrawingTools/>
+            </Show>
+            <div class="group">
+                <button aria-label="Export PNG" title="Download PNG (Ctrl+Shift+E)" on:click=move |_| view.run(Command::ExportPng)>"PNG"</button>
+                <button aria-label="Export SVG" title="Download SVG" on:click=move |_| view.run(Command::ExportSvg)>"SVG"</button>
+                <button aria-label="Export JSON" title="Download strokes as JSON" on:click=move |_| view.run(Command::ExportJson)>"JSON"</button>
+            </div>
+            <ShareButton dialog/>
+        </nav>
+        <ShareDialog board dialog/>
+    }
+    .into_any()
+}
+
+/// "View only" for those who may not draw; "Locked" for the owner of a
+/// locked board.
+#[component]
+fn AccessBadge() -> impl IntoView {
+    let view = use_context::<BoardView>().expect("the board page provides its view");
+    move || {
+        let access = view.access.get()?;
+        let (text, title) = match access.role {
+            Role::Owner if access.locked => ("Locked", "Drawing is locked: only you draw"),
+            Role::Owner => return None,
+            Role::Edit if access.locked => ("View only", "Locked by the owner: only the owner draws for now"),
+            Role::Edit => return None,
+            Role::View => ("View only", "Your link lets you watch this board, not draw on it"),
+        };
+        Some(view! {
+            <div class="group">
+                <span class="badge" role="status" title=title data-testid="access-badge">{text}</span>
+            </div>
+        })
+    }
+}
+
+/// Tool, colour, width, undo, redo and clear.
+#[component]
+fn DrawingTools() -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let tools = TOOLS
         .into_iter()
@@ -60,53 +109,47 @@ pub(super) fn Toolbar() -> impl IntoView {
             .map_or_else(|| DEFAULT_INK.into(), |c| c.to_string())
     };
     view! {
-        <nav class="toolbar" aria-label="Drawing tools">
-            <div class="group">{tools}</div>
-            <div class="group colors">
-                {swatches}
-                <input
-                    type="color"
-                    class="custom-color"
-                    aria-label="Custom colour"
-                    title="Custom colour"
-                    value=current
-                    prop:value=current
-                    on:input=move |e| {
-                        if let Ok(c) = Color::new(event_target_value(&e)) {
-                            view.color.set(Some(c))
-                        }
+        <div class="group">{tools}</div>
+        <div class="group colors">
+            {swatches}
+            <input
+                type="color"
+                class="custom-color"
+                aria-label="Custom colour"
+                title="Custom colour"
+                value=current
+                prop:value=current
+                on:input=move |e| {
+                    if let Ok(c) = Color::new(event_target_value(&e)) {
+                        view.color.set(Some(c))
                     }
-                />
-            </div>
-            <div class="group">
-                <input
-                    type="range"
-                    class="width"
-                    min="1"
-                    max="40"
-                    aria-label="Stroke width"
-                    title="Stroke width ([ and ])"
-                    value=move || view.width.get().to_string()
-                    prop:value=move || view.width.get().to_string()
-                    on:input=move |e| {
-                        if let Ok(w) = event_target_value(&e).parse::<f32>() {
-                            view.width.set(w)
-                        }
+                }
+            />
+        </div>
+        <div class="group">
+            <input
+                type="range"
+                class="width"
+                min="1"
+                max="40"
+                aria-label="Stroke width"
+                title="Stroke width ([ and ])"
+                value=move || view.width.get().to_string()
+                prop:value=move || view.width.get().to_string()
+                on:input=move |e| {
+                    if let Ok(w) = event_target_value(&e).parse::<f32>() {
+                        view.width.set(w)
                     }
-                />
-            </div>
-            <div class="group">
-                <button aria-label="Undo" title="Undo (Ctrl+Z)" on:click=move |_| view.run(Command::Undo)>"↶"</button>
-                <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" on:click=move |_| view.run(Command::Redo)>"↷"</button>
-                <button aria-label="Clear board" title="Clear board (asks first)" on:click=move |_| view.run(Command::Clear)>"✕"</button>
-            </div>
-            <div class="group">
-                <button aria-label="Export PNG" title="Download PNG (Ctrl+Shift+E)" on:click=move |_| view.run(Command::ExportPng)>"PNG"</button>
-                <button aria-label="Export SVG" title="Download SVG" on:click=move |_| view.run(Command::ExportSvg)>"SVG"</button>
-                <button aria-label="Export JSON" title="Download strokes as JSON" on:click=move |_| view.run(Command::ExportJson)>"JSON"</button>
-            </div>
-        </nav>
+                }
+            />
+        </div>
+        <div class="group">
+            <button aria-label="Undo" title="Undo (Ctrl+Z)" on:click=move |_| view.run(Command::Undo)>"↶"</button>
+            <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" on:click=move |_| view.run(Command::Redo)>"↷"</button>
+            <button aria-label="Clear board" title="Clear board (asks first)" on:click=move |_| view.run(Command::Clear)>"✕"</button>
+        </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -152,7 +195,35 @@ pub(super) fn People() -> impl IntoView {
                                 }
                                     .into_any()
                             } else {
-                                view! { <span>{user.name.clone()}</span> }.into_any()
+                                let (id, name) = (user.id.clone(), user.name.clone());
+                                view! {
+                                    <span class="name">{user.name.clone()}</span>
+                                    <Show when=move || view.role() == Some(Role::Owner)>
+                                        <span class="owner-actions">
+                                            <button
+                                                aria-label=format!("Remove drawing of {name}")
+                                                title="Remove everything they drew (you can undo it)"
+                                                on:click={
+                                                    let id = id.clone();
+                                                    move |_| view.run(Command::Owner(OwnerCommand::RemoveDrawing(id.clone())))
+                                                }
+                                            >
+                                                "Remove drawing"
+                                            </button>
+                                            <button
+                                                aria-label=format!("Kick {name}")
+                                                title="Disconnect them and keep them out for a while"
+                                                on:click={
+                                                    let id = id.clone();
+                                                    move |_| view.run(Command::Owner(OwnerCommand::Kick(id.clone())))
+                                                }
+                                            >
+                                                "Kick"
+                                            </button>
+                                        </span>
+                                    </Show>
+                                }
+                                    .into_any()
                             }}
                         </li>
                     </For>
@@ -160,4 +231,5 @@ pub(super) fn People() -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }

@@ -18,7 +18,7 @@ use scrawl::protocol::{
     Tool, Welcome,
 };
 use scrawl::server::{run, Config, ServerError, Settings};
-use scrawl::socketio::native::NativeClient;
+use scrawl::socketio::native::{ClientError, NativeClient};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -30,7 +30,7 @@ type Running = (oneshot::Sender<()>, JoinHandle<Result<(), ServerError>>);
 pub struct TestServer {
     pub addr: String,
     dir: tempfile::TempDir,
-    settings: Settings,
+    pub settings: Settings,
     /// How long a shutdown may take before the server gives up.
     pub shutdown_timeout: Duration,
     running: Option<Running>,
@@ -164,7 +164,13 @@ pub struct Joined {
 }
 
 pub async fn join_at(addr: &str, board: &str, client: &str) -> Joined {
-    let mut c = NativeClient::connect(addr, &auth(board, client)).await.unwrap();
+    join_with_key(addr, board, client, None).await.unwrap()
+}
+
+/// Joins presenting a link's key as `auth.token`; the refusal if refused.
+pub async fn join_with_key(addr: &str, board: &str, client: &str, key: Option<&str>) -> Result<Joined, ClientError> {
+    let auth = Auth { token: key.map(Into::into), ..auth(board, client) };
+    let mut c = NativeClient::connect(addr, &auth).await?;
     let welcome = match c.next_message().await.unwrap() {
         ServerMessage::Welcome(w) => w,
         other => panic!("expected welcome first, got {other:?}"),
@@ -181,7 +187,7 @@ pub async fn join_at(addr: &str, board: &str, client: &str) -> Joined {
             other => panic!("unexpected {} before synced", other.name()),
         }
     };
-    Joined { client: c, welcome, strokes, seq, chunks }
+    Ok(Joined { client: c, welcome, strokes, seq, chunks })
 }
 
 /// The real `scrawl` binary serving `db` on a free port, for tests that

@@ -13,11 +13,15 @@
 //!   client is told.
 //! - `relay`: each board's ordered relay queue and the fan-out that
 //!   disconnects a socket rather than skip it.
+//! - `owner`: the owner's events (mode, lock, links, kick, delete), telling
+//!   every socket its role when it changes, and following changes made
+//!   by the operator's commands.
 
+mod owner;
 mod refusal;
 mod relay;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,10 +35,10 @@ use tokio::sync::mpsc;
 
 use super::boards::{BoardRef, Boards};
 use super::limits::{AddressSlot, Class, ConnectionLimits, Limits, Verdict};
-use crate::domain::{Applied, Board, BoardError, Outcome, Reverted};
+use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_KEY};
 use crate::protocol::{
-    Ack, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, Erase, Event, History, Redo, Rename, SocketId,
-    StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
+    Access, Ack, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, Erase, Event, History, Redo, RemoveDrawing,
+    Rename, Role, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
 };
 pub use refusal::ConnectError;
 use refusal::EventError;
@@ -43,6 +47,7 @@ pub use relay::{BoardRelays, Outlet, Overflowed};
 
 /// What every connection shares.
 pub struct Realtime {
+    pub io: SocketIo,
     pub boards: Arc<Boards>,
     pub limits: Arc<Limits>,
     pub out: Arc<relay::Outlet>,
@@ -51,6 +56,8 @@ pub struct Realtime {
     pub trust_proxy: bool,
     /// How long storage may fail before changes are refused.
     pub storage_grace: Duration,
+    /// Delete boards with no change for this long.
+    pub expire_after: Option<Duration>,
 }
 
 /// What a connected socket carries.
@@ -65,9 +72,43 @@ struct Connection {
     limits: Arc<ConnectionLimits>,
     /// Holds this connection's place among its address's connections.
     address: Arc<AddressSlot>,
+    /// The key this connection presented (`auth.token`), and its hash.
+    key: Option<Arc<str>>,
+    token: Option<KeyHash>,
+}
+
+/// What an event needs of the connection's role.
+#[derive(Clone, Copy, PartialEq)]
+enum Need {
+    Draw,
+    Owner,
 }
 
 impl Connection {
+    /// This connection's role on `board` now; `None` once it may not even watch.
+    fn role(&self, board: &Board) -> Option<Role> {
+        board.access().role_of(self.token.as_ref())
+    }
+
+    /// What this connection is told of its role, if it still has one.
+    fn told(&self, board: &Board) -> Option<Access> {
+        self.role(board).map(|role| board.access().tell(role, self.key.as_deref()))
+    }
+
+    /// Whether this connection may, right now, make a change that needs `need`.
+    fn allowed(&self, board: &Board, need: Need) -> Result<(), EventError> {
+        if board.is_closed() {
+            return Err(EventError::Deleted);
+        }
+        match (self.role(board), need) {
+            (Some(Role::Owner), _) => Ok(()),
+            (_, Need::Owner) => Err(EventError::NotOwner),
+            (Some(Role::Edit), Need::Draw) if !board.access().locked => Ok(()),
+            (Some(Role::Edit), Need::Draw) => Err(EventError::Locked),
+            (Some(Role::View) | None, Need::Draw) => Err(EventError::ViewOnly),
+        }
+    }
+
     /// Queues relays to the rest of the board. Call it holding the board's
     /// lock, so relays keep seq order; `admit` checked for room under the
     /// same lock, so the queue never refuses a change's relays.
@@ -125,6 +166,7 @@ impl Connection {
         &self,
         socket: &SocketRef,
         class: Class,
+        need: Need,
         data: Value,
         apply: impl Fn(&mut Board, &SocketId, E) -> Result<Outcome<R>, BoardError>,
     ) -> Result<(Ack, crate::storage::Durable), EventError> {
@@ -135,6 +177,7 @@ impl Connection {
         }
         let event: E = serde_json::from_value(data)?;
         let mut board = self.board.lock();
+        self.allowed(&board, need)?;
         if self.relays.capacity() == 0 {
             return Err(EventError::Busy);
         }
@@ -155,20 +198,10 @@ fn sid(socket: &SocketRef) -> SocketId {
     SocketId::from(socket.id.to_string())
 }
 
-/// The client's address: the connection's peer, or behind a trusted proxy
-/// the last address it added to `X-Forwarded-For`.
 fn client_ip(socket: &SocketRef, trust_proxy: bool) -> IpAddr {
     let parts = socket.req_parts();
-    // The last line and its last entry: what the trusted proxy appended.
-    let forwarded = trust_proxy
-        .then(|| {
-            let last = parts.headers.get_all("x-forwarded-for").iter().next_back()?;
-            last.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
-        })
-        .flatten();
-    forwarded
-        .or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    super::limits::client_ip(&parts.headers, peer, trust_proxy)
 }
 
 /// Registers the default namespace on `io`.
@@ -183,6 +216,7 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
             }
         });
     }
+    tokio::spawn(owner::follow_storage(realtime.clone()));
     let check = move |socket: SocketRef, TryData(auth): TryData<Auth>| {
         let realtime = realtime.clone();
         async move {
@@ -195,10 +229,24 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
                 .client
                 .and_then(|c| ClientId::new(c).ok())
                 .unwrap_or_else(|| ClientId::new(socket.id.to_string()).expect("socket ids are short"));
+            let key: Option<Arc<str>> = auth.token.filter(|t| !t.is_empty() && t.len() <= MAX_KEY).map(Into::into);
+            let token = key.as_deref().map(KeyHash::of);
+            let role = owner::role_on_arrival(&realtime, &board, token.as_ref()).await?;
+            match role {
+                None if token.is_some() => return Err(ConnectError::InvalidKey),
+                None => return Err(ConnectError::Private),
+                Some(Role::Owner) => {}
+                Some(_) => {
+                    if let Some(wait) = realtime.boards.kicked(&name, &client, address.ip) {
+                        return Err(ConnectError::Kicked(wait.as_secs().div_ceil(60)));
+                    }
+                }
+            }
             let relays = realtime.relays.queue(&name);
             let limits = Arc::new(realtime.limits.for_connection());
             let address = Arc::new(address);
-            socket.extensions.insert(Connection { realtime, board, name, client, relays, limits, address });
+            let conn = Connection { realtime, board, name, client, relays, limits, address, key, token };
+            socket.extensions.insert(conn);
             Ok::<(), ConnectError>(())
         }
     };
@@ -215,13 +263,18 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     let Some(conn) = socket.extensions.get::<Connection>() else { return };
     let sid = sid(&socket);
 
-    on_change::<StrokeStart, _, _>(&socket, Class::Stroke, Board::start_stroke);
-    on_change::<StrokePoints, _, _>(&socket, Class::Stroke, Board::append_points);
-    on_change::<StrokeEnd, _, _>(&socket, Class::Stroke, Board::end_stroke);
-    on_change(&socket, Class::Edit, |board, sid, Undo| board.undo(sid));
-    on_change(&socket, Class::Edit, |board, sid, Redo| board.redo(sid));
-    on_change(&socket, Class::Edit, |board, sid, Clear| board.clear(sid));
-    on_change::<Erase, _, _>(&socket, Class::Edit, Board::erase);
+    on_change::<StrokeStart, _, _>(&socket, Class::Stroke, Need::Draw, Board::start_stroke);
+    on_change::<StrokePoints, _, _>(&socket, Class::Stroke, Need::Draw, Board::append_points);
+    on_change::<StrokeEnd, _, _>(&socket, Class::Stroke, Need::Draw, Board::end_stroke);
+    on_change(&socket, Class::Edit, Need::Draw, |board, sid, Undo| board.undo(sid));
+    on_change(&socket, Class::Edit, Need::Draw, |board, sid, Redo| board.redo(sid));
+    on_change(&socket, Class::Edit, Need::Draw, |board, sid, Clear| board.clear(sid));
+    on_change::<Erase, _, _>(&socket, Class::Edit, Need::Draw, Board::erase);
+    on_change(&socket, Class::Edit, Need::Owner, |board, sid, RemoveDrawing { user }| {
+        let client = board.client_of_user(&user).cloned().ok_or(BoardError::NoSuchUser)?;
+        board.remove_drawing(sid, &client)
+    });
+    owner::attach(&socket);
     socket.on(Rename::NAME, on_rename);
     socket.on(Cursor::NAME, on_cursor);
     socket.on_disconnect(move |socket: SocketRef| async move {
@@ -241,7 +294,13 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     // `synced`, and a relay of an earlier one carries a seq ≤ synced.seq.
     {
         let mut board = conn.board.lock();
-        let joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref());
+        // Checked on arrival; the role may have changed since (a reset, a mode).
+        let Some(access) = conn.told(&board) else {
+            drop(board);
+            let _ = socket.disconnect();
+            return;
+        };
+        let joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref(), access);
         let out = &conn.realtime.out;
         let send = |relay: Option<Relay>| relay.is_some_and(|(name, data)| out.send(&socket, name, &data));
         let history = |chunk: &History| {
@@ -296,7 +355,7 @@ impl RelayOf for Reverted {
 type AckFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 /// Registers the handler of the acknowledged board change `E`.
-fn on_change<E, R, F>(socket: &SocketRef, class: Class, apply: F)
+fn on_change<E, R, F>(socket: &SocketRef, class: Class, need: Need, apply: F)
 where
     E: Event,
     R: RelayOf,
@@ -305,7 +364,7 @@ where
     let handler = move |socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender| -> AckFuture {
         let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
         conn.realtime.out.metrics.event(E::NAME);
-        let result = conn.accept(&socket, class, data.unwrap_or(Value::Null), &apply);
+        let result = conn.accept(&socket, class, need, data.unwrap_or(Value::Null), &apply);
         if let Err(e) = &result {
             conn.hold_after(e);
         }
@@ -347,6 +406,10 @@ async fn on_cursor(socket: SocketRef, TryData(data): TryData<Value>) {
         return;
     }
     let Some(cursor) = data.ok().and_then(|d| serde_json::from_value::<Cursor>(d).ok()) else { return };
+    // Only those who may draw show their pointer.
+    if conn.allowed(&conn.board.lock(), Need::Draw).is_err() {
+        return;
+    }
     if crate::protocol::check_points(&[cursor.x, cursor.y]).is_err() {
         return;
     }

@@ -21,6 +21,12 @@ pub enum ConnectError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     Admission(#[from] AdmissionError),
+    #[error("this board is private: open it with a link from its owner")]
+    Private,
+    #[error("this board is private, and this link is not valid (any more): ask the board's owner for a new one")]
+    InvalidKey,
+    #[error("the board's owner removed you from this board; you may come back in {0} min")]
+    Kicked(u64),
 }
 
 /// Why a client event was refused; the message goes back in the ack.
@@ -40,6 +46,16 @@ pub(super) enum EventError {
     Busy,
     #[error("an earlier event was refused for now; retry in {} ms, in order", .0.as_millis())]
     Held(Duration),
+    #[error("read-only: your link lets you watch this board, not draw on it")]
+    ViewOnly,
+    #[error("read-only: the board is locked, and only its owner draws")]
+    Locked,
+    #[error("only the board's owner may do this")]
+    NotOwner,
+    #[error("the board was deleted")]
+    Deleted,
+    #[error("{0}")]
+    Owner(&'static str),
 }
 
 impl EventError {
@@ -78,7 +94,8 @@ impl EventError {
             EventError::Rate { .. } | EventError::Abuse | EventError::Busy | EventError::Held(_) => Refusal::Rate,
             EventError::Storage(_) => Refusal::Storage,
             EventError::Board(BoardError::Full { .. }) => Refusal::Quota,
-            EventError::Payload(_) | EventError::Board(_) => Refusal::Validation,
+            EventError::Payload(_) | EventError::Board(_) | EventError::Owner(_) => Refusal::Validation,
+            EventError::ViewOnly | EventError::Locked | EventError::NotOwner | EventError::Deleted => Refusal::Access,
         }
     }
 }

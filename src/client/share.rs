@@ -1,0 +1,59 @@
+//! Sharing a board: copying its links, and its owner's commands (mode,
+//! lock, new links, kick, remove someone's drawing, delete), sent like any
+//! change; those that cannot be undone ask first.
+
+use leptos::prelude::Set;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+
+use super::{window, Session};
+use crate::protocol::{DeleteBoard, Event, Kick, RemoveDrawing, ResetLinks, SetLock, SetMode};
+use crate::ui::{BoardView, OwnerCommand};
+
+/// Whether `event` is one of the owner's.
+pub(super) fn is_owner_event(event: &str) -> bool {
+    [SetMode::NAME, SetLock::NAME, ResetLinks::NAME, Kick::NAME, RemoveDrawing::NAME, DeleteBoard::NAME]
+        .contains(&event)
+}
+
+fn confirm(question: &str) -> bool {
+    window().confirm_with_message(question).unwrap_or(false)
+}
+
+/// Puts `text` on the clipboard; `view.copied` says so once it is there.
+/// Without a clipboard (a page not served over HTTPS) nothing happens: the
+/// link is selected in its field, to copy by hand.
+pub(super) fn copy(view: BoardView, text: String) {
+    let navigator = window().navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"));
+    if !clipboard.is_ok_and(|c| !c.is_undefined()) {
+        return;
+    }
+    let written = navigator.clipboard().write_text(&text);
+    let done = Closure::once(move |_: JsValue| view.copied.set(Some(text)));
+    let failed = Closure::once(|e: JsValue| leptos::logging::warn!("scrawl: could not copy the link: {e:?}"));
+    let _ = written.then(&done).catch(&failed);
+    done.forget();
+    failed.forget();
+}
+
+impl Session {
+    pub(super) fn owner_command(&mut self, command: OwnerCommand) {
+        match command {
+            OwnerCommand::SetMode(mode) => self.send(&SetMode { mode }, None),
+            OwnerCommand::SetLock(locked) => self.send(&SetLock { locked }, None),
+            OwnerCommand::ResetLinks => {
+                if confirm("Make new edit and view links? The current ones stop working at once.") {
+                    self.send(&ResetLinks, None);
+                }
+            }
+            OwnerCommand::DeleteBoard => {
+                if confirm("Delete this board and everything on it? This cannot be undone.") {
+                    self.send(&DeleteBoard, None);
+                }
+            }
+            OwnerCommand::Kick(user) => self.send(&Kick { user }, None),
+            OwnerCommand::RemoveDrawing(user) => self.send(&RemoveDrawing { user }, None),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The operator's commands on boards: `scrawl board create|links|delete`
+//! and `scrawl boards`. They work on the database itself, so they are safe
+//! next to a running server (SQLite WAL); the server follows what they
+//! store within seconds.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::config::{BoardCommand, PublicUrl};
+use crate::domain::BoardAccess;
+use crate::protocol::{BoardName, Links, Mode, Role};
+use crate::storage::Storage;
+
+/// `create` may make the database (boards set up before the first start);
+/// the others need it to exist. Each migrates it, as the server would.
+pub async fn board(db: &Path, action: BoardCommand) -> anyhow::Result<()> {
+    if !matches!(action, BoardCommand::Create { .. }) && !db.exists() {
+        return Err(crate::storage::StorageError::Missing(db.to_path_buf()).into());
+    }
+    let storage = Storage::open(db, Arc::default()).await?;
+    let result = match action {
+        BoardCommand::Create { name, mode, url } => {
+            let name = BoardName::new(name)?;
+            let mut access = BoardAccess { mode: Mode::parse(&mode).unwrap_or_default(), ..BoardAccess::default() };
+            let links = access.new_links();
+            if storage.create_board(&name, &access).await? {
+                print_links(&name, &links, &url);
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("board {name} exists already; `scrawl board links {name}` makes new links for it"))
+            }
+        }
+        BoardCommand::Links { name, url } => {
+            let name = BoardName::new(name)?;
+            match storage.access(&name).await? {
+                Some(mut access) => {
+                    let links = access.new_links();
+                    storage.set_access(&name, &access).await?;
+                    print_links(&name, &links, &url);
+                    Ok(())
+                }
+                None => Err(anyhow::anyhow!("no board {name}")),
+            }
+        }
+        BoardCommand::Delete { name } => {
+            let name = BoardName::new(name)?;
+            if storage.delete_board(&name).await? {
+                println!("deleted {name}");
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("no board {name}"))
+            }
+        }
+    };
+    storage.close().await;
+    result
+}
+
+fn print_links(name: &BoardName, links: &Links, url: &PublicUrl) {
+    let base = url.public_url.as_deref().unwrap_or("").trim_end_matches('/');
+    for role in Role::ALL {
+        println!("{}: {base}/b/{name}#k={}", role.as_str(), links.key(role));
+    }
+}
+
+pub async fn boards(db: &Path) -> anyhow::Result<()> {
+    let storage = Storage::open_existing(db).await?;
+    let boards = storage.boards().await;
+    storage.close().await;
+    println!("{:<24} {:<9} {:>8} {:>10} {:>12}  last activity (UTC)", "name", "mode", "strokes", "points", "bytes");
+    for b in boards? {
+        let when = utc(b.active_at);
+        println!("{:<24} {:<9} {:>8} {:>10} {:>12}  {when}", b.name, b.mode, b.live_strokes, b.points, b.bytes);
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM` of a unix time (the civil calendar from days).
+fn utc(unix: i64) -> String {
+    let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_dates() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00");
+        assert_eq!(super::utc(1_795_974_900), "2026-11-29 17:55");
+        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00");
+    }
+}
