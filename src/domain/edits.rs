@@ -139,12 +139,7 @@ impl Board {
             // Already gone (erased by someone else meanwhile): nothing to relay or undo.
             return Ok(Outcome::Duplicate { seq: self.seq });
         }
-        let (seq, hidden) = self.hide(sid, &erase.ids)?;
-        Ok(Outcome::Applied {
-            seq,
-            relay: Reverted::Removed(StrokeRemove { ids: hidden.clone(), seq }),
-            change: Change::SetLive { ids: hidden, live: false },
-        })
+        self.remove(sid, &erase.ids)
     }
 
     /// Hides every live stroke drawn by `client`, as one undoable action of
@@ -156,7 +151,12 @@ impl Board {
             self.client_of(sid)?;
             return Ok(Outcome::Duplicate { seq: self.seq });
         }
-        let (seq, hidden) = self.hide(sid, &ids)?;
+        self.remove(sid, &ids)
+    }
+
+    /// Hides `ids` as one undoable action of `sid`, relayed as a removal.
+    fn remove(&mut self, sid: &SocketId, ids: &[StrokeId]) -> Result<Outcome<Reverted>, BoardError> {
+        let (seq, hidden) = self.hide(sid, ids)?;
         Ok(Outcome::Applied {
             seq,
             relay: Reverted::Removed(StrokeRemove { ids: hidden.clone(), seq }),
