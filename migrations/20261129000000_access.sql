@@ -5,6 +5,9 @@ ALTER TABLE boards ADD COLUMN mode TEXT NOT NULL DEFAULT 'open';
 ALTER TABLE boards ADD COLUMN locked INTEGER NOT NULL DEFAULT 0;
 -- Bumped by every reset of the links; the edit and view keys derive from it.
 ALTER TABLE boards ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+-- Bumped by every change of mode, lock or keys, by a server or the operator:
+-- an older version never overwrites a newer one.
+ALTER TABLE boards ADD COLUMN access_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE boards ADD COLUMN active_at INTEGER NOT NULL DEFAULT 0;
 UPDATE boards SET active_at = created_at;
 

@@ -427,3 +427,34 @@ async fn malformed_owner_events_and_keys_change_nothing() {
     let (status, _) = get_bearer(&server.addr, &format!("/api/boards/{board}"), &long).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_operators_new_links_win_over_an_owner_changing_settings_meanwhile() {
+    let server = TestServer::start().await;
+    let (board, key) = new_board(&server).await;
+    let (mut owner, _) = owner(&server, &board, &key).await;
+    let (ok_, out) = scrawl(&["board", "links", &board], &server.db()).await;
+    assert!(ok_, "{out}");
+    let new_owner = out.lines().next().unwrap().rsplit("#k=").next().unwrap().to_owned();
+    // The old owner acts before the server has followed the operator: its
+    // change is older than the operator's and must not undo the new links.
+    ok(&mut owner.client, &SetLock { locked: true }).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let old = join_with_key(&server.addr, &board, "old", Some(&key)).await.unwrap();
+        if old.welcome.access.role != Role::Owner {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the old owner key still works");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let new = join_with_key(&server.addr, &board, "new", Some(&new_owner)).await.unwrap();
+    assert_eq!(new.welcome.access.role, Role::Owner);
+
+    // A board deleted seconds ago cannot be made again yet: a server may
+    // still hold the old one open.
+    let (ok_, out) = scrawl(&["board", "delete", &board], &server.db()).await;
+    assert!(ok_, "{out}");
+    let (ok_, out) = scrawl(&["board", "create", &board], &server.db()).await;
+    assert!(!ok_ && out.contains("deleted seconds ago"), "{out}");
+}

@@ -9,6 +9,8 @@ const RECENT_KEY: &str = "scrawl.recent";
 const RECENT_MAX: usize = 12;
 /// Followed by the board's name.
 const KEY_PREFIX: &str = "scrawl.key.";
+/// Followed by the board's name: the key there, when it is the owner's.
+const OWNER_PREFIX: &str = "scrawl.owner.";
 
 fn storage() -> Option<web_sys::Storage> {
     window().local_storage().ok().flatten()
@@ -71,24 +73,48 @@ pub(super) fn key(board: &str) -> Option<String> {
     get(&format!("{KEY_PREFIX}{board}")).filter(|k| !k.is_empty())
 }
 
-pub(super) fn save_key(board: &str, key: &str) {
+fn save_key(board: &str, key: &str) {
     set(&format!("{KEY_PREFIX}{board}"), key);
 }
 
 /// The board is gone: its key opens nothing any more.
 pub(super) fn forget_key(board: &str) {
     remove(&format!("{KEY_PREFIX}{board}"));
+    remove(&format!("{OWNER_PREFIX}{board}"));
+}
+
+/// The server told us the stored key is `board`'s owner key: no link
+/// opened later (a view link, someone's crafted one) replaces it.
+pub(super) fn keep_owner_key(board: &str) {
+    if let Some(key) = key(board) {
+        set(&format!("{OWNER_PREFIX}{board}"), &key);
+    }
+}
+
+fn owns(board: &str) -> bool {
+    key(board).is_some_and(|key| get(&format!("{OWNER_PREFIX}{board}")).as_deref() == Some(key.as_str()))
 }
 
 /// Takes the key out of the address (`#k=KEY`): remembers it for `board`
-/// (a key in the address wins over the one remembered) and leaves the
-/// path and query in the address bar, so the key shows in no screenshot,
-/// bookmark or shared address.
+/// (a key in the address wins over the one remembered; one that would
+/// replace this browser's owner key only if the person confirms) and leaves
+/// the path and query in the address bar, so the key shows in no
+/// screenshot, bookmark or shared address.
 pub(super) fn take_key_from_address(board: &str) {
     let location = window().location();
     let hash = location.hash().unwrap_or_default();
     let Some(key) = key_in_fragment(&hash) else { return };
-    save_key(board, key);
+    let replaces_owner = owns(board) && self::key(board).as_deref() != Some(key);
+    let keep_owner = replaces_owner
+        && !window()
+            .confirm_with_message(
+                "This link would replace your owner link for this board in this browser. Replace it? \
+                 (Cancel keeps you the owner.)",
+            )
+            .unwrap_or(false);
+    if !keep_owner {
+        save_key(board, key);
+    }
     let address = format!("{}{}", location.pathname().unwrap_or_default(), location.search().unwrap_or_default());
     if let Ok(history) = window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address));

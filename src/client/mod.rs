@@ -256,6 +256,9 @@ impl Session {
     }
 
     fn access_changed(&mut self) {
+        if self.sync.access().is_some_and(|a| a.role == crate::protocol::Role::Owner) {
+            local::keep_owner_key(&self.board);
+        }
         self.view.access.set(self.sync.access().cloned());
         if !self.may_draw() {
             self.stop_drawing();

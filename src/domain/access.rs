@@ -36,6 +36,9 @@ pub struct BoardAccess {
     pub locked: bool,
     /// Bumped by every reset of the links.
     pub generation: u32,
+    /// Bumped by every change (see [`BoardAccess::changed`]): of two
+    /// settings of one board, the higher version is the newer.
+    pub version: u64,
     /// At most one key per role.
     pub keys: Vec<(Role, KeyHash)>,
 }
@@ -50,6 +53,11 @@ impl BoardAccess {
             Mode::Protected => Some(Role::View),
             Mode::Private => None,
         })
+    }
+
+    /// Marks a change: call after changing any field.
+    pub fn changed(&mut self) {
+        self.version += 1;
     }
 
     pub fn has_owner(&self) -> bool {

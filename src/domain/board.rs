@@ -181,10 +181,21 @@ impl Board {
         &self.access
     }
 
-    /// Changes the access settings; returns the change to persist.
+    /// Changes the access settings (a new version); returns the change to persist.
     pub fn change_access<R>(&mut self, change: impl FnOnce(&mut BoardAccess) -> R) -> (R, Change) {
         let result = change(&mut self.access);
+        self.access.changed();
         (result, Change::Access(self.access.clone()))
+    }
+
+    /// Takes settings stored by someone else (the operator) if they are not
+    /// older than ours and differ; returns whether it did.
+    pub fn adopt_access(&mut self, stored: BoardAccess) -> bool {
+        let adopt = !self.closed && stored.version >= self.access.version && stored != self.access;
+        if adopt {
+            self.access = stored;
+        }
+        adopt
     }
 
     /// Deletes the board: it takes no more changes. Returns the change to persist.

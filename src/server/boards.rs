@@ -86,6 +86,10 @@ impl Boards {
         self.open.lock().len()
     }
 
+    pub fn is_open(&self, name: &BoardName) -> bool {
+        self.open.lock().contains_key(name)
+    }
+
     /// The names of the open boards.
     pub fn open_names(&self) -> Vec<BoardName> {
         self.open.lock().keys().cloned().collect()

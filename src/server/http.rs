@@ -155,6 +155,10 @@ impl FromRequestParts<AppState> for Creator {
 /// Creates `name` with an owner key and redirects its creator there with
 /// the key; `None` if the board exists already.
 async fn claim(state: &AppState, creator: &Creator, name: BoardName) -> Result<Option<Redirect>, ApiError> {
+    // People on a board that is not stored yet (nobody drew) are using it.
+    if state.boards.is_open(&name) {
+        return Ok(None);
+    }
     if state
         .boards
         .storage()
@@ -168,6 +172,7 @@ async fn claim(state: &AppState, creator: &Creator, name: BoardName) -> Result<O
     state.limits.new_board(creator.0)?;
     let mut access = BoardAccess::default();
     let links = access.new_links();
+    access.changed();
     match state.boards.storage().create_board(&name, &access).await {
         Ok(true) => Ok(Some(Redirect::to(&format!("/b/{name}#k={}", links.owner)))),
         Ok(false) => Ok(None),

@@ -23,19 +23,20 @@ pub async fn board(db: &Path, action: BoardCommand) -> anyhow::Result<()> {
             let name = BoardName::new(name)?;
             let mut access = BoardAccess { mode: Mode::parse(&mode).unwrap_or_default(), ..BoardAccess::default() };
             let links = access.new_links();
+            access.changed();
             if storage.create_board(&name, &access).await? {
                 print_links(&name, &links, &url);
                 Ok(())
             } else {
-                Err(anyhow::anyhow!("board {name} exists already; `scrawl board links {name}` makes new links for it"))
+                Err(anyhow::anyhow!(
+                    "board {name} exists already (or was deleted seconds ago); `scrawl board links {name}` makes new links for it"
+                ))
             }
         }
         BoardCommand::Links { name, url } => {
             let name = BoardName::new(name)?;
-            match storage.access(&name).await? {
-                Some(mut access) => {
-                    let links = access.new_links();
-                    storage.set_access(&name, &access).await?;
+            match storage.change_access(&name, BoardAccess::new_links).await? {
+                Some(links) => {
                     print_links(&name, &links, &url);
                     Ok(())
                 }

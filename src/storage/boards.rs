@@ -27,7 +27,7 @@ pub(super) async fn read_access(
     conn: &mut SqliteConnection,
     name: &BoardName,
 ) -> Result<Option<BoardAccess>, StorageError> {
-    let Some(row) = sqlx::query("SELECT mode, locked, generation FROM boards WHERE name = ?")
+    let Some(row) = sqlx::query("SELECT mode, locked, generation, access_version FROM boards WHERE name = ?")
         .bind(name.as_str())
         .fetch_optional(&mut *conn)
         .await?
@@ -50,27 +50,37 @@ pub(super) async fn read_access(
         mode: Mode::parse(&mode).ok_or_else(|| corrupt("board mode", &mode))?,
         locked: row.try_get("locked")?,
         generation: row.try_get::<u32, _>("generation")?,
+        version: u64::try_from(row.try_get::<i64, _>("access_version")?)
+            .map_err(|_| corrupt("access version", name))?,
         keys,
     }))
 }
 
-/// Writes a board's access settings, creating its row if needed.
+/// Writes a board's access settings, creating its row if needed, unless
+/// the stored ones are as new or newer (the operator changed them
+/// meanwhile: theirs win).
 pub(super) async fn write_access(
     conn: &mut SqliteConnection,
     name: &BoardName,
     access: &BoardAccess,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO boards (name, mode, locked, generation, active_at) VALUES (?, ?, ?, ?, unixepoch()) \
+    let written = sqlx::query(
+        "INSERT INTO boards (name, mode, locked, generation, access_version, active_at) \
+         VALUES (?, ?, ?, ?, ?, unixepoch()) \
          ON CONFLICT (name) DO UPDATE SET mode = excluded.mode, locked = excluded.locked, \
-         generation = excluded.generation",
+         generation = excluded.generation, access_version = excluded.access_version \
+         WHERE boards.access_version < excluded.access_version",
     )
     .bind(name.as_str())
     .bind(access.mode.as_str())
     .bind(access.locked)
     .bind(access.generation)
+    .bind(access.version as i64)
     .execute(&mut *conn)
     .await?;
+    if written.rows_affected() == 0 {
+        return Ok(());
+    }
     sqlx::query("DELETE FROM board_keys WHERE board = ?").bind(name.as_str()).execute(&mut *conn).await?;
     for (role, hash) in &access.keys {
         sqlx::query("INSERT INTO board_keys (board, role, hash) VALUES (?, ?, ?)")
@@ -98,10 +108,17 @@ pub(super) async fn delete_rows(conn: &mut SqliteConnection, name: &BoardName) -
 }
 
 impl Storage {
-    /// Creates a board with these settings; `false` if it exists already.
+    /// Creates a board with these settings; `false` if it exists already,
+    /// or was deleted moments ago: a server may still hold the old one open
+    /// until it notices (within `FOLLOW`, 5 s).
     pub async fn create_board(&self, name: &BoardName, access: &BoardAccess) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin().await?;
-        if read_access(&mut tx, name).await?.is_some() {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let just_deleted: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM deleted_boards WHERE name = ? AND deleted_at > unixepoch() - 10")
+                .bind(name.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if just_deleted.is_some() || read_access(&mut tx, name).await?.is_some() {
             return Ok(false);
         }
         sqlx::query("DELETE FROM deleted_boards WHERE name = ?").bind(name.as_str()).execute(&mut *tx).await?;
@@ -115,12 +132,27 @@ impl Storage {
         read_access(&mut *self.pool.acquire().await?, name).await
     }
 
-    /// Replaces a board's settings, creating it if needed (the operator's
-    /// `scrawl board links`).
-    pub async fn set_access(&self, name: &BoardName, access: &BoardAccess) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
-        write_access(&mut tx, name, access).await?;
+    /// Changes the stored settings of an existing board in one transaction,
+    /// as a new version (the operator's `scrawl board links`); `None` if
+    /// there is no such board.
+    pub async fn change_access<R>(
+        &self,
+        name: &BoardName,
+        change: impl FnOnce(&mut BoardAccess) -> R,
+    ) -> Result<Option<R>, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(mut access) = read_access(&mut tx, name).await? else { return Ok(None) };
+        let result = change(&mut access);
+        access.changed();
+        write_access(&mut tx, name, &access).await?;
         tx.commit().await?;
+        Ok(Some(result))
+    }
+
+    /// Forgets deletions older than a minute: every server has closed
+    /// those boards by then.
+    pub async fn prune_deleted(&self) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM deleted_boards WHERE deleted_at < unixepoch() - 60").execute(&self.pool).await?;
         Ok(())
     }
 

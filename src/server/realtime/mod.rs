@@ -75,6 +75,8 @@ struct Connection {
     /// The key this connection presented (`auth.token`), and its hash.
     key: Option<Arc<str>>,
     token: Option<KeyHash>,
+    /// Kicked: nothing more of it counts while it is disconnected.
+    kicked: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// What an event needs of the connection's role.
@@ -99,6 +101,9 @@ impl Connection {
     fn allowed(&self, board: &Board, need: Need) -> Result<(), EventError> {
         if board.is_closed() {
             return Err(EventError::Deleted);
+        }
+        if self.kicked.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(EventError::ViewOnly);
         }
         match (self.role(board), need) {
             (Some(Role::Owner), _) => Ok(()),
@@ -245,7 +250,8 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
             let relays = realtime.relays.queue(&name);
             let limits = Arc::new(realtime.limits.for_connection());
             let address = Arc::new(address);
-            let conn = Connection { realtime, board, name, client, relays, limits, address, key, token };
+            let kicked = Arc::default();
+            let conn = Connection { realtime, board, name, client, relays, limits, address, key, token, kicked };
             socket.extensions.insert(conn);
             Ok::<(), ConnectError>(())
         }
@@ -294,6 +300,15 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     // `synced`, and a relay of an earlier one carries a seq ≤ synced.seq.
     {
         let mut board = conn.board.lock();
+        // Deleted while it joined: it is told, as the members were.
+        if board.is_closed() {
+            drop(board);
+            if let Some((event, data)) = relay::encode(&crate::protocol::BoardDeleted) {
+                conn.realtime.out.send(&socket, event, &data);
+            }
+            let _ = socket.disconnect();
+            return;
+        }
         // Checked on arrival; the role may have changed since (a reset, a mode).
         let Some(access) = conn.told(&board) else {
             drop(board);

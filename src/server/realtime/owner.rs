@@ -43,8 +43,7 @@ pub(super) fn attach(socket: &SocketRef) {
         }))
     });
     on_owner(socket, kick);
-    on_owner(socket, |conn, board, DeleteBoard| {
-        conn.board.detach();
+    on_owner(socket, |_, board, DeleteBoard| {
         Ok(Effect { change: Some(board.close()), deleted: true, ..Effect::default() })
     });
 }
@@ -68,10 +67,16 @@ fn kick(conn: &Connection, board: &mut Board, Kick { user }: Kick) -> Result<Eff
             if other.role(board) == Some(Role::Owner) {
                 return Err(EventError::Owner("an owner cannot be kicked"));
             }
-            conn.realtime.boards.kick(&conn.name, client.clone(), other.address.ip);
-            remove.push(socket);
+            remove.push((socket, other.address.ip));
         }
     }
+    for (socket, ip) in &remove {
+        conn.realtime.boards.kick(&conn.name, client.clone(), *ip);
+        if let Some(other) = socket.extensions.get::<Connection>() {
+            other.kicked.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    let remove = remove.into_iter().map(|(socket, _)| socket).collect();
     tracing::info!(board = %conn.name, client = %client.as_str(), "kicked by the owner");
     Ok(Effect { remove, ..Effect::default() })
 }
@@ -89,6 +94,10 @@ where
         let result = apply(&conn, data.unwrap_or(Value::Null), &act);
         let deleted = matches!(&result, Ok((Effect { deleted: true, .. }, _)));
         let durable = result.map(|(effect, durable)| {
+            if effect.deleted {
+                // Submitted first: whoever loads it next waits for the deletion.
+                conn.board.detach();
+            }
             if !effect.deleted {
                 tell_roles(&conn.realtime, &conn.board, &conn.name);
             }
@@ -102,8 +111,9 @@ where
                 Ok((seq, durable)) => durable.await.map(|()| Ack::ok(seq)).map_err(EventError::from),
                 Err(e) => Err(e),
             };
+            let done = result.is_ok();
             conn.reply(&socket, ack, result);
-            if deleted {
+            if deleted && done {
                 tracing::info!(board = %conn.name, "deleted by its owner");
                 close_room(&conn.realtime, &conn.name);
             }
@@ -194,14 +204,9 @@ pub(super) async fn role_on_arrival(
     Ok(board.lock().access().role_of(token))
 }
 
-/// Takes settings the operator stored, if they are newer than the board's.
+/// Takes settings the operator stored, unless the board's are newer.
 fn adopt(board: &BoardRef, stored: BoardAccess) -> bool {
-    let mut b = board.lock();
-    let newer = stored.generation > b.access().generation && !b.is_closed();
-    if newer {
-        b.change_access(|a| *a = stored);
-    }
-    newer
+    board.lock().adopt_access(stored)
 }
 
 /// Follows what the operator's commands store next to this server: new
@@ -230,6 +235,7 @@ pub(super) async fn follow_storage(realtime: Arc<Realtime>) {
 
 async fn follow(realtime: &Realtime) -> Result<(), StorageError> {
     let storage = realtime.boards.storage();
+    storage.prune_deleted().await?;
     let deleted = storage.deleted_boards().await?;
     for name in realtime.boards.open_names() {
         let sockets = realtime.io.to(name.to_string()).sockets();
@@ -256,9 +262,9 @@ async fn expire(realtime: &Realtime) -> Result<(), StorageError> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     let before = now.saturating_sub(after).as_secs() as i64;
     let storage = realtime.boards.storage();
-    let open = realtime.boards.open_names();
     for name in storage.idle_boards(before).await? {
-        if !open.contains(&name) && storage.delete_board(&name).await? {
+        // Someone may have opened it since the list was read.
+        if !realtime.boards.open_names().contains(&name) && storage.delete_board(&name).await? {
             tracing::info!(board = %name, idle_days = after.as_secs() / 86_400, "deleted an idle board");
         }
     }
