@@ -127,17 +127,8 @@ async fn a_private_board_needs_a_key_on_the_socket_the_page_and_the_api() {
 }
 
 async fn get_bearer(addr: &str, path: &str, key: &str) -> (StatusCode, String) {
-    use http_body_util::BodyExt;
-    let client =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http::<String>();
-    let request = axum::http::Request::get(format!("http://{addr}{path}"))
-        .header("authorization", format!("Bearer {key}"))
-        .body(String::new())
-        .unwrap();
-    let response = client.request(request).await.unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let (status, _, body) = get_with(addr, path, &[("authorization", &format!("Bearer {key}"))]).await.unwrap();
+    (status, body)
 }
 
 #[tokio::test]

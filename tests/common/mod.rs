@@ -133,8 +133,21 @@ impl TestServer {
 /// `GET http://addr/path`: the status, the headers and the body (lossy
 /// UTF-8), or why no answer came.
 pub async fn get_at(addr: &str, path: &str) -> Result<(StatusCode, HeaderMap, String), String> {
+    get_with(addr, path, &[]).await
+}
+
+/// `GET http://addr/path` with these request headers.
+pub async fn get_with(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<(StatusCode, HeaderMap, String), String> {
     let client = Client::builder(TokioExecutor::new()).build_http::<String>();
-    let response = client.get(format!("http://{addr}{path}").parse().unwrap()).await.map_err(|e| e.to_string())?;
+    let mut request = axum::http::Request::get(format!("http://{addr}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = client.request(request.body(String::new()).unwrap()).await.map_err(|e| e.to_string())?;
     let (parts, body) = response.into_parts();
     let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
     Ok((parts.status, parts.headers, String::from_utf8_lossy(&body).into_owned()))

@@ -303,10 +303,7 @@ fn on_connect(socket: SocketRef, auth: Auth) {
         // Deleted while it joined: it is told, as the members were.
         if board.is_closed() {
             drop(board);
-            if let Some((event, data)) = relay::encode(&crate::protocol::BoardDeleted) {
-                conn.realtime.out.send(&socket, event, &data);
-            }
-            let _ = socket.disconnect();
+            owner::send_off(&conn.realtime, &socket);
             return;
         }
         // Checked on arrival; the role may have changed since (a reset, a mode).

@@ -174,11 +174,16 @@ pub(super) fn tell_roles(realtime: &Realtime, board: &BoardRef, name: &BoardName
 fn close_room(realtime: &Realtime, name: &BoardName) {
     realtime.boards.forget_kicks(name);
     for socket in realtime.io.to(name.to_string()).sockets() {
-        if let Some((event, data)) = relay::encode(&BoardDeleted) {
-            realtime.out.send(&socket, event, &data);
-        }
-        let _ = socket.disconnect();
+        send_off(realtime, &socket);
     }
+}
+
+/// Tells one socket its board was deleted, then disconnects it.
+pub(super) fn send_off(realtime: &Realtime, socket: &SocketRef) {
+    if let Some((event, data)) = relay::encode(&BoardDeleted) {
+        realtime.out.send(socket, event, &data);
+    }
+    let _ = socket.clone().disconnect();
 }
 
 /// The role of an arriving connection that presents `token`. A key this
