@@ -9,6 +9,8 @@
 //!   every event payload names its event through `protocol::Event` (both builds).
 //! - `socketio`: our Socket.IO client codec, with `native` (tokio, for tests
 //!   and benchmarks) and `browser` (`web_sys::WebSocket`) transports.
+//! - `i18n`: the UI's languages: locale negotiation, plural rules and the
+//!   texts a page renders with (both builds; the catalogues are ssr only).
 //! - `ink`: stroke geometry: SVG paths, bounds, eraser hit tests (both builds).
 //! - `sync`: the client's replica of a board and its outbox of unacknowledged
 //!   events, pure and natively tested (both builds).
@@ -23,6 +25,7 @@
 //! - `client` (hydrate): the board session in the browser: socket glue,
 //!   input gestures, canvas view, cursors, exports.
 
+pub mod i18n;
 pub mod ink;
 pub mod protocol;
 pub mod socketio;

@@ -2,6 +2,7 @@
 //! go by, the boards it opened, and the key of each board's link.
 
 use super::window;
+use crate::i18n::{Locale, Texts, COOKIE};
 
 const CLIENT_KEY: &str = "scrawl.client";
 const NAME_KEY: &str = "scrawl.name";
@@ -100,17 +101,14 @@ fn owns(board: &str) -> bool {
 /// replace this browser's owner key only if the person confirms) and leaves
 /// the path and query in the address bar, so the key shows in no
 /// screenshot, bookmark or shared address.
-pub(super) fn take_key_from_address(board: &str) {
+pub(super) fn take_key_from_address(board: &str, texts: &Texts) {
     let location = window().location();
     let hash = location.hash().unwrap_or_default();
     let Some(key) = key_in_fragment(&hash) else { return };
     let replaces_owner = owns(board) && self::key(board).as_deref() != Some(key);
     let keep_owner = replaces_owner
         && !window()
-            .confirm_with_message(
-                "This link would replace your owner link for this board in this browser. Replace it? \
-                 (Cancel keeps you the owner.)",
-            )
+            .confirm_with_message(&texts.get("share.replace_owner_confirm"))
             .unwrap_or(false);
     if !keep_owner {
         save_key(board, key);
@@ -124,4 +122,14 @@ pub(super) fn take_key_from_address(board: &str) {
 /// `KEY` of a fragment `#k=KEY` (among other `&`-separated parts).
 fn key_in_fragment(hash: &str) -> Option<&str> {
     hash.trim_start_matches('#').split('&').find_map(|part| part.strip_prefix("k=")).filter(|k| !k.is_empty())
+}
+
+/// Remembers `tag` as this browser's language for a year and loads the page
+/// again in it.
+pub fn choose_language(tag: &str) {
+    let Some(locale) = Locale::from_tag(tag) else { return };
+    let cookie = format!("{COOKIE}={}; path=/; max-age=31536000; samesite=lax", locale.tag());
+    let document = window().document().expect("document");
+    let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
+    let _ = window().location().reload();
 }

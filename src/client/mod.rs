@@ -27,6 +27,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
 
+use crate::i18n::Texts;
 use crate::protocol::{clean_name, Access, Auth, BoardName, Clear, Event, Redo, Rename, ServerMessage, StrokeId, Undo};
 use crate::socketio::browser::{BrowserSocket, SocketEvent};
 use crate::sync::{Acknowledged, BoardSync, Change};
@@ -35,7 +36,7 @@ use canvas::Renderer;
 use cursors::Cursors;
 use input::{listen, Input};
 
-pub use local::recent_boards;
+pub use local::{choose_language, recent_boards};
 
 struct Session {
     board: BoardName,
@@ -57,15 +58,18 @@ struct Session {
     /// board while we drew): what we show is no longer the board, so it
     /// syncs again once nothing of ours waits.
     resync: bool,
+    /// The page's texts, for what the session says.
+    texts: Texts,
 }
 
 type Shared = Rc<RefCell<Session>>;
 
-/// How the server's refusals of a change for a viewer begin.
-const READ_ONLY: &str = "read-only:";
-/// How the connection refusals that stay for a while begin: the board is
-/// private and our key does not open it, or its owner kicked us.
-const FINAL_REFUSALS: [&str; 2] = ["this board is private", "the board's owner removed you"];
+/// The code of the server's refusals of a change for a viewer.
+const READ_ONLY: &str = "read-only";
+/// The texts of the connection refusals that stay for a while: the board is
+/// private and our key does not open it, or its owner kicked us. The
+/// server says them in our language (`auth.lang`).
+const FINAL_REFUSALS: [&str; 3] = ["error.private", "error.invalid_key", "error.kicked"];
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("window")
@@ -77,17 +81,18 @@ fn now() -> f64 {
 
 /// Starts the live session of board `board` on `canvas`, and makes it run
 /// the page's commands.
-pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
+pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts: Texts) {
     local::remember_board(&board);
-    local::take_key_from_address(&board);
+    local::take_key_from_address(&board, &texts);
     view.key.set(local::key(&board));
     view.origin.set(window().location().origin().unwrap_or_default());
     let client = local::client_id();
     let auth = {
-        let (board, client) = (board.to_string(), client.clone());
+        let (board, client, lang) = (board.to_string(), client.clone(), texts.locale().tag());
         move || {
             let token = local::key(&board);
-            let auth = Auth { board: board.clone(), name: local::name(), client: Some(client.clone()), token };
+            let (name, client, lang) = (local::name(), Some(client.clone()), Some(lang.to_owned()));
+            let auth = Auth { board: board.clone(), name, client, token, lang };
             serde_json::to_string(&auth).ok()
         }
     };
@@ -103,6 +108,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView) {
         resume_at: 0.0,
         stopped: false,
         resync: false,
+        texts,
     }));
     view.connect({
         let session = session.clone();
@@ -160,7 +166,7 @@ impl Session {
             SocketEvent::Refused(why) => self.view.link.set(Link::Refused(why)),
             SocketEvent::Declined(why) => {
                 // Trying again changes nothing for a while: say why and stop.
-                if FINAL_REFUSALS.iter().any(|r| why.starts_with(r)) {
+                if FINAL_REFUSALS.iter().any(|key| self.texts.matches(key, &why)) {
                     self.stop();
                     self.view.link.set(Link::Refused(why));
                 }
@@ -185,19 +191,20 @@ impl Session {
                 self.render(change);
             }
             Acknowledged::Retry { after_ms, .. } => self.resume_at = self.resume_at.max(now() + after_ms as f64),
-            Acknowledged::Refused { event, error } => {
+            Acknowledged::Refused { event, error, code } => {
                 let error = error.unwrap_or_default();
                 leptos::logging::warn!("scrawl: server refused {event}: {error}");
-                if let Some(why) = error.strip_prefix(READ_ONLY) {
+                let t = &self.texts;
+                if code.as_deref() == Some(READ_ONLY) {
                     self.resync = true;
-                    self.view.notice.set(Some(format!("Not saved, view only: {}", why.trim_start())));
+                    self.view.notice.set(Some(t.fill("status.not_saved_view_only", &[("why", &error)])));
                 } else if share::is_owner_event(event) {
                     // Puts the settings in the dialog back as they are.
                     self.view.access.set(self.sync.access().cloned());
-                    self.view.notice.set(Some(format!("Not done: {error}")));
+                    self.view.notice.set(Some(t.fill("status.not_done", &[("why", &error)])));
                 } else if event != Undo::NAME && event != Redo::NAME {
                     // Nothing to undo or redo is no news; anything else did not happen.
-                    self.view.notice.set(Some(format!("Not saved: {error}")));
+                    self.view.notice.set(Some(t.fill("status.not_saved", &[("why", &error)])));
                 }
             }
             Acknowledged::Unreadable(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
@@ -314,10 +321,7 @@ impl Session {
             Command::Undo => self.send(&Undo, None),
             Command::Redo => self.send(&Redo, None),
             Command::Clear => {
-                if window()
-                    .confirm_with_message("Clear the whole board for everyone? You can undo it.")
-                    .unwrap_or(false)
-                {
+                if window().confirm_with_message(&self.texts.get("tools.clear_confirm")).unwrap_or(false) {
                     let change = self.sync.clear();
                     self.render(change);
                     self.send(&Clear, None);

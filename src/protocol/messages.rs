@@ -81,6 +81,11 @@ pub struct Auth {
     pub client: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The language (a BCP 47 tag such as `de` or `pt-BR`) of the refusals
+    /// this connection is sent; without it, the handshake's `scrawl-lang`
+    /// cookie or `Accept-Language`, else English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// A person on a board. `id` is the connection id.
@@ -303,8 +308,13 @@ pub struct Ack {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
+    /// Why the event was refused, in words for people (in the
+    /// connection's language).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why, for programs: a stable code such as `read-only` (see PROTOCOL.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed: Option<Vec<StrokeId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -325,6 +335,10 @@ impl Ack {
     }
     pub fn retry(error: impl Into<String>, after_ms: u64) -> Self {
         Self { retry_after_ms: Some(after_ms), ..Self::err(error) }
+    }
+    /// The refusal with its code for programs.
+    pub fn with_code(self, code: &str) -> Self {
+        Self { code: Some(code.to_owned()), ..self }
     }
 }
 

@@ -15,7 +15,7 @@ use leptos::prelude::provide_context;
 use serde::{Deserialize, Serialize};
 
 use super::limits::{client_ip, AdmissionError};
-use super::web::provide_request_nonce;
+use super::web::provide_request_context;
 use super::AppState;
 use crate::domain::{BoardAccess, KeyHash, MAX_KEY};
 use crate::ink;
@@ -99,7 +99,7 @@ pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>,
     let site = state.site.clone();
     let render = leptos_axum::render_app_to_stream_with_context(
         move || {
-            provide_request_nonce();
+            provide_request_context();
             if let Some(paint) = first_paint.clone() {
                 provide_context(paint);
             }

@@ -183,11 +183,11 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .route("/api/boards/{name}", get(http::board_json))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
-        .leptos_routes_with_context(&state, routes, web::provide_request_nonce, {
+        .leptos_routes_with_context(&state, routes, web::provide_request_context, {
             let site = state.site.clone();
             move || shell(site.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(web::provide_request_nonce, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(web::provide_request_context, shell))
         .layer(socket_layer)
         .layer(axum::middleware::from_fn_with_state(policy.clone(), web::same_origin))
         .layer(axum::middleware::from_fn_with_state(policy, web::security_headers))

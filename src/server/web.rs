@@ -1,6 +1,7 @@
 //! Web security for every response: `nosniff`, `no-referrer`, a
 //! Content-Security-Policy whose script nonce the rendered page shares, who
-//! may frame the pages, and the same-origin check on the realtime handshake.
+//! may frame the pages, and the same-origin check on the realtime handshake;
+//! and the language each page renders in.
 
 use std::sync::Arc;
 
@@ -9,6 +10,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::{provide_context, use_context};
+
+use crate::i18n::{Locale, Texts};
 
 /// The policy the middleware applies.
 #[derive(Debug, Clone)]
@@ -52,17 +55,23 @@ pub async fn security_headers(State(policy): State<Arc<WebPolicy>>, mut req: Req
         if let Ok(value) = HeaderValue::from_str(&csp) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
+        // The page's language comes from these; a cache must keep them apart.
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
     }
     response
 }
 
-/// Makes the page render with this request's CSP nonce (call it while
-/// providing the render's context).
-pub fn provide_request_nonce() {
-    let nonce = use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned());
+/// Makes the page render with this request's CSP nonce and in its
+/// language (call it while providing the render's context).
+pub fn provide_request_context() {
+    let parts = use_context::<axum::http::request::Parts>();
+    let nonce = parts.as_ref().and_then(|p| p.extensions.get::<CspNonce>().cloned());
     if let Some(CspNonce(nonce)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(nonce));
     }
+    let header = |name| parts.as_ref()?.headers.get(name)?.to_str().ok();
+    let locale = Locale::negotiate(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
+    provide_context(Texts::of(locale));
 }
 
 /// Refuses a realtime handshake from a page of another origin: a browser

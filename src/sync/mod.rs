@@ -55,8 +55,9 @@ pub enum Acknowledged {
     Unknown,
     /// The event is done and left the outbox.
     Done(Change),
-    /// The server refused event `event`, saying `error`; it left the outbox.
-    Refused { event: &'static str, error: Option<String> },
+    /// The server refused event `event`, saying `error` (for people) and
+    /// `code` (for programs); it left the outbox.
+    Refused { event: &'static str, error: Option<String>, code: Option<String> },
     /// The server refused event `event` for now: it stays in the outbox, in
     /// its place, and goes out again, with every later unacknowledged event,
     /// at the first flush after `after_ms`.
@@ -208,7 +209,7 @@ impl BoardSync {
         let Some(event) = self.outbox.take(id) else { return Acknowledged::Unknown };
         match ack {
             Err(e) => Acknowledged::Unreadable(e),
-            Ok(Ack { ok: false, error, .. }) => Acknowledged::Refused { event, error },
+            Ok(Ack { ok: false, error, code, .. }) => Acknowledged::Refused { event, error, code },
             Ok(Ack { seq, removed, restored, .. }) => {
                 // A rename changes no board: its ack carries the board's seq, not its own.
                 if let Some(seq) = seq.filter(|_| event != Rename::NAME && self.replica.is_synced()) {

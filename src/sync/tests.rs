@@ -312,10 +312,11 @@ fn a_refused_event_is_dropped() {
     let s = start("s1", &[0.0, 0.0]);
     sync.queue(&s, Some(&s.id));
     wire.flush(&mut sync);
-    match sync.acknowledge(1, &reply(json!({ "ok": false, "error": "too many points" }))) {
-        Acknowledged::Refused { event, error } => {
+    match sync.acknowledge(1, &reply(json!({ "ok": false, "error": "too many points", "code": "invalid" }))) {
+        Acknowledged::Refused { event, error, code } => {
             assert_eq!(event, "stroke:start");
             assert_eq!(error.as_deref(), Some("too many points"));
+            assert_eq!(code.as_deref(), Some("invalid"));
         }
         other => panic!("{other:?}"),
     }

@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::toolbar::{People, Toolbar};
-use super::FirstPaint;
+use super::{texts, FirstPaint, LanguageMenu};
 use crate::protocol::{Access, BoardName, Color, Mode, Role, SocketId, Tool, User};
 
 /// The ink before the server gives us a colour.
@@ -143,21 +143,13 @@ impl BoardView {
     }
 }
 
-/// "3 strokes waiting" style suffix.
-fn waiting_text(n: usize) -> String {
-    match n {
-        0 => String::new(),
-        1 => " · 1 stroke waiting".into(),
-        n => format!(" · {n} strokes waiting"),
-    }
-}
-
 #[component]
 pub(super) fn BoardPage() -> impl IntoView {
     let params = use_params_map();
     let name = params.read_untracked().get("name").unwrap_or_default();
     let board = BoardName::new(name.clone());
-    let invalid = board.as_ref().err().map(ToString::to_string);
+    let t = texts();
+    let invalid = board.as_ref().err().map(|e| t.fill("board.invalid_name", &[("why", &t.name_error(e))]));
     let view = BoardView::new();
     provide_context(view);
     let canvas = NodeRef::<leptos::html::Canvas>::new();
@@ -169,26 +161,28 @@ pub(super) fn BoardPage() -> impl IntoView {
         Effect::new(move |_| {
             if let Some(el) = canvas.get() {
                 if !started.replace(true) {
-                    crate::client::start(board.clone(), el, view);
+                    crate::client::start(board.clone(), el, view, texts());
                 }
             }
         });
     }
 
-    let status = move || {
-        if let Some(why) = &invalid {
-            return format!("Invalid board name: {why}");
-        }
-        let mut waiting = waiting_text(view.waiting.get());
-        if let Some(notice) = view.notice.get() {
-            waiting = format!("{waiting} · {notice}");
-        }
-        match view.link.get() {
-            Link::Connecting => format!("Connecting…{waiting}"),
-            Link::Connected => format!("Connected{waiting}"),
-            Link::Reconnecting(s) => format!("Offline, reconnecting in {s} s{waiting}"),
-            Link::Refused(why) => format!("Cannot join: {why}"),
-            Link::Deleted => "This board was deleted.".into(),
+    let status = {
+        let t = t.clone();
+        move || {
+            if let Some(why) = &invalid {
+                return why.clone();
+            }
+            let link = match view.link.get() {
+                Link::Connecting => t.get("status.connecting"),
+                Link::Connected => t.get("status.connected"),
+                Link::Reconnecting(s) => t.fill("status.reconnecting", &[("seconds", &s)]),
+                Link::Refused(why) => return t.fill("status.refused", &[("why", &why)]),
+                Link::Deleted => return t.get("status.deleted"),
+            };
+            let waiting = view.waiting.get();
+            let waiting = (waiting > 0).then(|| t.count("status.waiting", waiting, &[]));
+            [Some(link), waiting, view.notice.get()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
         }
     };
     let state = move || match view.link.get() {
@@ -205,24 +199,30 @@ pub(super) fn BoardPage() -> impl IntoView {
         <Title text=format!("{name} · scrawl")/>
         <div class="board" class:view-only=move || !view.can_draw()>
             <svg class="first-paint" aria-hidden="true" inner_html=first_paint></svg>
-            <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" aria-label="Drawing canvas"></canvas>
+            <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" aria-label=t.get("board.canvas")></canvas>
             <div class="cursors" aria-hidden="true"></div>
             <header class="board-bar">
                 <a href="/" class="logo small" rel="external">"scrawl"</a>
-                <span class="board-name" title="Board">{name.clone()}</span>
-                <span class="me" title="Your colour" data-testid="me">
+                <span class="board-name" title=t.get("board.name_title")>{name.clone()}</span>
+                <span class="me" title=t.get("board.your_colour") data-testid="me">
                     <span class="swatch" data-testid="my-color" data-color=my_color style:background-color=my_color></span>
                     <span class="me-name">{my_name}</span>
                 </span>
+                <LanguageMenu/>
             </header>
+            <noscript><p class="no-script">{t.get("board.no_script")}</p></noscript>
             <People/>
             <Toolbar board=name.clone()/>
             <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
             <div class="zoom">
-                <button aria-label="Reset view" title="Reset view (0)" data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>
-                    {move || format!("{}%", view.zoom.get())}
+                <button aria-label=t.get("board.reset_view") title=t.get("board.reset_view_title") data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>
+                    {
+                        let t = t.clone();
+                        move || t.fill("board.zoom", &[("percent", &view.zoom.get())])
+                    }
                 </button>
             </div>
         </div>
     }
 }
+

@@ -12,17 +12,26 @@ mod share;
 mod toolbar;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
+
+use crate::i18n::{Locale, Texts, TEXTS_ELEMENT};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 pub use board::{BoardView, Command, Link, OwnerCommand};
 
+/// The HTML document around [`App`], in the request's language: `lang`,
+/// `dir`, and the page's texts for the browser to read.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let texts = use_context::<Texts>().unwrap_or_else(|| Texts::of(Locale::En));
+    let locale = texts.locale();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=locale.tag() dir=locale.dir()>
             <head>
+                <script type="application/json" id=TEXTS_ELEMENT inner_html=texts.to_page_json()></script>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="color-scheme" content="light dark"/>
@@ -37,14 +46,34 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The page's texts: the server provides them for each request; in the
+/// browser [`App`] reads them from the page.
+pub(crate) fn texts() -> Texts {
+    use_context::<Texts>().unwrap_or_default()
+}
+
+/// The texts the server wrote into the page.
+#[cfg(feature = "hydrate")]
+fn page_texts() -> Texts {
+    let json = leptos::prelude::document().get_element_by_id(TEXTS_ELEMENT).and_then(|e| e.text_content());
+    json.and_then(|j| Texts::from_page_json(&j)).unwrap_or_default()
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "hydrate")]
+    if use_context::<Texts>().is_none() {
+        provide_context(page_texts());
+    }
+    let t = texts();
+    let not_found = t.get("notfound.title");
+    let home = t.get("notfound.home");
     view! {
         <Stylesheet id="leptos" href="/pkg/scrawl.css"/>
         <Title text="scrawl"/>
         <Router>
-            <Routes fallback=|| view! { <main class="notfound"><h1>"Page not found"</h1><a href="/">"Home"</a></main> }>
+            <Routes fallback=move || view! { <main class="notfound"><h1>{not_found.clone()}</h1><a href="/">{home.clone()}</a></main> }>
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/b/:name") view=board::BoardPage/>
             </Routes>
@@ -58,21 +87,23 @@ fn Home() -> impl IntoView {
     let recent = RwSignal::new(Vec::<String>::new());
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| recent.set(crate::client::recent_boards()));
+    let t = texts();
     view! {
         <main class="home">
             <h1 class="logo">"scrawl"</h1>
-            <p class="tagline">"A whiteboard your team draws on together, live."</p>
-            <a class="button primary" href="/new" rel="external" data-testid="new-board">"New board"</a>
+            <p class="tagline">{t.get("home.tagline")}</p>
+            <a class="button primary" href="/new" rel="external" data-testid="new-board">{t.get("home.new_board")}</a>
             <form class="open-board" action="/go" method="get">
-                <label for="board-name">"Open a board by name"</label>
+                <label for="board-name">{t.get("home.open_label")}</label>
                 <div class="row">
-                    <input id="board-name" name="board" placeholder="team-retro" required maxlength="64"/>
-                    <button type="submit" class="button">"Open"</button>
+                    <input id="board-name" name="board" placeholder=t.get("home.open_placeholder") required maxlength="64"/>
+                    <button type="submit" class="button">{t.get("home.open")}</button>
                 </div>
             </form>
+            <LanguageMenu/>
             <Show when=move || !recent.read().is_empty()>
                 <section class="recent" data-testid="recent-boards">
-                    <h2>"Recent boards"</h2>
+                    <h2>{t.get("home.recent")}</h2>
                     <ul>
                         <For each=move || recent.get() key=|b| b.clone() let:board>
                             <li><a href=format!("/b/{board}") rel="external">{board.clone()}</a></li>
@@ -81,6 +112,32 @@ fn Home() -> impl IntoView {
                 </section>
             </Show>
         </main>
+    }
+}
+
+/// The language menu: the choice is kept in a cookie, and the page loads
+/// again in that language, so the server's render and the hydration agree.
+#[component]
+pub(crate) fn LanguageMenu() -> impl IntoView {
+    let t = texts();
+    let current = t.locale();
+    let options = Locale::ALL
+        .into_iter()
+        .map(|l| view! { <option value=l.tag() lang=l.tag() selected=l == current>{l.native_name()}</option> })
+        .collect_view();
+    view! {
+        <select
+            class="language"
+            aria-label=t.get("language.label")
+            title=t.get("language.label")
+            data-testid="language"
+            on:change=move |_e| {
+                #[cfg(feature = "hydrate")]
+                crate::client::choose_language(&event_target_value(&_e));
+            }
+        >
+            {options}
+        </select>
     }
 }
 

@@ -6,13 +6,11 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::board::{BoardView, Command, Link, OwnerCommand};
+use super::texts;
 use crate::protocol::{Access, Mode, Role};
 
-const MODES: [(Mode, &str); 3] = [
-    (Mode::Open, "Open — anyone with the link draws"),
-    (Mode::Protected, "Protected — others watch"),
-    (Mode::Private, "Private — only links"),
-];
+const MODES: [(Mode, &str); 3] =
+    [(Mode::Open, "share.mode_open"), (Mode::Protected, "share.mode_protected"), (Mode::Private, "share.mode_private")];
 
 /// The address of `board` on `origin`; with `key`, the link that opens it
 /// with that key.
@@ -23,13 +21,13 @@ fn board_link(origin: &str, board: &str, key: Option<&str>) -> String {
     }
 }
 
-/// What our link lets us do, in words.
+/// The text key of what our link lets us do.
 fn role_text(access: &Access) -> &'static str {
     match access.role {
-        Role::Owner => "You own this board.",
-        Role::Edit if access.locked => "The owner locked drawing: you watch until they unlock it.",
-        Role::Edit => "You can draw on this board.",
-        Role::View => "You can watch this board, not draw on it.",
+        Role::Owner => "share.role_owner",
+        Role::Edit if access.locked => "share.role_edit_locked",
+        Role::Edit => "share.role_edit",
+        Role::View => "share.role_view",
     }
 }
 
@@ -43,10 +41,11 @@ pub(super) fn ShareButton(dialog: NodeRef<html::Dialog>) -> impl IntoView {
             let _ = dialog.show_modal();
         }
     };
+    let t = texts();
     view! {
         <div class="group share">
-            <button class="share-button" aria-haspopup="dialog" title="Share this board" on:click=open>
-                "Share"
+            <button class="share-button" aria-haspopup="dialog" title=t.get("share.button_title") on:click=open>
+                {t.get("share.button")}
             </button>
         </div>
     }
@@ -67,38 +66,48 @@ pub(super) fn ShareDialog(board: String, dialog: NodeRef<html::Dialog>) -> impl 
             close();
         }
     });
-    let links = move || {
-        let origin = view.origin.get();
-        let link = |key: Option<&str>| board_link(&origin, &board, key);
-        let access = view.access.get();
-        match access.as_ref().and_then(|a| a.links.as_ref()) {
-            Some(links) => view! {
-                <LinkRow label="View link" copy="Copy view link" link=link(Some(&links.view))>
-                    <p class="hint">"Watches the board; cannot draw."</p>
-                </LinkRow>
-                <LinkRow label="Edit link" copy="Copy edit link" link=link(Some(&links.edit))>
-                    <p class="hint">"Draws, even when the board is protected or private."</p>
-                </LinkRow>
-                <LinkRow label="Owner link" copy="Copy owner link" link=link(Some(&links.owner))>
-                    <p class="warning">
-                        "Whoever has the owner link controls this board: its settings, who may stay, and deleting it. Keep it to yourself."
-                    </p>
-                </LinkRow>
+    let t = texts();
+    let links = {
+        let t = t.clone();
+        move || {
+            let origin = view.origin.get();
+            let link = |key: Option<&str>| board_link(&origin, &board, key);
+            let access = view.access.get();
+            let hint = |key: &str| {
+                let text = t.get(key);
+                view! { <p class="hint">{text}</p> }
+            };
+            let (view_hint, edit_hint) = (hint("share.view_hint"), hint("share.edit_hint"));
+            let warning = t.get("share.owner_warning");
+            let role = access.as_ref().map(|a| hint(role_text(a)));
+            match access.as_ref().and_then(|a| a.links.as_ref()) {
+                Some(links) => view! {
+                    <LinkRow id="share-view-link" label=t.get("share.view_link") copy=t.get("share.copy_view_link") link=link(Some(&links.view))>
+                        {view_hint}
+                    </LinkRow>
+                    <LinkRow id="share-edit-link" label=t.get("share.edit_link") copy=t.get("share.copy_edit_link") link=link(Some(&links.edit))>
+                        {edit_hint}
+                    </LinkRow>
+                    <LinkRow id="share-owner-link" label=t.get("share.owner_link") copy=t.get("share.copy_owner_link") link=link(Some(&links.owner))>
+                        <p class="warning">{warning}</p>
+                    </LinkRow>
+                }
+                .into_any(),
+                None => view! {
+                    <LinkRow id="share-link" label=t.get("share.link") copy=t.get("share.copy_link") link=link(view.key.get().as_deref())>
+                        {role}
+                    </LinkRow>
+                }
+                .into_any(),
             }
-            .into_any(),
-            None => view! {
-                <LinkRow label="Link" copy="Copy link" link=link(view.key.get().as_deref())>
-                    <p class="hint">{access.as_ref().map(role_text)}</p>
-                </LinkRow>
-            }
-            .into_any(),
         }
     };
+    let copied = t.get("share.copied");
     view! {
         <dialog
             node_ref=dialog
             class="share-dialog"
-            aria-label="Share"
+            aria-label=t.get("share.dialog")
             // A click on the backdrop lands on the dialog itself.
             on:click=move |e| {
                 if e.target() == e.current_target() {
@@ -108,13 +117,13 @@ pub(super) fn ShareDialog(board: String, dialog: NodeRef<html::Dialog>) -> impl 
         >
             <div class="sheet">
                 <header>
-                    <h2>"Share this board"</h2>
-                    <button class="close" aria-label="Close" title="Close (Esc)" on:click=move |_| close()>
+                    <h2>{t.get("share.title")}</h2>
+                    <button class="close" aria-label=t.get("share.close") title=t.get("share.close_title") on:click=move |_| close()>
                         "✕"
                     </button>
                 </header>
                 {links}
-                <p class="copied" role="status">{move || view.copied.get().map(|_| "Copied to the clipboard.")}</p>
+                <p class="copied" role="status">{move || view.copied.get().map(|_| copied.clone())}</p>
                 <Show when=move || view.role() == Some(Role::Owner)>
                     <OwnerSettings/>
                 </Show>
@@ -126,10 +135,9 @@ pub(super) fn ShareDialog(board: String, dialog: NodeRef<html::Dialog>) -> impl 
 
 /// A link in a read-only field, and a button that copies it.
 #[component]
-fn LinkRow(label: &'static str, copy: &'static str, link: String, children: Children) -> impl IntoView {
+fn LinkRow(id: &'static str, label: String, copy: String, link: String, children: Children) -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let input = NodeRef::<html::Input>::new();
-    let id = format!("share-{}", label.to_lowercase().replace(' ', "-"));
     let copied = link.clone();
     let on_copy = move |_| {
         if let Some(input) = input.get() {
@@ -139,7 +147,7 @@ fn LinkRow(label: &'static str, copy: &'static str, link: String, children: Chil
     };
     view! {
         <div class="link-row">
-            <label for=id.clone()>{label}</label>
+            <label for=id>{label}</label>
             <div class="row">
                 <input
                     id=id
@@ -168,17 +176,18 @@ fn OwnerSettings() -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let mode = move || view.access.with(|a| a.as_ref().map(|a| a.mode).unwrap_or_default());
     let locked = move || view.access.with(|a| a.as_ref().is_some_and(|a| a.locked));
+    let t = texts();
     let options = MODES
         .into_iter()
         .map(|(m, text)| {
-            view! { <option value=m.as_str() selected=move || mode() == m prop:selected=move || mode() == m>{text}</option> }
+            view! { <option value=m.as_str() selected=move || mode() == m prop:selected=move || mode() == m>{t.get(text)}</option> }
         })
         .collect_view();
     view! {
         <section class="owner-settings" aria-labelledby="share-settings">
-            <h3 id="share-settings">"Settings"</h3>
+            <h3 id="share-settings">{t.get("share.settings")}</h3>
             <div class="field">
-                <label for="share-mode">"Mode"</label>
+                <label for="share-mode">{t.get("share.mode")}</label>
                 <select
                     id="share-mode"
                     aria-describedby="share-mode-hint"
@@ -190,7 +199,7 @@ fn OwnerSettings() -> impl IntoView {
                 >
                     {options}
                 </select>
-                <p class="hint" id="share-mode-hint">"What the board's plain address lets people do. The links above always work."</p>
+                <p class="hint" id="share-mode-hint">{t.get("share.mode_hint")}</p>
             </div>
             <div class="field">
                 <label class="check">
@@ -200,16 +209,16 @@ fn OwnerSettings() -> impl IntoView {
                         prop:checked=locked
                         on:change=move |e| view.run(Command::Owner(OwnerCommand::SetLock(event_target_checked(&e))))
                     />
-                    "Lock drawing"
+                    {t.get("share.lock")}
                 </label>
-                <p class="hint" id="share-lock-hint">"Only you draw; everyone else watches."</p>
+                <p class="hint" id="share-lock-hint">{t.get("share.lock_hint")}</p>
             </div>
             <div class="actions">
-                <button class="button" title="New edit and view links; the current ones stop working" on:click=move |_| view.run(Command::Owner(OwnerCommand::ResetLinks))>
-                    "Reset links"
+                <button class="button" title=t.get("share.reset_links_title") on:click=move |_| view.run(Command::Owner(OwnerCommand::ResetLinks))>
+                    {t.get("share.reset_links")}
                 </button>
-                <button class="button danger" title="Delete this board and everything on it" on:click=move |_| view.run(Command::Owner(OwnerCommand::DeleteBoard))>
-                    "Delete board"
+                <button class="button danger" title=t.get("share.delete_title") on:click=move |_| view.run(Command::Owner(OwnerCommand::DeleteBoard))>
+                    {t.get("share.delete")}
                 </button>
             </div>
         </section>

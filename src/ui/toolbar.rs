@@ -8,15 +8,17 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::board::{BoardView, Command, OwnerCommand, DEFAULT_INK};
+use super::texts;
 use super::share::{ShareButton, ShareDialog};
 use crate::protocol::{Color, Role, Tool};
 
+/// Each tool's text key, shortcut and icon.
 const TOOLS: [(Tool, &str, &str, &str); 5] = [
-    (Tool::Pen, "Pen", "P", "✎"),
-    (Tool::Eraser, "Eraser", "E", "⌫"),
-    (Tool::Line, "Line", "L", "╱"),
-    (Tool::Rect, "Rectangle", "R", "▭"),
-    (Tool::Ellipse, "Ellipse", "O", "◯"),
+    (Tool::Pen, "tools.pen", "P", "✎"),
+    (Tool::Eraser, "tools.eraser", "E", "⌫"),
+    (Tool::Line, "tools.line", "L", "╱"),
+    (Tool::Rect, "tools.rect", "R", "▭"),
+    (Tool::Ellipse, "tools.ellipse", "O", "◯"),
 ];
 
 const SWATCHES: [&str; 8] = ["#1e1e1e", "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#ffffff"];
@@ -25,16 +27,17 @@ const SWATCHES: [&str; 8] = ["#1e1e1e", "#e03131", "#1971c2", "#2f9e44", "#f08c0
 pub(super) fn Toolbar(board: String) -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let dialog = NodeRef::<html::Dialog>::new();
+    let t = texts();
     view! {
-        <nav class="toolbar" aria-label="Drawing tools">
+        <nav class="toolbar" aria-label=t.get("tools.nav")>
             <AccessBadge/>
             <Show when=move || view.can_draw()>
                 <DrawingTools/>
             </Show>
             <div class="group">
-                <button aria-label="Export PNG" title="Download PNG (Ctrl+Shift+E)" on:click=move |_| view.run(Command::ExportPng)>"PNG"</button>
-                <button aria-label="Export SVG" title="Download SVG" on:click=move |_| view.run(Command::ExportSvg)>"SVG"</button>
-                <button aria-label="Export JSON" title="Download strokes as JSON" on:click=move |_| view.run(Command::ExportJson)>"JSON"</button>
+                <button aria-label=t.get("export.png") title=t.get("export.png_title") on:click=move |_| view.run(Command::ExportPng)>"PNG"</button>
+                <button aria-label=t.get("export.svg") title=t.get("export.svg_title") on:click=move |_| view.run(Command::ExportSvg)>"SVG"</button>
+                <button aria-label=t.get("export.json") title=t.get("export.json_title") on:click=move |_| view.run(Command::ExportJson)>"JSON"</button>
             </div>
             <ShareButton dialog/>
         </nav>
@@ -48,18 +51,19 @@ pub(super) fn Toolbar(board: String) -> impl IntoView {
 #[component]
 fn AccessBadge() -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
+    let t = texts();
     move || {
         let access = view.access.get()?;
         let (text, title) = match access.role {
-            Role::Owner if access.locked => ("Locked", "Drawing is locked: only you draw"),
+            Role::Owner if access.locked => ("access.locked", "access.locked_title"),
             Role::Owner => return None,
-            Role::Edit if access.locked => ("View only", "Locked by the owner: only the owner draws for now"),
+            Role::Edit if access.locked => ("access.view_only", "access.view_only_locked_title"),
             Role::Edit => return None,
-            Role::View => ("View only", "Your link lets you watch this board, not draw on it"),
+            Role::View => ("access.view_only", "access.view_only_title"),
         };
         Some(view! {
             <div class="group">
-                <span class="badge" role="status" title=title data-testid="access-badge">{text}</span>
+                <span class="badge" role="status" title=t.get(title) data-testid="access-badge">{t.get(text)}</span>
             </div>
         })
     }
@@ -69,16 +73,19 @@ fn AccessBadge() -> impl IntoView {
 #[component]
 fn DrawingTools() -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
+    let t = texts();
     let tools = TOOLS
         .into_iter()
         .map(|(tool, label, key, icon)| {
+            let label = t.get(label);
+            let title = t.fill("tools.shortcut", &[("label", &label), ("key", &key)]);
             view! {
                 <button
                     class="tool"
                     class:active=move || view.tool.get() == tool
                     aria-label=label
                     aria-pressed=move || (view.tool.get() == tool).to_string()
-                    title=format!("{label} ({key})")
+                    title=title
                     data-tool=tool.as_str()
                     on:click=move |_| view.tool.set(tool)
                 >
@@ -90,12 +97,13 @@ fn DrawingTools() -> impl IntoView {
     let swatches = SWATCHES
         .into_iter()
         .map(|c| {
+            let label = t.fill("tools.colour", &[("colour", &c)]);
             view! {
                 <button
                     class="swatch-button"
                     class:active=move || view.color.get().as_deref() == Some(c)
-                    aria-label=format!("Colour {c}")
-                    title=format!("Colour {c}")
+                    aria-label=label.clone()
+                    title=label
                     style:background-color=c
                     on:click=move |_| view.color.set(Color::new(c).ok())
                 ></button>
@@ -115,8 +123,8 @@ fn DrawingTools() -> impl IntoView {
             <input
                 type="color"
                 class="custom-color"
-                aria-label="Custom colour"
-                title="Custom colour"
+                aria-label=t.get("tools.custom_colour")
+                title=t.get("tools.custom_colour")
                 value=current
                 prop:value=current
                 on:input=move |e| {
@@ -132,8 +140,8 @@ fn DrawingTools() -> impl IntoView {
                 class="width"
                 min="1"
                 max="40"
-                aria-label="Stroke width"
-                title="Stroke width ([ and ])"
+                aria-label=t.get("tools.width")
+                title=t.get("tools.width_title")
                 value=move || view.width.get().to_string()
                 prop:value=move || view.width.get().to_string()
                 on:input=move |e| {
@@ -144,9 +152,9 @@ fn DrawingTools() -> impl IntoView {
             />
         </div>
         <div class="group">
-            <button aria-label="Undo" title="Undo (Ctrl+Z)" on:click=move |_| view.run(Command::Undo)>"↶"</button>
-            <button aria-label="Redo" title="Redo (Shift+Ctrl+Z)" on:click=move |_| view.run(Command::Redo)>"↷"</button>
-            <button aria-label="Clear board" title="Clear board (asks first)" on:click=move |_| view.run(Command::Clear)>"✕"</button>
+            <button aria-label=t.get("tools.undo") title=t.get("tools.undo_title") on:click=move |_| view.run(Command::Undo)>"↶"</button>
+            <button aria-label=t.get("tools.redo") title=t.get("tools.redo_title") on:click=move |_| view.run(Command::Redo)>"↷"</button>
+            <button aria-label=t.get("tools.clear") title=t.get("tools.clear_title") on:click=move |_| view.run(Command::Clear)>"✕"</button>
         </div>
     }
     .into_any()
@@ -156,23 +164,21 @@ fn DrawingTools() -> impl IntoView {
 pub(super) fn People() -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let open = RwSignal::new(false);
-    let count = move || {
-        let n = view.users.get().len().max(1);
-        if n == 1 {
-            "1 online".to_string()
-        } else {
-            format!("{n} online")
-        }
+    let t = texts();
+    let count = {
+        let t = t.clone();
+        move || t.count("people.online", view.users.get().len().max(1), &[])
     };
+    let people = t.get("people.title");
     let my_id = move || view.me.get().map(|u| u.id);
     view! {
         <div class="people">
             <button
                 class="users"
                 data-testid="user-count"
-                aria-label="People on this board"
+                aria-label=people.clone()
                 aria-expanded=move || open.get().to_string()
-                title="People on this board"
+                title=people
                 on:click=move |_| open.update(|o| *o = !*o)
             >
                 {count}
@@ -182,16 +188,17 @@ pub(super) fn People() -> impl IntoView {
                     <For each=move || view.users.get() key=|u| (u.id.clone(), u.name.clone(), u.color.clone()) let:user>
                         <li>
                             <span class="dot" style:background-color=user.color.to_string()></span>
-                            {if my_id().as_ref() == Some(&user.id) {
+                            {let t = texts();
+                            if my_id().as_ref() == Some(&user.id) {
                                 view! {
                                     <input
                                         class="my-name"
-                                        aria-label="Your name"
+                                        aria-label=t.get("people.your_name")
                                         maxlength="32"
                                         prop:value=user.name.clone()
                                         on:change=move |e| view.run(Command::Rename(event_target_value(&e)))
                                     />
-                                    <span class="you">"(you)"</span>
+                                    <span class="you">{t.get("people.you")}</span>
                                 }
                                     .into_any()
                             } else {
@@ -201,24 +208,24 @@ pub(super) fn People() -> impl IntoView {
                                     <Show when=move || view.role() == Some(Role::Owner)>
                                         <span class="owner-actions">
                                             <button
-                                                aria-label=format!("Remove drawing of {name}")
-                                                title="Remove everything they drew (you can undo it)"
+                                                aria-label=t.fill("people.remove_drawing_of", &[("name", &name)])
+                                                title=t.get("people.remove_drawing_title")
                                                 on:click={
                                                     let id = id.clone();
                                                     move |_| view.run(Command::Owner(OwnerCommand::RemoveDrawing(id.clone())))
                                                 }
                                             >
-                                                "Remove drawing"
+                                                {t.get("people.remove_drawing")}
                                             </button>
                                             <button
-                                                aria-label=format!("Kick {name}")
-                                                title="Disconnect them and keep them out for a while"
+                                                aria-label=t.fill("people.kick_of", &[("name", &name)])
+                                                title=t.get("people.kick_title")
                                                 on:click={
                                                     let id = id.clone();
                                                     move |_| view.run(Command::Owner(OwnerCommand::Kick(id.clone())))
                                                 }
                                             >
-                                                "Kick"
+                                                {t.get("people.kick")}
                                             </button>
                                         </span>
                                     </Show>

@@ -36,12 +36,13 @@ use tokio::sync::mpsc;
 use super::boards::{BoardRef, Boards};
 use super::limits::{AddressSlot, Class, ConnectionLimits, Limits, Verdict};
 use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_KEY};
+use crate::i18n::{Locale, Texts};
 use crate::protocol::{
     Access, Ack, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, Erase, Event, History, Redo, RemoveDrawing,
     Rename, Role, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
 };
 pub use refusal::ConnectError;
-use refusal::EventError;
+use refusal::{EventError, Refused};
 use relay::Relay;
 pub use relay::{BoardRelays, Outlet, Overflowed};
 
@@ -77,6 +78,8 @@ struct Connection {
     token: Option<KeyHash>,
     /// Kicked: nothing more of it counts while it is disconnected.
     kicked: Arc<std::sync::atomic::AtomicBool>,
+    /// The language of what it is told.
+    texts: Texts,
 }
 
 /// What an event needs of the connection's role.
@@ -152,7 +155,7 @@ impl Connection {
         let abuse = matches!(result, Err(EventError::Abuse));
         let reply = result.unwrap_or_else(|e| {
             out.metrics.refused(e.refusal());
-            e.ack()
+            e.ack(&self.texts)
         });
         if !out.overflowed.contains(socket.id) {
             out.outcome(socket, ack.send(&reply));
@@ -224,36 +227,16 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
     tokio::spawn(owner::follow_storage(realtime.clone()));
     let check = move |socket: SocketRef, TryData(auth): TryData<Auth>| {
         let realtime = realtime.clone();
+        let texts = Texts::of(language(&socket, auth.as_ref().ok().and_then(|a| a.lang.as_deref())));
         async move {
-            let auth = auth.map_err(|e| ConnectError::Auth(e.to_string()))?;
-            let name = BoardName::new(auth.board)?;
-            let address = realtime.limits.admit(client_ip(&socket, realtime.trust_proxy))?;
-            let board = realtime.boards.enter(&name).await?;
-            // A missing or unusable client id falls back to the connection's.
-            let client = auth
-                .client
-                .and_then(|c| ClientId::new(c).ok())
-                .unwrap_or_else(|| ClientId::new(socket.id.to_string()).expect("socket ids are short"));
-            let key: Option<Arc<str>> = auth.token.filter(|t| !t.is_empty() && t.len() <= MAX_KEY).map(Into::into);
-            let token = key.as_deref().map(KeyHash::of);
-            let role = owner::role_on_arrival(&realtime, &board, token.as_ref()).await?;
-            match role {
-                None if token.is_some() => return Err(ConnectError::InvalidKey),
-                None => return Err(ConnectError::Private),
-                Some(Role::Owner) => {}
-                Some(_) => {
-                    if let Some(wait) = realtime.boards.kicked(&name, &client, address.ip) {
-                        return Err(ConnectError::Kicked(wait.as_secs().div_ceil(60)));
-                    }
-                }
-            }
-            let relays = realtime.relays.queue(&name);
-            let limits = Arc::new(realtime.limits.for_connection());
-            let address = Arc::new(address);
-            let kicked = Arc::default();
-            let conn = Connection { realtime, board, name, client, relays, limits, address, key, token, kicked };
-            socket.extensions.insert(conn);
-            Ok::<(), ConnectError>(())
+            let admitted = match auth {
+                Ok(auth) => admit(realtime, &socket, auth, texts.clone()).await,
+                Err(e) => Err(ConnectError::Auth(e.to_string())),
+            };
+            admitted.map_err(|e| {
+                tracing::debug!(sid = %socket.id, error = %e, "refused a connection");
+                Refused(e.text(&texts))
+            })
         }
     };
     // Runs synchronously inside socketioxide's connect step, so the event
@@ -263,6 +246,53 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
         async {}
     };
     io.ns("/", connected.with(check));
+}
+
+/// The language a connection is told things in: `auth.lang`, else its
+/// handshake's cookie or `Accept-Language`.
+fn language(socket: &SocketRef, lang: Option<&str>) -> Locale {
+    lang.and_then(Locale::from_tag).unwrap_or_else(|| {
+        let headers = &socket.req_parts().headers;
+        let header = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+        Locale::negotiate(header(axum::http::header::COOKIE), header(axum::http::header::ACCEPT_LANGUAGE))
+    })
+}
+
+/// Lets a socket in, or says why not.
+async fn admit(
+    realtime: Arc<Realtime>,
+    socket: &SocketRef,
+    auth: Auth,
+    texts: Texts,
+) -> Result<(), ConnectError> {
+    let name = BoardName::new(auth.board)?;
+    let address = realtime.limits.admit(client_ip(socket, realtime.trust_proxy))?;
+    let board = realtime.boards.enter(&name).await?;
+    // A missing or unusable client id falls back to the connection's.
+    let client = auth
+        .client
+        .and_then(|c| ClientId::new(c).ok())
+        .unwrap_or_else(|| ClientId::new(socket.id.to_string()).expect("socket ids are short"));
+    let key: Option<Arc<str>> = auth.token.filter(|t| !t.is_empty() && t.len() <= MAX_KEY).map(Into::into);
+    let token = key.as_deref().map(KeyHash::of);
+    let role = owner::role_on_arrival(&realtime, &board, token.as_ref()).await?;
+    match role {
+        None if token.is_some() => return Err(ConnectError::InvalidKey),
+        None => return Err(ConnectError::Private),
+        Some(Role::Owner) => {}
+        Some(_) => {
+            if let Some(wait) = realtime.boards.kicked(&name, &client, address.ip) {
+                return Err(ConnectError::Kicked(wait.as_secs().div_ceil(60)));
+            }
+        }
+    }
+    let relays = realtime.relays.queue(&name);
+    let limits = Arc::new(realtime.limits.for_connection());
+    let address = Arc::new(address);
+    let kicked = Arc::default();
+    let conn = Connection { realtime, board, name, client, relays, limits, address, key, token, kicked, texts };
+    socket.extensions.insert(conn);
+    Ok(())
 }
 
 fn on_connect(socket: SocketRef, auth: Auth) {

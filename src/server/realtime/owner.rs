@@ -58,14 +58,14 @@ fn access(board: &mut Board, change: impl FnOnce(&mut BoardAccess)) -> Effect {
 fn kick(conn: &Connection, board: &mut Board, Kick { user }: Kick) -> Result<Effect, EventError> {
     let client = board.client_of_user(&user).cloned().ok_or(BoardError::NoSuchUser)?;
     if client == conn.client {
-        return Err(EventError::Owner("you cannot kick yourself"));
+        return Err(EventError::KickYourself);
     }
     let mut remove = Vec::new();
     for socket in conn.realtime.io.to(conn.name.to_string()).sockets() {
         let Some(other) = socket.extensions.get::<Connection>() else { continue };
         if other.client == client {
             if other.role(board) == Some(Role::Owner) {
-                return Err(EventError::Owner("an owner cannot be kicked"));
+                return Err(EventError::KickOwner);
             }
             remove.push((socket, other.address.ip));
         }

@@ -1,12 +1,15 @@
 //! Why a connection or an event is refused, and what the client is told:
-//! a specific message, `retryAfterMs` when it may pass, and general words
-//! for storage trouble (the detail goes to the log).
+//! a specific message in the connection's language, a code for programs,
+//! `retryAfterMs` when it may pass, and general words for storage trouble
+//! (the detail goes to the log). The `Display` texts are the English ones,
+//! for the log.
 
 use std::time::Duration;
 
 use crate::domain::BoardError;
+use crate::i18n::Texts;
 use crate::metrics::Refusal;
-use crate::protocol::Ack;
+use crate::protocol::{Ack, MAX_POINTS_PER_STROKE};
 use crate::server::limits::{AdmissionError, Class};
 use crate::storage::StorageError;
 
@@ -54,8 +57,10 @@ pub(super) enum EventError {
     NotOwner,
     #[error("the board was deleted")]
     Deleted,
-    #[error("{0}")]
-    Owner(&'static str),
+    #[error("you cannot kick yourself")]
+    KickYourself,
+    #[error("an owner cannot be kicked")]
+    KickOwner,
 }
 
 impl EventError {
@@ -71,21 +76,74 @@ impl EventError {
         }
     }
 
-    /// The ack that refuses the event: retryable ones say when to retry.
-    /// Storage trouble is told in general words; the detail goes to the log.
-    pub(super) fn ack(&self) -> Ack {
-        let message = match self {
-            EventError::Storage(StorageError::Unavailable(_)) => "storage is unavailable; retry later".to_string(),
-            EventError::Storage(StorageError::Busy) => StorageError::Busy.to_string(),
-            EventError::Storage(e) => {
-                tracing::error!(error = %e, "a change could not be stored");
-                "the change could not be stored".to_string()
-            }
-            other => other.to_string(),
-        };
-        match self.retry_ms() {
+    /// The ack that refuses the event, in words of `t`: retryable ones say
+    /// when to retry. Storage trouble is told in general words; the detail
+    /// goes to the log.
+    pub(super) fn ack(&self, t: &Texts) -> Ack {
+        if let EventError::Storage(e @ (StorageError::Sqlx(_) | StorageError::Rejected(_) | StorageError::Corrupt(_))) =
+            self
+        {
+            tracing::error!(error = %e, "a change could not be stored");
+        }
+        let message = self.text(t);
+        let ack = match self.retry_ms() {
             Some(ms) => Ack::retry(message, ms),
             None => Ack::err(message),
+        };
+        ack.with_code(self.code())
+    }
+
+    /// What the person is told.
+    fn text(&self, t: &Texts) -> String {
+        let ms = |wait: &Duration| wait.as_millis().max(1);
+        match self {
+            EventError::Payload(e) => t.fill("error.invalid", &[("detail", e)]),
+            EventError::Board(e) => match e {
+                BoardError::NotJoined => t.get("error.not_joined"),
+                BoardError::NoSuchUser => t.get("error.no_such_user"),
+                BoardError::UnknownStroke(_) => t.get("error.unknown_stroke"),
+                BoardError::NotAuthor(_) => t.get("error.not_author"),
+                BoardError::TooLong(_) => t.fill("error.too_long", &[("max", &MAX_POINTS_PER_STROKE)]),
+                BoardError::NothingToUndo => t.get("error.nothing_to_undo"),
+                BoardError::NothingToRedo => t.get("error.nothing_to_redo"),
+                BoardError::Full { what: "strokes", limit } => t.fill("error.full_strokes", &[("max", limit)]),
+                BoardError::Full { limit, .. } => t.fill("error.full_points", &[("max", limit)]),
+                // What the official client never sends: the detail, as is.
+                BoardError::Invalid(_) | BoardError::IdTaken(_) | BoardError::Ended(_) | BoardError::Gap { .. } => {
+                    t.fill("error.invalid", &[("detail", e)])
+                }
+            },
+            EventError::Storage(StorageError::Unavailable(_)) => t.get("error.storage_unavailable"),
+            EventError::Storage(StorageError::Busy) => t.get("error.storage_busy"),
+            EventError::Storage(_) => t.get("error.not_stored"),
+            EventError::Rate { wait, .. } => t.fill("error.rate", &[("ms", &ms(wait))]),
+            EventError::Abuse => t.get("error.abuse"),
+            EventError::Busy => t.get("error.busy"),
+            EventError::Held(wait) => t.fill("error.held", &[("ms", &ms(wait))]),
+            EventError::ViewOnly => t.get("error.view_only"),
+            EventError::Locked => t.get("error.locked"),
+            EventError::NotOwner => t.get("error.not_owner"),
+            EventError::Deleted => t.get("error.deleted"),
+            EventError::KickYourself => t.get("error.kick_yourself"),
+            EventError::KickOwner => t.get("error.kick_owner"),
+        }
+    }
+
+    /// The refusal's code for programs (PROTOCOL.md lists them).
+    fn code(&self) -> &'static str {
+        match self {
+            EventError::Payload(_) | EventError::KickYourself | EventError::KickOwner => "invalid",
+            EventError::Board(BoardError::Full { .. }) => "board-full",
+            EventError::Board(BoardError::NothingToUndo | BoardError::NothingToRedo) => "nothing-to-do",
+            EventError::Board(BoardError::Gap { .. }) => "out-of-order",
+            EventError::Board(BoardError::NotJoined) => "not-joined",
+            EventError::Board(_) => "invalid",
+            EventError::Storage(_) => "storage",
+            EventError::Rate { .. } | EventError::Held(_) | EventError::Abuse => "rate-limit",
+            EventError::Busy => "busy",
+            EventError::ViewOnly | EventError::Locked => "read-only",
+            EventError::NotOwner => "not-owner",
+            EventError::Deleted => "deleted",
         }
     }
 
@@ -94,8 +152,39 @@ impl EventError {
             EventError::Rate { .. } | EventError::Abuse | EventError::Busy | EventError::Held(_) => Refusal::Rate,
             EventError::Storage(_) => Refusal::Storage,
             EventError::Board(BoardError::Full { .. }) => Refusal::Quota,
-            EventError::Payload(_) | EventError::Board(_) | EventError::Owner(_) => Refusal::Validation,
+            EventError::Payload(_) | EventError::Board(_) | EventError::KickYourself | EventError::KickOwner => {
+                Refusal::Validation
+            }
             EventError::ViewOnly | EventError::Locked | EventError::NotOwner | EventError::Deleted => Refusal::Access,
         }
+    }
+}
+
+impl ConnectError {
+    /// What the person is told, in words of `t`.
+    pub fn text(&self, t: &Texts) -> String {
+        match self {
+            ConnectError::Auth(detail) => t.fill("error.auth", &[("detail", detail)]),
+            ConnectError::Board(e) => t.fill("board.invalid_name", &[("why", &t.name_error(e))]),
+            ConnectError::Storage(_) => t.get("error.unavailable"),
+            ConnectError::Admission(AdmissionError::Connections(max)) => {
+                t.fill("error.too_many_connections", &[("max", max)])
+            }
+            ConnectError::Admission(AdmissionError::Joins(s)) => t.fill("error.too_many_joins", &[("seconds", s)]),
+            ConnectError::Admission(AdmissionError::NewBoards(s)) => t.fill("error.too_many_boards", &[("seconds", s)]),
+            ConnectError::Private => t.get("error.private"),
+            ConnectError::InvalidKey => t.get("error.invalid_key"),
+            ConnectError::Kicked(minutes) => t.fill("error.kicked", &[("minutes", minutes)]),
+        }
+    }
+}
+
+/// A connection refusal as sent: the text in the connection's language.
+#[derive(Debug)]
+pub(super) struct Refused(pub String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }

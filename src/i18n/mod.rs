@@ -1,0 +1,394 @@
+//! The UI's languages: which [`Locale`] a request gets (the `scrawl-lang`
+//! cookie, then `Accept-Language`), each locale's plural rules, and
+//! [`Texts`], the table of strings one page renders with.
+//!
+//! The server holds every locale's catalogue (`locales/*.json`, merged over
+//! English) and writes the page's table into the page as JSON; the browser
+//! reads it from there. The wasm so carries no strings of its own, and the
+//! server render and the hydration always agree.
+//!
+//! Catalogue keys are flat (`"tools.pen"`); a counted text has one key per
+//! plural category (`"status.waiting#one"`, `"status.waiting#other"`), and
+//! placeholders are `{name}`.
+
+#[cfg(feature = "ssr")]
+mod catalogue;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::protocol::{ValidationError, MAX_BOARD_NAME};
+
+/// The cookie that remembers the language chosen in the menu.
+pub const COOKIE: &str = "scrawl-lang";
+/// The id of the page's `<script type="application/json">` holding its texts.
+pub const TEXTS_ELEMENT: &str = "scrawl-texts";
+
+/// A language of the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    De,
+    Fr,
+    Es,
+    PtBr,
+    It,
+    Nl,
+    Pl,
+    Uk,
+    Tr,
+    Ja,
+    ZhCn,
+    Ar,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 13] = [
+        Locale::En,
+        Locale::De,
+        Locale::Fr,
+        Locale::Es,
+        Locale::PtBr,
+        Locale::It,
+        Locale::Nl,
+        Locale::Pl,
+        Locale::Uk,
+        Locale::Tr,
+        Locale::Ja,
+        Locale::ZhCn,
+        Locale::Ar,
+    ];
+
+    /// The BCP 47 tag, as in `<html lang>` and the catalogue's file name.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::De => "de",
+            Locale::Fr => "fr",
+            Locale::Es => "es",
+            Locale::PtBr => "pt-BR",
+            Locale::It => "it",
+            Locale::Nl => "nl",
+            Locale::Pl => "pl",
+            Locale::Uk => "uk",
+            Locale::Tr => "tr",
+            Locale::Ja => "ja",
+            Locale::ZhCn => "zh-CN",
+            Locale::Ar => "ar",
+        }
+    }
+
+    /// The language's name in itself, for the language menu.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::De => "Deutsch",
+            Locale::Fr => "Français",
+            Locale::Es => "Español",
+            Locale::PtBr => "Português (Brasil)",
+            Locale::It => "Italiano",
+            Locale::Nl => "Nederlands",
+            Locale::Pl => "Polski",
+            Locale::Uk => "Українська",
+            Locale::Tr => "Türkçe",
+            Locale::Ja => "日本語",
+            Locale::ZhCn => "简体中文",
+            Locale::Ar => "العربية",
+        }
+    }
+
+    /// `rtl` for right-to-left scripts, else `ltr`.
+    pub fn dir(self) -> &'static str {
+        if self == Locale::Ar {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    /// The locale of a language tag: exact (`pt-BR`), or by its language
+    /// (`de-AT` is German, `pt-PT` Brazilian Portuguese, any `zh` Simplified
+    /// Chinese); case does not matter.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let tag = tag.trim();
+        if let Some(l) = Locale::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(tag)) {
+            return Some(l);
+        }
+        let language = tag.split(['-', '_']).next()?;
+        Locale::ALL.into_iter().find(|l| l.tag().split('-').next().is_some_and(|t| t.eq_ignore_ascii_case(language)))
+    }
+
+    /// The locale of a request: the `scrawl-lang` cookie if it names one,
+    /// else the best match of `Accept-Language` by its weights, else English.
+    pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Locale {
+        let chosen = cookie.and_then(|c| {
+            c.split(';').find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('=')).and_then(Locale::from_tag)
+        });
+        chosen.or_else(|| accept_language.and_then(Self::accepted)).unwrap_or_default()
+    }
+
+    /// The best supported language of an `Accept-Language` header.
+    fn accepted(header: &str) -> Option<Locale> {
+        let mut ranges: Vec<(f32, &str)> = header
+            .split(',')
+            .take(32)
+            .filter_map(|range| {
+                let mut parts = range.split(';');
+                let tag = parts.next()?.trim();
+                let q = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (q > 0.0 && !tag.is_empty()).then_some((q, tag))
+            })
+            .collect();
+        // Stable: equal weights keep the header's order.
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges.into_iter().find_map(|(_, tag)| Locale::from_tag(tag))
+    }
+
+    /// The CLDR plural category of the whole number `n`.
+    pub fn plural(self, n: u64) -> &'static str {
+        let (n10, n100) = (n % 10, n % 100);
+        match self {
+            Locale::Ja | Locale::ZhCn => "other",
+            Locale::Fr | Locale::PtBr => {
+                if n <= 1 {
+                    "one"
+                } else {
+                    "other"
+                }
+            }
+            Locale::Pl => match n {
+                1 => "one",
+                _ if (2..=4).contains(&n10) && !(12..=14).contains(&n100) => "few",
+                _ => "many",
+            },
+            Locale::Uk => match () {
+                _ if n10 == 1 && n100 != 11 => "one",
+                _ if (2..=4).contains(&n10) && !(12..=14).contains(&n100) => "few",
+                _ => "many",
+            },
+            Locale::Ar => match n {
+                0 => "zero",
+                1 => "one",
+                2 => "two",
+                _ if (3..=10).contains(&n100) => "few",
+                _ if (11..=99).contains(&n100) => "many",
+                _ => "other",
+            },
+            _ => {
+                if n == 1 {
+                    "one"
+                } else {
+                    "other"
+                }
+            }
+        }
+    }
+
+    /// Every category [`Locale::plural`] gives for whole numbers.
+    pub fn plural_categories(self) -> &'static [&'static str] {
+        match self {
+            Locale::Ja | Locale::ZhCn => &["other"],
+            Locale::Pl | Locale::Uk => &["one", "few", "many"],
+            Locale::Ar => &["zero", "one", "two", "few", "many", "other"],
+            _ => &["one", "other"],
+        }
+    }
+}
+
+/// The strings of one locale, as a page renders them. Cheap to clone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Texts {
+    locale: Locale,
+    table: Arc<HashMap<String, String>>,
+}
+
+impl Texts {
+    /// `locale`'s catalogue, with English for anything it lacks.
+    #[cfg(feature = "ssr")]
+    pub fn of(locale: Locale) -> Texts {
+        Texts { locale, table: catalogue::table(locale) }
+    }
+
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// The text of `key`; a missing key shows as itself.
+    pub fn get(&self, key: &str) -> String {
+        self.table.get(key).cloned().unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The text of `key` with its `{placeholders}` filled from `args`.
+    pub fn fill(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        fill(&self.get(key), args)
+    }
+
+    /// The text of `key` for the count `n` (in its plural form), with `{n}`
+    /// and `args` filled in.
+    pub fn count(&self, key: &str, n: usize, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let form = format!("{key}#{}", self.locale.plural(n as u64));
+        let text = self.table.get(&form).or_else(|| self.table.get(&format!("{key}#other")));
+        let mut all: Vec<(&str, &dyn std::fmt::Display)> = vec![("n", &n)];
+        all.extend_from_slice(args);
+        fill(text.map_or(key, String::as_str), &all)
+    }
+
+    /// Whether `message` is the text of `key` with some values in its
+    /// placeholders: how a client recognises what the server said in its
+    /// language.
+    pub fn matches(&self, key: &str, message: &str) -> bool {
+        let template = self.get(key);
+        // The literal pieces between placeholders, in order.
+        let mut pieces = Vec::new();
+        let mut rest = template.as_str();
+        while let Some((head, tail)) = rest.split_once('{') {
+            pieces.push(head);
+            rest = tail.split_once('}').map_or("", |(_, after)| after);
+        }
+        pieces.push(rest);
+        let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+        let Some(mut left) = message.strip_prefix(first) else { return false };
+        if pieces.len() == 1 {
+            return left.is_empty();
+        }
+        for piece in &pieces[1..pieces.len() - 1] {
+            match left.find(piece) {
+                Some(i) => left = &left[i + piece.len()..],
+                None => return false,
+            }
+        }
+        left.ends_with(last)
+    }
+
+    /// Why a board name is refused, in words of this locale.
+    pub fn name_error(&self, error: &ValidationError) -> String {
+        match error {
+            ValidationError::BoardNameEmpty => self.get("name.empty"),
+            ValidationError::BoardNameTooLong => self.fill("name.too_long", &[("max", &MAX_BOARD_NAME)]),
+            _ => self.get("name.characters"),
+        }
+    }
+
+    /// The JSON the page carries: `{"locale": TAG, "texts": {…}}`, safe
+    /// inside a `<script>` element.
+    pub fn to_page_json(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Page<'a> {
+            locale: &'a str,
+            texts: &'a HashMap<String, String>,
+        }
+        let json = serde_json::to_string(&Page { locale: self.locale.tag(), texts: &self.table })
+            .expect("strings serialize");
+        // No `</script>` or `<!--` can end the element early.
+        json.replace('<', "\\u003c")
+    }
+
+    /// Reads what [`Texts::to_page_json`] wrote.
+    pub fn from_page_json(json: &str) -> Option<Texts> {
+        #[derive(serde::Deserialize)]
+        struct Page {
+            locale: String,
+            texts: HashMap<String, String>,
+        }
+        let page: Page = serde_json::from_str(json).ok()?;
+        Some(Texts { locale: Locale::from_tag(&page.locale)?, table: Arc::new(page.texts) })
+    }
+}
+
+/// Replaces each `{name}` of `args` in `template`, in one pass: what a
+/// value holds (a person's name, say) is never read as a placeholder.
+fn fill(template: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut text = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        text.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| Some((close, args.iter().find(|(n, _)| *n == &after[..close])?)));
+        match value {
+            Some((close, (_, value))) => {
+                text.push_str(&value.to_string());
+                rest = &after[close + 1..];
+            }
+            None => {
+                text.push('{');
+                rest = after;
+            }
+        }
+    }
+    text.push_str(rest);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_prefers_the_cookie_then_weights() {
+        assert_eq!(Locale::negotiate(None, None), Locale::En);
+        assert_eq!(Locale::negotiate(None, Some("de-DE,de;q=0.9,en;q=0.8")), Locale::De);
+        assert_eq!(Locale::negotiate(None, Some("sv, fr;q=0.5, ja;q=0.7")), Locale::Ja);
+        assert_eq!(Locale::negotiate(None, Some("pt-PT")), Locale::PtBr);
+        assert_eq!(Locale::negotiate(None, Some("zh-TW;q=1")), Locale::ZhCn);
+        assert_eq!(Locale::negotiate(None, Some("ar-EG")), Locale::Ar);
+        assert_eq!(Locale::negotiate(None, Some("de;q=0, it")), Locale::It);
+        assert_eq!(Locale::negotiate(None, Some("xx, ;q=abc, *")), Locale::En);
+        assert_eq!(Locale::negotiate(Some("a=b; scrawl-lang=uk; c=d"), Some("de")), Locale::Uk);
+        assert_eq!(Locale::negotiate(Some("scrawl-lang=klingon"), Some("nl")), Locale::Nl);
+        assert_eq!(Locale::negotiate(Some("xscrawl-lang=tr"), None), Locale::En);
+    }
+
+    #[test]
+    fn plural_rules() {
+        let forms = |l: Locale| [0, 1, 2, 3, 5, 11, 12, 21, 22, 25, 101, 111].map(|n| l.plural(n));
+        assert_eq!(forms(Locale::En)[..3], ["other", "one", "other"]);
+        assert_eq!(forms(Locale::Fr)[..3], ["one", "one", "other"]);
+        assert_eq!(
+            forms(Locale::Pl),
+            ["many", "one", "few", "few", "many", "many", "many", "many", "few", "many", "many", "many"]
+        );
+        assert_eq!(
+            forms(Locale::Uk),
+            ["many", "one", "few", "few", "many", "many", "many", "one", "few", "many", "one", "many"]
+        );
+        assert_eq!(
+            forms(Locale::Ar),
+            ["zero", "one", "two", "few", "few", "many", "many", "many", "many", "many", "other", "many"]
+        );
+        assert!(forms(Locale::Ja).iter().all(|f| *f == "other"));
+        for l in Locale::ALL {
+            for n in 0..300 {
+                assert!(l.plural_categories().contains(&l.plural(n)), "{l:?} {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn texts_fill_and_count() {
+        let table = [("a", "{x} and {x}, not {y}"), ("w#one", "{n} stroke of {who}"), ("w#other", "{n} strokes")];
+        let texts = Texts {
+            locale: Locale::En,
+            table: Arc::new(table.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
+        };
+        assert_eq!(texts.fill("a", &[("x", &1)]), "1 and 1, not {y}");
+        assert_eq!(texts.count("w", 1, &[("who", &"Ann")]), "1 stroke of Ann");
+        assert_eq!(texts.count("w", 7, &[]), "7 strokes");
+        assert_eq!(texts.get("missing"), "missing");
+        // A placeholder's value is never read as another placeholder.
+        assert_eq!(texts.count("w", 1, &[("who", &"{n}")]), "1 stroke of {n}");
+        assert_eq!(texts.fill("a", &[("x", &"{y}"), ("y", &2)]), "{y} and {y}, not 2");
+        let json = Texts { table: Arc::new([("k".into(), "</script>".into())].into()), ..texts }.to_page_json();
+        assert!(!json.contains('<'));
+        let back = Texts::from_page_json(&json).unwrap();
+        let kicked = Texts { table: Arc::new([("k".into(), "out for {m} min, {who}".into())].into()), ..back.clone() };
+        assert!(kicked.matches("k", "out for 10 min, Ann"));
+        assert!(!kicked.matches("k", "out for 10 minutes, Ann"));
+        assert!(!kicked.matches("k", "in for 10 min, Ann"));
+        assert!(back.matches("k", "</script>"));
+        assert!(!back.matches("k", "</script> and more"));
+        assert_eq!(back.get("k"), "</script>");
+    }
+}
