@@ -67,11 +67,12 @@ async fn viewers_watch_everything_and_write_nothing() {
     assert_eq!(viewer.welcome.access.role, Role::View);
     for c in [&mut anyone.client, &mut viewer.client] {
         for error in [
-            refused(c, &start_msg("v1", vec![0.0, 0.0])).await,
-            refused(c, &Undo).await,
-            refused(c, &scrawl::protocol::Clear).await,
+            ack(c, &start_msg("v1", vec![0.0, 0.0])).await,
+            ack(c, &Undo).await,
+            ack(c, &scrawl::protocol::Clear).await,
         ] {
-            assert_eq!(error, "read-only: your link lets you watch this board, not draw on it");
+            assert_eq!(error.error.as_deref(), Some("your link lets you watch this board, not draw on it"));
+            assert_eq!(error.code.as_deref(), Some("read-only"));
         }
         assert_eq!(refused(c, &SetLock { locked: true }).await, "only the board's owner may do this");
     }
@@ -154,8 +155,8 @@ async fn reset_links_stop_old_keys_at_once_even_on_live_sockets() {
     assert!(new.edit != links.edit && new.view != links.view);
     let demoted: scrawl::protocol::Access = editor.client.recv().await.unwrap();
     assert_eq!(demoted.role, Role::View);
-    let error = refused(&mut editor.client, &start_msg("after", vec![0.0, 0.0])).await;
-    assert!(error.starts_with("read-only:"), "{error}");
+    let error = ack(&mut editor.client, &start_msg("after", vec![0.0, 0.0])).await;
+    assert_eq!(error.code.as_deref(), Some("read-only"), "{error:?}");
     assert_eq!(
         join_with_key(&server.addr, &board, "e2", Some(&new.edit)).await.unwrap().welcome.access.role,
         Role::Edit
@@ -212,9 +213,10 @@ async fn a_locked_board_takes_only_the_owners_changes() {
     ok(&mut owner.client, &SetLock { locked: true }).await;
     let told: scrawl::protocol::Access = editor.client.recv().await.unwrap();
     assert!(told.locked && !told.can_draw());
-    let error = refused(&mut editor.client, &start_msg("e2", vec![0.0, 0.0])).await;
-    assert_eq!(error, "read-only: the board is locked, and only its owner draws");
-    assert!(refused(&mut editor.client, &Undo).await.starts_with("read-only"));
+    let error = ack(&mut editor.client, &start_msg("e2", vec![0.0, 0.0])).await;
+    assert_eq!(error.error.as_deref(), Some("the board is locked, and only its owner draws"));
+    assert_eq!(error.code.as_deref(), Some("read-only"));
+    assert_eq!(ack(&mut editor.client, &Undo).await.code.as_deref(), Some("read-only"));
     draw(&mut owner.client, "o1").await;
     // A late editor is told the lock in its welcome.
     let late = server.join(&board, "late").await;

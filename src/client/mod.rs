@@ -66,10 +66,11 @@ type Shared = Rc<RefCell<Session>>;
 
 /// The code of the server's refusals of a change for a viewer.
 const READ_ONLY: &str = "read-only";
-/// The texts of the connection refusals that stay for a while: the board is
-/// private and our key does not open it, or its owner kicked us. The
-/// server says them in our language (`auth.lang`).
-const FINAL_REFUSALS: [&str; 3] = ["error.private", "error.invalid_key", "error.kicked"];
+/// The texts of the connection refusals that stay for a while: the board
+/// or our auth is invalid, the board is private and our key does not open
+/// it, or its owner kicked us. The server says them in our language
+/// (`auth.lang`).
+const FINAL_REFUSALS: [&str; 5] = ["error.board", "error.auth", "error.private", "error.invalid_key", "error.kicked"];
 
 fn window() -> web_sys::Window {
     web_sys::window().expect("window")
@@ -163,7 +164,6 @@ impl Session {
                 self.sync.connection_lost();
                 self.view.link.set(Link::Reconnecting(retry_ms.div_ceil(1000) as u32));
             }
-            SocketEvent::Refused(why) => self.view.link.set(Link::Refused(why)),
             SocketEvent::Declined(why) => {
                 // Trying again changes nothing for a while: say why and stop.
                 if FINAL_REFUSALS.iter().any(|key| self.texts.matches(key, &why)) {

@@ -20,8 +20,6 @@ pub enum SocketEvent {
     Connected,
     /// The link dropped; a new attempt starts after `retry_ms`.
     Lost { retry_ms: u64 },
-    /// The server refused the namespace connection; no retry.
-    Refused(String),
     /// The server refused the namespace connection this time, saying why;
     /// the next attempt follows unless [`BrowserSocket::stop`] is called.
     Declined(String),
@@ -193,13 +191,9 @@ impl BrowserSocket {
                 inner.attempt = 0;
                 Some(SocketEvent::Connected)
             }
-            // A bad board or auth is final. Anything else (too many joins,
-            // storage trouble) passes: close and try again with backoff,
-            // unless whoever reads the reason calls `stop`.
-            Frame::ConnectError { message } if message.starts_with("invalid ") => {
-                self.inner.borrow_mut().refused = true;
-                Some(SocketEvent::Refused(message))
-            }
+            // A refusal may pass (too many joins, storage trouble): close and
+            // try again with backoff, unless whoever reads the reason (in
+            // the connection's language) finds it final and calls `stop`.
             Frame::ConnectError { message } => {
                 leptos::logging::warn!("scrawl: cannot join yet: {message}");
                 if let Some(ws) = self.inner.borrow().ws.as_ref() {

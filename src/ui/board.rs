@@ -208,13 +208,13 @@ pub(super) fn BoardPage() -> impl IntoView {
                     <span class="swatch" data-testid="my-color" data-color=my_color style:background-color=my_color></span>
                     <span class="me-name">{my_name}</span>
                 </span>
-                <LanguageMenu/>
             </header>
             <noscript><p class="no-script">{t.get("board.no_script")}</p></noscript>
             <People/>
             <Toolbar board=name.clone()/>
             <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
             <div class="zoom">
+                <LanguageMenu/>
                 <button aria-label=t.get("board.reset_view") title=t.get("board.reset_view_title") data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>
                     {
                         let t = t.clone();

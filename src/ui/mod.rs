@@ -31,13 +31,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html lang=locale.tag() dir=locale.dir()>
             <head>
-                <script type="application/json" id=TEXTS_ELEMENT inner_html=texts.to_page_json()></script>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
+                <script type="application/json" id=TEXTS_ELEMENT inner_html=texts.to_page_json()></script>
             </head>
             <body>
                 <App/>

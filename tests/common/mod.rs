@@ -182,8 +182,12 @@ pub async fn join_at(addr: &str, board: &str, client: &str) -> Joined {
 
 /// Joins presenting a link's key as `auth.token`; the refusal if refused.
 pub async fn join_with_key(addr: &str, board: &str, client: &str, key: Option<&str>) -> Result<Joined, ClientError> {
-    let auth = Auth { token: key.map(Into::into), ..auth(board, client) };
-    let mut c = NativeClient::connect(addr, &auth).await?;
+    join_as(addr, &Auth { token: key.map(Into::into), ..auth(board, client) }).await
+}
+
+/// Joins with this `auth`; the refusal if refused.
+pub async fn join_as(addr: &str, auth: &Auth) -> Result<Joined, ClientError> {
+    let mut c = NativeClient::connect(addr, auth).await?;
     let welcome = match c.next_message().await.unwrap() {
         ServerMessage::Welcome(w) => w,
         other => panic!("expected welcome first, got {other:?}"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::domain::BoardError;
 use crate::i18n::Texts;
 use crate::metrics::Refusal;
-use crate::protocol::{Ack, MAX_POINTS_PER_STROKE};
+use crate::protocol::Ack;
 use crate::server::limits::{AdmissionError, Class};
 use crate::storage::StorageError;
 
@@ -49,9 +49,9 @@ pub(super) enum EventError {
     Busy,
     #[error("an earlier event was refused for now; retry in {} ms, in order", .0.as_millis())]
     Held(Duration),
-    #[error("read-only: your link lets you watch this board, not draw on it")]
+    #[error("your link lets you watch this board, not draw on it")]
     ViewOnly,
-    #[error("read-only: the board is locked, and only its owner draws")]
+    #[error("the board is locked, and only its owner draws")]
     Locked,
     #[error("only the board's owner may do this")]
     NotOwner,
@@ -97,22 +97,17 @@ impl EventError {
     fn text(&self, t: &Texts) -> String {
         let ms = |wait: &Duration| wait.as_millis().max(1);
         match self {
-            EventError::Payload(e) => t.fill("error.invalid", &[("detail", e)]),
-            EventError::Board(e) => match e {
-                BoardError::NotJoined => t.get("error.not_joined"),
-                BoardError::NoSuchUser => t.get("error.no_such_user"),
-                BoardError::UnknownStroke(_) => t.get("error.unknown_stroke"),
-                BoardError::NotAuthor(_) => t.get("error.not_author"),
-                BoardError::TooLong(_) => t.fill("error.too_long", &[("max", &MAX_POINTS_PER_STROKE)]),
-                BoardError::NothingToUndo => t.get("error.nothing_to_undo"),
-                BoardError::NothingToRedo => t.get("error.nothing_to_redo"),
-                BoardError::Full { what: "strokes", limit } => t.fill("error.full_strokes", &[("max", limit)]),
-                BoardError::Full { limit, .. } => t.fill("error.full_points", &[("max", limit)]),
-                // What the official client never sends: the detail, as is.
-                BoardError::Invalid(_) | BoardError::IdTaken(_) | BoardError::Ended(_) | BoardError::Gap { .. } => {
-                    t.fill("error.invalid", &[("detail", e)])
-                }
-            },
+            EventError::Board(BoardError::NoSuchUser) => t.get("error.no_such_user"),
+            EventError::Board(BoardError::NothingToUndo) => t.get("error.nothing_to_undo"),
+            EventError::Board(BoardError::NothingToRedo) => t.get("error.nothing_to_redo"),
+            EventError::Board(BoardError::Full { what: "strokes", limit }) => {
+                t.fill("error.full_strokes", &[("max", limit)])
+            }
+            EventError::Board(BoardError::Full { limit, .. }) => t.fill("error.full_points", &[("max", limit)]),
+            // What the official client never causes (a malformed payload, an
+            // unknown or foreign stroke, a batch out of order): the
+            // technical detail, in English.
+            EventError::Payload(_) | EventError::Board(_) => self.to_string(),
             EventError::Storage(StorageError::Unavailable(_)) => t.get("error.storage_unavailable"),
             EventError::Storage(StorageError::Busy) => t.get("error.storage_busy"),
             EventError::Storage(_) => t.get("error.not_stored"),
@@ -165,7 +160,7 @@ impl ConnectError {
     pub fn text(&self, t: &Texts) -> String {
         match self {
             ConnectError::Auth(detail) => t.fill("error.auth", &[("detail", detail)]),
-            ConnectError::Board(e) => t.fill("board.invalid_name", &[("why", &t.name_error(e))]),
+            ConnectError::Board(e) => t.fill("error.board", &[("why", &t.name_error(e))]),
             ConnectError::Storage(_) => t.get("error.unavailable"),
             ConnectError::Admission(AdmissionError::Connections(max)) => {
                 t.fill("error.too_many_connections", &[("max", max)])
