@@ -71,7 +71,7 @@ async fn viewers_watch_everything_and_write_nothing() {
             ack(c, &Undo).await,
             ack(c, &scrawl::protocol::Clear).await,
         ] {
-            assert_eq!(error.error.as_deref(), Some("your link lets you watch this board, not draw on it"));
+            assert_eq!(error.error.as_deref(), Some("read-only: your link lets you watch this board, not draw on it"));
             assert_eq!(error.code.as_deref(), Some("read-only"));
         }
         assert_eq!(refused(c, &SetLock { locked: true }).await, "only the board's owner may do this");
@@ -214,7 +214,7 @@ async fn a_locked_board_takes_only_the_owners_changes() {
     let told: scrawl::protocol::Access = editor.client.recv().await.unwrap();
     assert!(told.locked && !told.can_draw());
     let error = ack(&mut editor.client, &start_msg("e2", vec![0.0, 0.0])).await;
-    assert_eq!(error.error.as_deref(), Some("the board is locked, and only its owner draws"));
+    assert_eq!(error.error.as_deref(), Some("read-only: the board is locked, and only its owner draws"));
     assert_eq!(error.code.as_deref(), Some("read-only"));
     assert_eq!(ack(&mut editor.client, &Undo).await.code.as_deref(), Some("read-only"));
     draw(&mut owner.client, "o1").await;

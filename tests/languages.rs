@@ -36,7 +36,7 @@ async fn pages_render_in_the_language_the_browser_asks_for() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(r#"<html lang="de" dir="ltr""#), "{body}");
     assert!(body.contains(&format!(r#"aria-label="{}""#, de.get("tools.pen"))), "{body}");
-    assert!(body.contains(&de.get("status.connecting")));
+    assert!(body.contains(de.get("status.connecting")));
     assert!(!body.contains(r#"aria-label="Pen""#));
     // The board's name is the user's, never translated.
     assert!(body.contains("klasse-7b"));
@@ -45,22 +45,28 @@ async fn pages_render_in_the_language_the_browser_asks_for() {
     assert_eq!(carried(&body), de);
 
     // The language menu's cookie wins over the browser's languages.
-    let (_, _, body) = page(&server, "/b/klasse-7b", &[("accept-language", "de"), ("cookie", "a=1; scrawl-lang=ar")]).await;
+    let (_, _, body) =
+        page(&server, "/b/klasse-7b", &[("accept-language", "de"), ("cookie", "a=1; scrawl-lang=ar")]).await;
     assert!(body.contains(r#"<html lang="ar" dir="rtl""#), "{body}");
-    assert!(body.contains(&Texts::of(Locale::Ar).get("tools.eraser")));
+    assert!(body.contains(Texts::of(Locale::Ar).get("tools.eraser")));
 
     // The home page and the not-found page too.
     let ja = Texts::of(Locale::Ja);
     let (_, _, body) = page(&server, "/", &[("accept-language", "ja-JP")]).await;
-    assert!(body.contains(r#"<html lang="ja""#) && body.contains(&ja.get("home.new_board")), "{body}");
+    assert!(body.contains(r#"<html lang="ja""#) && body.contains(ja.get("home.new_board")), "{body}");
     let (status, _, body) = page(&server, "/no/such/page", &[("accept-language", "uk")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains(&Texts::of(Locale::Uk).get("notfound.title")), "{body}");
+    assert!(body.contains(Texts::of(Locale::Uk).get("notfound.title")), "{body}");
 
     // An invalid board name is explained in the page's language.
     let (status, _, body) = page(&server, "/b/bad%20name", &[("accept-language", "pl")]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains(&Texts::of(Locale::Pl).get("name.characters")), "{body}");
+    assert!(body.contains(Texts::of(Locale::Pl).get("name.characters")), "{body}");
+
+    // The home page's form explains a name it cannot use in the same language.
+    let (status, _, body) = page(&server, "/go?board=%C3%BC", &[("accept-language", "de")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body, de.fill("error.cannot_open", &[("input", &"ü"), ("why", &de.get("name.empty"))]));
 
     // Languages we do not have, or garbage, get English.
     for header in ["sv, *;q=0.5", ";;q=x,,", &"x".repeat(10_000)] {
@@ -116,7 +122,7 @@ async fn refusals_come_in_the_connections_language_with_a_code() {
     let refusal = ack(&mut viewer.client, &start_msg("v-1", vec![1.0, 2.0])).await;
     assert!(!refusal.ok);
     assert_eq!(refusal.code.as_deref(), Some("read-only"));
-    assert_eq!(refusal.error, Some(Texts::of(Locale::Ar).get("error.view_only")));
+    assert_eq!(refusal.error.as_deref(), Some(Texts::of(Locale::Ar).get("error.view_only")));
     // The owner's own refusals: English words, a code.
     let refusal = ack(&mut owner.client, &Undo).await;
     assert_eq!(refusal.code.as_deref(), Some("nothing-to-do"));
@@ -124,4 +130,32 @@ async fn refusals_come_in_the_connections_language_with_a_code() {
     // And nothing was stored by the refused change.
     let fresh = join_with_key(&server.addr, board, "later", Some(&links.view)).await.unwrap();
     assert!(fresh.strokes.is_empty());
+}
+
+#[tokio::test]
+async fn the_language_menu_sets_a_cookie_and_goes_back_to_a_page_of_this_site_only() {
+    let server = TestServer::start().await;
+    let (status, headers, _) = server.get_with_headers("/language?lang=ja&back=/b/klasse-7b").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers["location"], "/b/klasse-7b");
+    let cookie = headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("scrawl-lang=ja;") && cookie.contains("Max-Age=31536000"), "{cookie}");
+    // The page it goes back to is Japanese with that cookie.
+    let (_, _, body) = page(&server, "/b/klasse-7b", &[("cookie", "scrawl-lang=ja")]).await;
+    assert!(body.contains(r#"<html lang="ja""#));
+
+    // Never away from this site, whatever `back` says.
+    for back in ["//evil.example/x", "https%3A%2F%2Fevil.example", "%2F%5Cevil.example", "", "/b/%0d%0aSet-Cookie:x=1"]
+    {
+        let (status, headers, _) = server.get_with_headers(&format!("/language?lang=de&back={back}")).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{back}");
+        assert_eq!(headers["location"], "/", "{back}");
+        assert_eq!(headers.get_all("set-cookie").iter().count(), 1, "{back}");
+    }
+    // A language we do not have changes nothing.
+    let (status, headers, _) = server.get_with_headers("/language?lang=tlh&back=/").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers.get("set-cookie").is_none());
+    let (status, _, _) = server.get_with_headers("/language").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -93,8 +93,12 @@ test("the language menu switches the page, and the choice survives a reload", as
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await expect(page.getByTestId("language")).toHaveValue("en");
 
+  // Moving through the options changes nothing until the choice is applied.
   await page.getByTestId("language").selectOption("de");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await page.getByRole("button", { name: "Apply" }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await expect(page).toHaveURL(new RegExp(`/b/${board}$`));
   await expect(page.getByTestId("status")).toHaveAttribute("data-state", "connected");
   await expect(page.getByRole("button", { name: de["tools.pen"], exact: true })).toBeVisible();
   await expect(page.getByTestId("language")).toHaveValue("de");
@@ -107,6 +111,7 @@ test("the language menu switches the page, and the choice survives a reload", as
 
   // And back.
   await page.getByTestId("language").selectOption("en");
+  await page.getByRole("button", { name: de["language.apply"] }).click();
   await expect(page.getByTestId("new-board")).toHaveText("New board");
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
 });

@@ -2,7 +2,7 @@
 //! go by, the boards it opened, and the key of each board's link.
 
 use super::window;
-use crate::i18n::{Locale, Texts, COOKIE};
+use crate::i18n::Texts;
 
 const CLIENT_KEY: &str = "scrawl.client";
 const NAME_KEY: &str = "scrawl.name";
@@ -106,10 +106,8 @@ pub(super) fn take_key_from_address(board: &str, texts: &Texts) {
     let hash = location.hash().unwrap_or_default();
     let Some(key) = key_in_fragment(&hash) else { return };
     let replaces_owner = owns(board) && self::key(board).as_deref() != Some(key);
-    let keep_owner = replaces_owner
-        && !window()
-            .confirm_with_message(&texts.get("share.replace_owner_confirm"))
-            .unwrap_or(false);
+    let keep_owner =
+        replaces_owner && !window().confirm_with_message(texts.get("share.replace_owner_confirm")).unwrap_or(false);
     if !keep_owner {
         save_key(board, key);
     }
@@ -122,14 +120,4 @@ pub(super) fn take_key_from_address(board: &str, texts: &Texts) {
 /// `KEY` of a fragment `#k=KEY` (among other `&`-separated parts).
 fn key_in_fragment(hash: &str) -> Option<&str> {
     hash.trim_start_matches('#').split('&').find_map(|part| part.strip_prefix("k=")).filter(|k| !k.is_empty())
-}
-
-/// Remembers `tag` as this browser's language for a year and loads the page
-/// again in it.
-pub fn choose_language(tag: &str) {
-    let Some(locale) = Locale::from_tag(tag) else { return };
-    let cookie = format!("{COOKIE}={}; path=/; max-age=31536000; samesite=lax", locale.tag());
-    let document = window().document().expect("document");
-    let _ = js_sys::Reflect::set(&document, &"cookie".into(), &cookie.into());
-    let _ = window().location().reload();
 }

@@ -36,7 +36,7 @@ use canvas::Renderer;
 use cursors::Cursors;
 use input::{listen, Input};
 
-pub use local::{choose_language, recent_boards};
+pub use local::recent_boards;
 
 struct Session {
     board: BoardName,
@@ -197,7 +197,9 @@ impl Session {
                 let t = &self.texts;
                 if code.as_deref() == Some(READ_ONLY) {
                     self.resync = true;
-                    self.view.notice.set(Some(t.fill("status.not_saved_view_only", &[("why", &error)])));
+                    // English keeps protocol v1's prefix, which the notice says already.
+                    let why = error.strip_prefix("read-only: ").unwrap_or(&error);
+                    self.view.notice.set(Some(t.fill("status.not_saved_view_only", &[("why", &why)])));
                 } else if share::is_owner_event(event) {
                     // Puts the settings in the dialog back as they are.
                     self.view.access.set(self.sync.access().cloned());
@@ -321,7 +323,7 @@ impl Session {
             Command::Undo => self.send(&Undo, None),
             Command::Redo => self.send(&Redo, None),
             Command::Clear => {
-                if window().confirm_with_message(&self.texts.get("tools.clear_confirm")).unwrap_or(false) {
+                if window().confirm_with_message(self.texts.get("tools.clear_confirm")).unwrap_or(false) {
                     let change = self.sync.clear();
                     self.render(change);
                     self.send(&Clear, None);

@@ -43,12 +43,12 @@ impl Session {
             OwnerCommand::SetMode(mode) => self.send(&SetMode { mode }, None),
             OwnerCommand::SetLock(locked) => self.send(&SetLock { locked }, None),
             OwnerCommand::ResetLinks => {
-                if confirm(&self.texts.get("share.reset_links_confirm")) {
+                if confirm(self.texts.get("share.reset_links_confirm")) {
                     self.send(&ResetLinks, None);
                 }
             }
             OwnerCommand::DeleteBoard => {
-                if confirm(&self.texts.get("share.delete_confirm")) {
+                if confirm(self.texts.get("share.delete_confirm")) {
                     self.send(&DeleteBoard, None);
                 }
             }

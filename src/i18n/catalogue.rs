@@ -2,11 +2,9 @@
 //! and read once; each locale's table is English overlaid with its own.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use super::Locale;
-
-type Table = HashMap<String, String>;
+use super::{Locale, Table};
 
 /// The catalogue file of `locale`.
 fn source(locale: Locale) -> &'static str {
@@ -33,8 +31,8 @@ fn parse(locale: Locale) -> Table {
 }
 
 /// `locale`'s table, English filling any gap.
-pub(super) fn table(locale: Locale) -> Arc<Table> {
-    static TABLES: OnceLock<HashMap<Locale, Arc<Table>>> = OnceLock::new();
+pub(super) fn table(locale: Locale) -> &'static Table {
+    static TABLES: OnceLock<HashMap<Locale, Table>> = OnceLock::new();
     let tables = TABLES.get_or_init(|| {
         let english = parse(Locale::En);
         Locale::ALL
@@ -44,11 +42,11 @@ pub(super) fn table(locale: Locale) -> Arc<Table> {
                 if l != Locale::En {
                     table.extend(parse(l));
                 }
-                (l, Arc::new(table))
+                (l, table)
             })
             .collect()
     });
-    tables[&locale].clone()
+    &tables[&locale]
 }
 
 #[cfg(test)]
@@ -73,7 +71,8 @@ mod tests {
     #[test]
     fn every_locale_has_every_key_with_the_same_placeholders() {
         let english = parse(Locale::En);
-        let plural_keys: BTreeSet<&str> = english.keys().filter_map(|k| Some(split(k)).filter(|s| s.1.is_some())).map(|s| s.0).collect();
+        let plural_keys: BTreeSet<&str> =
+            english.keys().filter_map(|k| Some(split(k)).filter(|s| s.1.is_some())).map(|s| s.0).collect();
         assert!(!plural_keys.is_empty());
         for locale in Locale::ALL {
             let table = parse(locale);

@@ -15,7 +15,6 @@
 mod catalogue;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::protocol::{ValidationError, MAX_BOARD_NAME};
 
@@ -121,9 +120,12 @@ impl Locale {
 
     /// The locale of a request: the `scrawl-lang` cookie if it names one,
     /// else the best match of `Accept-Language` by its weights, else English.
+    /// `cookie` is the request's cookies, `; `-separated.
     pub fn negotiate(cookie: Option<&str>, accept_language: Option<&str>) -> Locale {
         let chosen = cookie.and_then(|c| {
-            c.split(';').find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('=')).and_then(Locale::from_tag)
+            c.split(';')
+                .filter_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('='))
+                .find_map(|value| Locale::from_tag(value.trim_matches('"')))
         });
         chosen.or_else(|| accept_language.and_then(Self::accepted)).unwrap_or_default()
     }
@@ -136,9 +138,8 @@ impl Locale {
             .filter_map(|range| {
                 let mut parts = range.split(';');
                 let tag = parts.next()?.trim();
-                let q = parts
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                let weight = parts.map(str::trim).find(|p| p.len() > 2 && p[..2].eq_ignore_ascii_case("q="));
+                let q = weight.map_or(Some(1.0), |w| w[2..].trim().parse::<f32>().ok())?;
                 (q > 0.0 && !tag.is_empty()).then_some((q, tag))
             })
             .collect();
@@ -198,11 +199,28 @@ impl Locale {
     }
 }
 
-/// The strings of one locale, as a page renders them. Cheap to clone.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The strings of one locale, as a page renders them. A copy of a
+/// reference: the server's tables live as long as it does, and the
+/// browser's, read once from the page, as long as the page.
+#[derive(Debug, Clone, Copy)]
 pub struct Texts {
     locale: Locale,
-    table: Arc<HashMap<String, String>>,
+    table: &'static Table,
+}
+
+type Table = HashMap<String, String>;
+
+impl PartialEq for Texts {
+    fn eq(&self, other: &Self) -> bool {
+        self.locale == other.locale && self.table == other.table
+    }
+}
+
+impl Default for Texts {
+    fn default() -> Self {
+        static EMPTY: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+        Texts { locale: Locale::En, table: EMPTY.get_or_init(Table::new) }
+    }
 }
 
 impl Texts {
@@ -217,13 +235,13 @@ impl Texts {
     }
 
     /// The text of `key`; a missing key shows as itself.
-    pub fn get(&self, key: &str) -> String {
-        self.table.get(key).cloned().unwrap_or_else(|| key.to_owned())
+    pub fn get(&self, key: &'static str) -> &'static str {
+        self.table.get(key).map_or(key, String::as_str)
     }
 
     /// The text of `key` with its `{placeholders}` filled from `args`.
-    pub fn fill(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-        fill(&self.get(key), args)
+    pub fn fill(&self, key: &'static str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        fill(self.get(key), args)
     }
 
     /// The text of `key` for the count `n` (in its plural form), with `{n}`
@@ -239,11 +257,10 @@ impl Texts {
     /// Whether `message` is the text of `key` with some values in its
     /// placeholders: how a client recognises what the server said in its
     /// language.
-    pub fn matches(&self, key: &str, message: &str) -> bool {
-        let template = self.get(key);
+    pub fn matches(&self, key: &'static str, message: &str) -> bool {
         // The literal pieces between placeholders, in order.
         let mut pieces = Vec::new();
-        let mut rest = template.as_str();
+        let mut rest = self.get(key);
         while let Some((head, tail)) = rest.split_once('{') {
             pieces.push(head);
             rest = tail.split_once('}').map_or("", |(_, after)| after);
@@ -266,9 +283,10 @@ impl Texts {
     /// Why a board name is refused, in words of this locale.
     pub fn name_error(&self, error: &ValidationError) -> String {
         match error {
-            ValidationError::BoardNameEmpty => self.get("name.empty"),
+            ValidationError::BoardNameEmpty => self.get("name.empty").to_owned(),
             ValidationError::BoardNameTooLong => self.fill("name.too_long", &[("max", &MAX_BOARD_NAME)]),
-            _ => self.get("name.characters"),
+            ValidationError::BoardNameCharacters => self.get("name.characters").to_owned(),
+            other => other.to_string(),
         }
     }
 
@@ -278,23 +296,25 @@ impl Texts {
         #[derive(serde::Serialize)]
         struct Page<'a> {
             locale: &'a str,
-            texts: &'a HashMap<String, String>,
+            texts: &'a Table,
         }
-        let json = serde_json::to_string(&Page { locale: self.locale.tag(), texts: &self.table })
-            .expect("strings serialize");
+        let json =
+            serde_json::to_string(&Page { locale: self.locale.tag(), texts: self.table }).expect("strings serialize");
         // No `</script>` or `<!--` can end the element early.
         json.replace('<', "\\u003c")
     }
 
-    /// Reads what [`Texts::to_page_json`] wrote.
+    /// Reads what [`Texts::to_page_json`] wrote, once per page: the table
+    /// lives as long as the page.
     pub fn from_page_json(json: &str) -> Option<Texts> {
         #[derive(serde::Deserialize)]
         struct Page {
             locale: String,
-            texts: HashMap<String, String>,
+            texts: Table,
         }
         let page: Page = serde_json::from_str(json).ok()?;
-        Some(Texts { locale: Locale::from_tag(&page.locale)?, table: Arc::new(page.texts) })
+        let locale = Locale::from_tag(&page.locale)?;
+        Some(Texts { locale, table: Box::leak(Box::new(page.texts)) })
     }
 }
 
@@ -339,6 +359,8 @@ mod tests {
         assert_eq!(Locale::negotiate(Some("a=b; scrawl-lang=uk; c=d"), Some("de")), Locale::Uk);
         assert_eq!(Locale::negotiate(Some("scrawl-lang=klingon"), Some("nl")), Locale::Nl);
         assert_eq!(Locale::negotiate(Some("xscrawl-lang=tr"), None), Locale::En);
+        assert_eq!(Locale::negotiate(Some("scrawl-lang=xx; scrawl-lang=\"ja\""), None), Locale::Ja);
+        assert_eq!(Locale::negotiate(None, Some("de;Q=0.1, fr;q=0.2")), Locale::Fr);
     }
 
     #[test]
@@ -368,10 +390,16 @@ mod tests {
 
     #[test]
     fn texts_fill_and_count() {
-        let table = [("a", "{x} and {x}, not {y}"), ("w#one", "{n} stroke of {who}"), ("w#other", "{n} strokes")];
+        let table = |entries: &[(&str, &str)]| -> &'static Table {
+            Box::leak(Box::new(entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+        };
         let texts = Texts {
             locale: Locale::En,
-            table: Arc::new(table.into_iter().map(|(k, v)| (k.into(), v.into())).collect()),
+            table: table(&[
+                ("a", "{x} and {x}, not {y}"),
+                ("w#one", "{n} stroke of {who}"),
+                ("w#other", "{n} strokes"),
+            ]),
         };
         assert_eq!(texts.fill("a", &[("x", &1)]), "1 and 1, not {y}");
         assert_eq!(texts.count("w", 1, &[("who", &"Ann")]), "1 stroke of Ann");
@@ -380,10 +408,10 @@ mod tests {
         // A placeholder's value is never read as another placeholder.
         assert_eq!(texts.count("w", 1, &[("who", &"{n}")]), "1 stroke of {n}");
         assert_eq!(texts.fill("a", &[("x", &"{y}"), ("y", &2)]), "{y} and {y}, not 2");
-        let json = Texts { table: Arc::new([("k".into(), "</script>".into())].into()), ..texts }.to_page_json();
+        let json = Texts { table: table(&[("k", "</script>")]), ..texts }.to_page_json();
         assert!(!json.contains('<'));
         let back = Texts::from_page_json(&json).unwrap();
-        let kicked = Texts { table: Arc::new([("k".into(), "out for {m} min, {who}".into())].into()), ..back.clone() };
+        let kicked = Texts { table: table(&[("k", "out for {m} min, {who}")]), ..back };
         assert!(kicked.matches("k", "out for 10 min, Ann"));
         assert!(!kicked.matches("k", "out for 10 minutes, Ann"));
         assert!(!kicked.matches("k", "in for 10 min, Ann"));

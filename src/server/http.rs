@@ -8,16 +8,17 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use leptos::prelude::provide_context;
 use serde::{Deserialize, Serialize};
 
 use super::limits::{client_ip, AdmissionError};
-use super::web::provide_request_context;
+use super::web::{provide_request_context, request_locale};
 use super::AppState;
 use crate::domain::{BoardAccess, KeyHash, MAX_KEY};
+use crate::i18n::{Locale, Texts, COOKIE};
 use crate::ink;
 use crate::protocol::{BoardName, Mode, Stroke, ValidationError, MAX_BOARD_NAME};
 use crate::storage::StorageError;
@@ -131,24 +132,49 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
+impl ApiError {
+    /// The error as a person in a browser reads it (after the home page's
+    /// form or `/new`), in their language.
+    fn told(self, t: &Texts) -> Response {
+        match &self {
+            ApiError::CannotOpen { input, why } => {
+                let text = t.fill("error.cannot_open", &[("input", input), ("why", &t.name_error(why))]);
+                (StatusCode::BAD_REQUEST, text).into_response()
+            }
+            ApiError::TooMany(AdmissionError::NewBoards(seconds)) => {
+                (StatusCode::TOO_MANY_REQUESTS, t.fill("error.too_many_boards", &[("seconds", seconds)]))
+                    .into_response()
+            }
+            _ => self.into_response(),
+        }
+    }
+}
+
 /// A new board with a random, unguessable name, owned by whoever made it:
 /// the owner key travels in the fragment, which the browser keeps and never
 /// sends back.
-pub async fn new_board(State(state): State<AppState>, creator: Creator) -> Result<Redirect, ApiError> {
+pub async fn new_board(State(state): State<AppState>, creator: Creator) -> Result<Redirect, Response> {
     use rand::distr::{Alphanumeric, SampleString};
-    let name = BoardName::new(Alphanumeric.sample_string(&mut rand::rng(), 20))?;
-    claim(&state, &creator, name).await?.ok_or(ApiError::NotFound)
+    let t = &creator.texts;
+    let name =
+        BoardName::new(Alphanumeric.sample_string(&mut rand::rng(), 20)).map_err(|e| ApiError::from(e).told(t))?;
+    claim(&state, &creator, name).await.and_then(|r| r.ok_or(ApiError::NotFound)).map_err(|e| e.told(t))
 }
 
-/// Who asks for a new board: their address, to bound how many they make.
-pub struct Creator(IpAddr);
+/// Who asks for a new board: their address, to bound how many they make,
+/// and their language, to tell them why not.
+pub struct Creator {
+    ip: IpAddr,
+    texts: Texts,
+}
 
 impl FromRequestParts<AppState> for Creator {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-        Ok(Creator(client_ip(&parts.headers, peer, state.settings.trust_proxy)))
+        let ip = client_ip(&parts.headers, peer, state.settings.trust_proxy);
+        Ok(Creator { ip, texts: Texts::of(request_locale(&parts.headers)) })
     }
 }
 
@@ -169,7 +195,7 @@ async fn claim(state: &AppState, creator: &Creator, name: BoardName) -> Result<O
     {
         return Ok(None);
     }
-    state.limits.new_board(creator.0)?;
+    state.limits.new_board(creator.ip)?;
     let mut access = BoardAccess::default();
     let links = access.new_links();
     access.changed();
@@ -178,6 +204,32 @@ async fn claim(state: &AppState, creator: &Creator, name: BoardName) -> Result<O
         Ok(false) => Ok(None),
         Err(source) => Err(ApiError::Storage { board: name, source }),
     }
+}
+
+#[derive(Deserialize)]
+pub struct LanguageChoice {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `/language?lang=TAG&back=PATH`, the language menu: keeps the choice in
+/// the `scrawl-lang` cookie for a year (an unknown tag changes nothing) and
+/// sends the browser back to `PATH`, a page of this site only.
+pub async fn choose_language(Query(choice): Query<LanguageChoice>) -> Response {
+    let back = &choice.back;
+    let local = back.starts_with('/')
+        && !back.starts_with("//")
+        && back.len() <= 256
+        && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let mut response = Redirect::to(if local { back } else { "/" }).into_response();
+    if let Some(locale) = Locale::from_tag(&choice.lang) {
+        let cookie = format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly", locale.tag());
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().insert(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -191,11 +243,12 @@ pub async fn go_to_board(
     State(state): State<AppState>,
     creator: Creator,
     Query(go): Query<Go>,
-) -> Result<Redirect, ApiError> {
-    let name =
-        BoardName::new(tidy_board_name(&go.board)).map_err(|why| ApiError::CannotOpen { input: go.board, why })?;
+) -> Result<Redirect, Response> {
+    let t = &creator.texts;
+    let name = BoardName::new(tidy_board_name(&go.board))
+        .map_err(|why| ApiError::CannotOpen { input: go.board, why }.told(t))?;
     let open = Redirect::to(&format!("/b/{name}"));
-    Ok(claim(&state, &creator, name).await?.unwrap_or(open))
+    Ok(claim(&state, &creator, name).await.map_err(|e| e.told(t))?.unwrap_or(open))
 }
 
 /// Spaces become dashes; characters a board name cannot hold are dropped.

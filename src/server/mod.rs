@@ -180,6 +180,7 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .route("/b/{name}", get(http::board_page))
         .route("/new", get(http::new_board))
         .route("/go", get(http::go_to_board))
+        .route("/language", get(http::choose_language))
         .route("/api/boards/{name}", get(http::board_json))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))

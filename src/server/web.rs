@@ -56,7 +56,7 @@ pub async fn security_headers(State(policy): State<Arc<WebPolicy>>, mut req: Req
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
         // The page's language comes from these; a cache must keep them apart.
-        headers.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
     }
     response
 }
@@ -69,9 +69,17 @@ pub fn provide_request_context() {
     if let Some(CspNonce(nonce)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(nonce));
     }
-    let header = |name| parts.as_ref()?.headers.get(name)?.to_str().ok();
-    let locale = Locale::negotiate(header(header::COOKIE), header(header::ACCEPT_LANGUAGE));
+    let locale = parts.as_ref().map_or(Locale::En, |p| request_locale(&p.headers));
     provide_context(Texts::of(locale));
+}
+
+/// The language a request asks for: its `scrawl-lang` cookie, else its
+/// `Accept-Language`, else English.
+pub fn request_locale(headers: &HeaderMap) -> Locale {
+    // HTTP/2 may split the cookies over several fields.
+    let cookies: Vec<&str> = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    Locale::negotiate(Some(&cookies.join("; ")).filter(|c| !c.is_empty()).map(String::as_str), accept)
 }
 
 /// Refuses a realtime handshake from a page of another origin: a browser

@@ -161,29 +161,26 @@ pub(super) fn BoardPage() -> impl IntoView {
         Effect::new(move |_| {
             if let Some(el) = canvas.get() {
                 if !started.replace(true) {
-                    crate::client::start(board.clone(), el, view, texts());
+                    crate::client::start(board.clone(), el, view, t);
                 }
             }
         });
     }
 
-    let status = {
-        let t = t.clone();
-        move || {
-            if let Some(why) = &invalid {
-                return why.clone();
-            }
-            let link = match view.link.get() {
-                Link::Connecting => t.get("status.connecting"),
-                Link::Connected => t.get("status.connected"),
-                Link::Reconnecting(s) => t.fill("status.reconnecting", &[("seconds", &s)]),
-                Link::Refused(why) => return t.fill("status.refused", &[("why", &why)]),
-                Link::Deleted => return t.get("status.deleted"),
-            };
-            let waiting = view.waiting.get();
-            let waiting = (waiting > 0).then(|| t.count("status.waiting", waiting, &[]));
-            [Some(link), waiting, view.notice.get()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+    let status = move || {
+        if let Some(why) = &invalid {
+            return why.clone();
         }
+        let link = match view.link.get() {
+            Link::Connecting => t.get("status.connecting").to_owned(),
+            Link::Connected => t.get("status.connected").to_owned(),
+            Link::Reconnecting(s) => t.fill("status.reconnecting", &[("seconds", &s)]),
+            Link::Refused(why) => return t.fill("status.refused", &[("why", &why)]),
+            Link::Deleted => return t.get("status.deleted").to_owned(),
+        };
+        let waiting = view.waiting.get();
+        let waiting = (waiting > 0).then(|| t.count("status.waiting", waiting, &[]));
+        [Some(link), waiting, view.notice.get()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
     };
     let state = move || match view.link.get() {
         Link::Connecting => "connecting",
@@ -216,13 +213,9 @@ pub(super) fn BoardPage() -> impl IntoView {
             <div class="zoom">
                 <LanguageMenu/>
                 <button aria-label=t.get("board.reset_view") title=t.get("board.reset_view_title") data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>
-                    {
-                        let t = t.clone();
-                        move || t.fill("board.zoom", &[("percent", &view.zoom.get())])
-                    }
+                    {move || t.fill("board.zoom", &[("percent", &view.zoom.get())])}
                 </button>
             </div>
         </div>
     }
 }
-

@@ -63,17 +63,14 @@ fn page_texts() -> Texts {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "hydrate")]
-    if use_context::<Texts>().is_none() {
-        provide_context(page_texts());
-    }
+    provide_context(page_texts());
     let t = texts();
-    let not_found = t.get("notfound.title");
-    let home = t.get("notfound.home");
+    let (not_found, home) = (t.get("notfound.title"), t.get("notfound.home"));
     view! {
         <Stylesheet id="leptos" href="/pkg/scrawl.css"/>
         <Title text="scrawl"/>
         <Router>
-            <Routes fallback=move || view! { <main class="notfound"><h1>{not_found.clone()}</h1><a href="/">{home.clone()}</a></main> }>
+            <Routes fallback=move || view! { <main class="notfound"><h1>{not_found}</h1><a href="/">{home}</a></main> }>
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/b/:name") view=board::BoardPage/>
             </Routes>
@@ -115,29 +112,30 @@ fn Home() -> impl IntoView {
     }
 }
 
-/// The language menu: the choice is kept in a cookie, and the page loads
-/// again in that language, so the server's render and the hydration agree.
+/// The language menu: a plain form, so it works before and without wasm,
+/// and a keyboard moving through the options changes nothing until it
+/// applies. `/language` keeps the choice in a cookie and sends the browser
+/// back to this page, which the server then renders in that language. It
+/// waits while strokes wait for the server: a new page would drop them.
 #[component]
 pub(crate) fn LanguageMenu() -> impl IntoView {
     let t = texts();
     let current = t.locale();
+    let back = leptos_router::hooks::use_location().pathname.get_untracked();
+    let waiting = use_context::<BoardView>().map(|v| v.waiting);
+    let busy = move || waiting.is_some_and(|w| w.get() > 0);
     let options = Locale::ALL
         .into_iter()
         .map(|l| view! { <option value=l.tag() lang=l.tag() selected=l == current>{l.native_name()}</option> })
         .collect_view();
     view! {
-        <select
-            class="language"
-            aria-label=t.get("language.label")
-            title=t.get("language.label")
-            data-testid="language"
-            on:change=move |_e| {
-                #[cfg(feature = "hydrate")]
-                crate::client::choose_language(&event_target_value(&_e));
-            }
-        >
-            {options}
-        </select>
+        <form class="language" action="/language" method="get">
+            <input type="hidden" name="back" value=back/>
+            <select name="lang" autocomplete="off" aria-label=t.get("language.label") title=t.get("language.label") data-testid="language">
+                {options}
+            </select>
+            <button type="submit" aria-label=t.get("language.apply") title=t.get("language.apply") disabled=busy>"✓"</button>
+        </form>
     }
 }
 

@@ -67,39 +67,29 @@ pub(super) fn ShareDialog(board: String, dialog: NodeRef<html::Dialog>) -> impl 
         }
     });
     let t = texts();
-    let links = {
-        let t = t.clone();
-        move || {
-            let origin = view.origin.get();
-            let link = |key: Option<&str>| board_link(&origin, &board, key);
-            let access = view.access.get();
-            let hint = |key: &str| {
-                let text = t.get(key);
-                view! { <p class="hint">{text}</p> }
-            };
-            let (view_hint, edit_hint) = (hint("share.view_hint"), hint("share.edit_hint"));
-            let warning = t.get("share.owner_warning");
-            let role = access.as_ref().map(|a| hint(role_text(a)));
-            match access.as_ref().and_then(|a| a.links.as_ref()) {
-                Some(links) => view! {
-                    <LinkRow id="share-view-link" label=t.get("share.view_link") copy=t.get("share.copy_view_link") link=link(Some(&links.view))>
-                        {view_hint}
-                    </LinkRow>
-                    <LinkRow id="share-edit-link" label=t.get("share.edit_link") copy=t.get("share.copy_edit_link") link=link(Some(&links.edit))>
-                        {edit_hint}
-                    </LinkRow>
-                    <LinkRow id="share-owner-link" label=t.get("share.owner_link") copy=t.get("share.copy_owner_link") link=link(Some(&links.owner))>
-                        <p class="warning">{warning}</p>
-                    </LinkRow>
-                }
-                .into_any(),
-                None => view! {
-                    <LinkRow id="share-link" label=t.get("share.link") copy=t.get("share.copy_link") link=link(view.key.get().as_deref())>
-                        {role}
-                    </LinkRow>
-                }
-                .into_any(),
+    let links = move || {
+        let origin = view.origin.get();
+        let link = |key: Option<&str>| board_link(&origin, &board, key);
+        let access = view.access.get();
+        match access.as_ref().and_then(|a| a.links.as_ref()) {
+            Some(links) => view! {
+                <LinkRow id="share-view-link" label=t.get("share.view_link") copy=t.get("share.copy_view_link") link=link(Some(&links.view))>
+                    <p class="hint">{t.get("share.view_hint")}</p>
+                </LinkRow>
+                <LinkRow id="share-edit-link" label=t.get("share.edit_link") copy=t.get("share.copy_edit_link") link=link(Some(&links.edit))>
+                    <p class="hint">{t.get("share.edit_hint")}</p>
+                </LinkRow>
+                <LinkRow id="share-owner-link" label=t.get("share.owner_link") copy=t.get("share.copy_owner_link") link=link(Some(&links.owner))>
+                    <p class="warning">{t.get("share.owner_warning")}</p>
+                </LinkRow>
             }
+            .into_any(),
+            None => view! {
+                <LinkRow id="share-link" label=t.get("share.link") copy=t.get("share.copy_link") link=link(view.key.get().as_deref())>
+                    <p class="hint">{access.as_ref().map(|a| t.get(role_text(a)))}</p>
+                </LinkRow>
+            }
+            .into_any(),
         }
     };
     let copied = t.get("share.copied");
@@ -123,7 +113,7 @@ pub(super) fn ShareDialog(board: String, dialog: NodeRef<html::Dialog>) -> impl 
                     </button>
                 </header>
                 {links}
-                <p class="copied" role="status">{move || view.copied.get().map(|_| copied.clone())}</p>
+                <p class="copied" role="status">{move || view.copied.get().map(|_| copied)}</p>
                 <Show when=move || view.role() == Some(Role::Owner)>
                     <OwnerSettings/>
                 </Show>
@@ -135,7 +125,13 @@ pub(super) fn ShareDialog(board: String, dialog: NodeRef<html::Dialog>) -> impl 
 
 /// A link in a read-only field, and a button that copies it.
 #[component]
-fn LinkRow(id: &'static str, label: String, copy: String, link: String, children: Children) -> impl IntoView {
+fn LinkRow(
+    id: &'static str,
+    label: &'static str,
+    copy: &'static str,
+    link: String,
+    children: Children,
+) -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let input = NodeRef::<html::Input>::new();
     let copied = link.clone();

@@ -8,8 +8,8 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::board::{BoardView, Command, OwnerCommand, DEFAULT_INK};
-use super::texts;
 use super::share::{ShareButton, ShareDialog};
+use super::texts;
 use crate::protocol::{Color, Role, Tool};
 
 /// Each tool's text key, shortcut and icon.
@@ -165,10 +165,7 @@ pub(super) fn People() -> impl IntoView {
     let view = use_context::<BoardView>().expect("the board page provides its view");
     let open = RwSignal::new(false);
     let t = texts();
-    let count = {
-        let t = t.clone();
-        move || t.count("people.online", view.users.get().len().max(1), &[])
-    };
+    let count = move || t.count("people.online", view.users.get().len().max(1), &[]);
     let people = t.get("people.title");
     let my_id = move || view.me.get().map(|u| u.id);
     view! {
@@ -176,7 +173,7 @@ pub(super) fn People() -> impl IntoView {
             <button
                 class="users"
                 data-testid="user-count"
-                aria-label=people.clone()
+                aria-label=people
                 aria-expanded=move || open.get().to_string()
                 title=people
                 on:click=move |_| open.update(|o| *o = !*o)
@@ -188,8 +185,7 @@ pub(super) fn People() -> impl IntoView {
                     <For each=move || view.users.get() key=|u| (u.id.clone(), u.name.clone(), u.color.clone()) let:user>
                         <li>
                             <span class="dot" style:background-color=user.color.to_string()></span>
-                            {let t = texts();
-                            if my_id().as_ref() == Some(&user.id) {
+                            {if my_id().as_ref() == Some(&user.id) {
                                 view! {
                                     <input
                                         class="my-name"

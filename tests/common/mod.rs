@@ -163,7 +163,13 @@ impl Drop for TestServer {
 }
 
 pub fn auth(board: &str, client: &str) -> Auth {
-    Auth { board: board.into(), name: Some(format!("user {client}")), client: Some(client.into()), token: None, lang: None }
+    Auth {
+        board: board.into(),
+        name: Some(format!("user {client}")),
+        client: Some(client.into()),
+        token: None,
+        lang: None,
+    }
 }
 
 /// A joined client, with the board as the server sent it.

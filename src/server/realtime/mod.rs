@@ -42,7 +42,7 @@ use crate::protocol::{
     Rename, Role, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
 };
 pub use refusal::ConnectError;
-use refusal::{EventError, Refused};
+use refusal::EventError;
 use relay::Relay;
 pub use relay::{BoardRelays, Outlet, Overflowed};
 
@@ -230,12 +230,12 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
         let texts = Texts::of(language(&socket, auth.as_ref().ok().and_then(|a| a.lang.as_deref())));
         async move {
             let admitted = match auth {
-                Ok(auth) => admit(realtime, &socket, auth, texts.clone()).await,
+                Ok(auth) => admit(realtime, &socket, auth, texts).await,
                 Err(e) => Err(ConnectError::Auth(e.to_string())),
             };
             admitted.map_err(|e| {
                 tracing::debug!(sid = %socket.id, error = %e, "refused a connection");
-                Refused(e.text(&texts))
+                e.text(&texts)
             })
         }
     };
@@ -251,20 +251,11 @@ pub fn attach(io: &SocketIo, realtime: Arc<Realtime>) {
 /// The language a connection is told things in: `auth.lang`, else its
 /// handshake's cookie or `Accept-Language`.
 fn language(socket: &SocketRef, lang: Option<&str>) -> Locale {
-    lang.and_then(Locale::from_tag).unwrap_or_else(|| {
-        let headers = &socket.req_parts().headers;
-        let header = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
-        Locale::negotiate(header(axum::http::header::COOKIE), header(axum::http::header::ACCEPT_LANGUAGE))
-    })
+    lang.and_then(Locale::from_tag).unwrap_or_else(|| super::web::request_locale(&socket.req_parts().headers))
 }
 
 /// Lets a socket in, or says why not.
-async fn admit(
-    realtime: Arc<Realtime>,
-    socket: &SocketRef,
-    auth: Auth,
-    texts: Texts,
-) -> Result<(), ConnectError> {
+async fn admit(realtime: Arc<Realtime>, socket: &SocketRef, auth: Auth, texts: Texts) -> Result<(), ConnectError> {
     let name = BoardName::new(auth.board)?;
     let address = realtime.limits.admit(client_ip(socket, realtime.trust_proxy))?;
     let board = realtime.boards.enter(&name).await?;

@@ -49,9 +49,9 @@ pub(super) enum EventError {
     Busy,
     #[error("an earlier event was refused for now; retry in {} ms, in order", .0.as_millis())]
     Held(Duration),
-    #[error("your link lets you watch this board, not draw on it")]
+    #[error("read-only: your link lets you watch this board, not draw on it")]
     ViewOnly,
-    #[error("the board is locked, and only its owner draws")]
+    #[error("read-only: the board is locked, and only its owner draws")]
     Locked,
     #[error("only the board's owner may do this")]
     NotOwner,
@@ -80,10 +80,10 @@ impl EventError {
     /// when to retry. Storage trouble is told in general words; the detail
     /// goes to the log.
     pub(super) fn ack(&self, t: &Texts) -> Ack {
-        if let EventError::Storage(e @ (StorageError::Sqlx(_) | StorageError::Rejected(_) | StorageError::Corrupt(_))) =
-            self
-        {
-            tracing::error!(error = %e, "a change could not be stored");
+        if let EventError::Storage(e) = self {
+            if !matches!(e, StorageError::Unavailable(_) | StorageError::Busy) {
+                tracing::error!(error = %e, "a change could not be stored");
+            }
         }
         let message = self.text(t);
         let ack = match self.retry_ms() {
@@ -93,13 +93,15 @@ impl EventError {
         ack.with_code(self.code())
     }
 
-    /// What the person is told.
+    /// What the person is told. In English, protocol v1's words: the
+    /// `Display` text, but for storage trouble, told in general words.
     fn text(&self, t: &Texts) -> String {
         let ms = |wait: &Duration| wait.as_millis().max(1);
+        let get = |key| t.get(key).to_owned();
         match self {
-            EventError::Board(BoardError::NoSuchUser) => t.get("error.no_such_user"),
-            EventError::Board(BoardError::NothingToUndo) => t.get("error.nothing_to_undo"),
-            EventError::Board(BoardError::NothingToRedo) => t.get("error.nothing_to_redo"),
+            EventError::Board(BoardError::NoSuchUser) => get("error.no_such_user"),
+            EventError::Board(BoardError::NothingToUndo) => get("error.nothing_to_undo"),
+            EventError::Board(BoardError::NothingToRedo) => get("error.nothing_to_redo"),
             EventError::Board(BoardError::Full { what: "strokes", limit }) => {
                 t.fill("error.full_strokes", &[("max", limit)])
             }
@@ -108,19 +110,20 @@ impl EventError {
             // unknown or foreign stroke, a batch out of order): the
             // technical detail, in English.
             EventError::Payload(_) | EventError::Board(_) => self.to_string(),
-            EventError::Storage(StorageError::Unavailable(_)) => t.get("error.storage_unavailable"),
-            EventError::Storage(StorageError::Busy) => t.get("error.storage_busy"),
-            EventError::Storage(_) => t.get("error.not_stored"),
-            EventError::Rate { wait, .. } => t.fill("error.rate", &[("ms", &ms(wait))]),
-            EventError::Abuse => t.get("error.abuse"),
-            EventError::Busy => t.get("error.busy"),
+            EventError::Storage(StorageError::Unavailable(_)) => get("error.storage_unavailable"),
+            EventError::Storage(StorageError::Busy) => get("error.storage_busy"),
+            EventError::Storage(_) => get("error.not_stored"),
+            EventError::Rate { class: Class::Stroke, wait } => t.fill("error.rate_stroke", &[("ms", &ms(wait))]),
+            EventError::Rate { class: Class::Edit, wait } => t.fill("error.rate_edit", &[("ms", &ms(wait))]),
+            EventError::Abuse => get("error.abuse"),
+            EventError::Busy => get("error.busy"),
             EventError::Held(wait) => t.fill("error.held", &[("ms", &ms(wait))]),
-            EventError::ViewOnly => t.get("error.view_only"),
-            EventError::Locked => t.get("error.locked"),
-            EventError::NotOwner => t.get("error.not_owner"),
-            EventError::Deleted => t.get("error.deleted"),
-            EventError::KickYourself => t.get("error.kick_yourself"),
-            EventError::KickOwner => t.get("error.kick_owner"),
+            EventError::ViewOnly => get("error.view_only"),
+            EventError::Locked => get("error.locked"),
+            EventError::NotOwner => get("error.not_owner"),
+            EventError::Deleted => get("error.deleted"),
+            EventError::KickYourself => get("error.kick_yourself"),
+            EventError::KickOwner => get("error.kick_owner"),
         }
     }
 
@@ -161,25 +164,87 @@ impl ConnectError {
         match self {
             ConnectError::Auth(detail) => t.fill("error.auth", &[("detail", detail)]),
             ConnectError::Board(e) => t.fill("error.board", &[("why", &t.name_error(e))]),
-            ConnectError::Storage(_) => t.get("error.unavailable"),
+            ConnectError::Storage(_) => t.get("error.unavailable").to_owned(),
             ConnectError::Admission(AdmissionError::Connections(max)) => {
                 t.fill("error.too_many_connections", &[("max", max)])
             }
             ConnectError::Admission(AdmissionError::Joins(s)) => t.fill("error.too_many_joins", &[("seconds", s)]),
             ConnectError::Admission(AdmissionError::NewBoards(s)) => t.fill("error.too_many_boards", &[("seconds", s)]),
-            ConnectError::Private => t.get("error.private"),
-            ConnectError::InvalidKey => t.get("error.invalid_key"),
+            ConnectError::Private => t.get("error.private").to_owned(),
+            ConnectError::InvalidKey => t.get("error.invalid_key").to_owned(),
             ConnectError::Kicked(minutes) => t.fill("error.kicked", &[("minutes", minutes)]),
         }
     }
 }
 
-/// A connection refusal as sent: the text in the connection's language.
-#[derive(Debug)]
-pub(super) struct Refused(pub String);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
 
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+    /// English refusals are protocol v1's words, which clients may show or match.
+    #[test]
+    fn english_refusals_keep_the_v1_words() {
+        let en = Texts::of(Locale::En);
+        let wait = Duration::from_millis(250);
+        let events = [
+            EventError::Board(BoardError::NoSuchUser),
+            EventError::Board(BoardError::NothingToUndo),
+            EventError::Board(BoardError::NothingToRedo),
+            EventError::Board(BoardError::Full { what: "strokes", limit: 7 }),
+            EventError::Board(BoardError::Full { what: "points", limit: 9 }),
+            EventError::Board(BoardError::Gap {
+                id: crate::protocol::StrokeId::new("s").unwrap(),
+                expected: 2,
+                got: 3,
+            }),
+            EventError::Rate { class: Class::Stroke, wait },
+            EventError::Rate { class: Class::Edit, wait },
+            EventError::Abuse,
+            EventError::Busy,
+            EventError::Held(wait),
+            EventError::ViewOnly,
+            EventError::Locked,
+            EventError::NotOwner,
+            EventError::Deleted,
+            EventError::KickYourself,
+            EventError::KickOwner,
+        ];
+        for e in events {
+            assert_eq!(e.ack(&en).error, Some(e.to_string()));
+        }
+        let storage = [
+            (StorageError::Unavailable("disk".into()), "storage is unavailable; retry later"),
+            (StorageError::Busy, "too many changes are waiting to be written; retry later"),
+            (StorageError::Closed, "the change could not be stored"),
+        ];
+        for (e, told) in storage {
+            assert_eq!(EventError::Storage(e).ack(&en).error.as_deref(), Some(told));
+        }
+        let connects = [
+            ConnectError::Board(crate::protocol::ValidationError::BoardNameEmpty),
+            ConnectError::Board(crate::protocol::ValidationError::BoardNameTooLong),
+            ConnectError::Board(crate::protocol::ValidationError::BoardNameCharacters),
+            ConnectError::Storage(StorageError::Closed),
+            ConnectError::Admission(AdmissionError::Connections(3)),
+            ConnectError::Admission(AdmissionError::Joins(4)),
+            ConnectError::Admission(AdmissionError::NewBoards(5)),
+            ConnectError::Private,
+            ConnectError::InvalidKey,
+            ConnectError::Kicked(10),
+        ];
+        for e in connects {
+            assert_eq!(e.text(&en), e.to_string());
+        }
+    }
+
+    #[test]
+    fn other_languages_translate_but_keep_the_code() {
+        let de = Texts::of(Locale::De);
+        let e = EventError::Locked;
+        let ack = e.ack(&de);
+        assert_eq!(ack.code.as_deref(), Some("read-only"));
+        assert_ne!(ack.error, Some(e.to_string()));
+        assert_eq!(ack.error.as_deref(), Some(de.get("error.locked")));
     }
 }
