@@ -22,8 +22,8 @@ async fn page(server: &TestServer, path: &str, headers: &[(&str, &str)]) -> (Sta
 fn carried(page: &str) -> Texts {
     let open = format!(r#"id="{TEXTS_ELEMENT}">"#);
     let start = page.find(&open).expect("the page carries its texts") + open.len();
-    let json = &page[start..start + page[start..].find("</script>").unwrap()];
-    Texts::from_page_json(json).expect("readable texts")
+    let text = &page[start..start + page[start..].find("</script>").unwrap()];
+    Texts::from_page_text(text.to_owned()).expect("readable texts")
 }
 
 #[tokio::test]

@@ -25,9 +25,13 @@ fn source(locale: Locale) -> &'static str {
     }
 }
 
+/// `locale`'s own texts, kept for as long as the server runs.
 fn parse(locale: Locale) -> Table {
     // The unit tests read every file, so a broken one never ships.
-    serde_json::from_str(source(locale)).unwrap_or_else(|e| panic!("locales/{}.json: {e}", locale.tag()))
+    let texts: HashMap<String, String> =
+        serde_json::from_str(source(locale)).unwrap_or_else(|e| panic!("locales/{}.json: {e}", locale.tag()));
+    let keep = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    texts.into_iter().map(|(k, v)| (keep(k), keep(v))).collect()
 }
 
 /// `locale`'s table, English filling any gap.
@@ -79,13 +83,15 @@ mod tests {
             let tag = locale.tag();
             for (key, text) in &table {
                 assert!(!text.trim().is_empty(), "{tag}: {key} is empty");
+                // What the page's text format and its <script> element need.
+                assert!(!text.contains(['\t', '\n', '\r', '<']), "{tag}: {key} holds a tab, line break or <");
                 let (base, category) = split(key);
                 let reference = match category {
                     Some(c) => {
                         assert!(locale.plural_categories().contains(&c), "{tag}: {key}: no such plural category");
-                        english.get(&format!("{base}#other"))
+                        english.get(format!("{base}#other").as_str())
                     }
-                    None => english.get(key),
+                    None => english.get(*key),
                 };
                 let reference = reference.unwrap_or_else(|| panic!("{tag}: {key} is not in English"));
                 assert_eq!(placeholders(text), placeholders(reference), "{tag}: {key} has other placeholders");
@@ -95,7 +101,10 @@ mod tests {
             }
             for base in &plural_keys {
                 for category in locale.plural_categories() {
-                    assert!(table.contains_key(&format!("{base}#{category}")), "{tag}: {base}#{category} is missing");
+                    assert!(
+                        table.contains_key(format!("{base}#{category}").as_str()),
+                        "{tag}: {base}#{category} is missing"
+                    );
                 }
             }
         }

@@ -20,7 +20,7 @@ use crate::protocol::{ValidationError, MAX_BOARD_NAME};
 
 /// The cookie that remembers the language chosen in the menu.
 pub const COOKIE: &str = "scrawl-lang";
-/// The id of the page's `<script type="application/json">` holding its texts.
+/// The id of the page's `<script type="text/plain">` holding its texts.
 pub const TEXTS_ELEMENT: &str = "scrawl-texts";
 
 /// A language of the UI.
@@ -208,7 +208,7 @@ pub struct Texts {
     table: &'static Table,
 }
 
-type Table = HashMap<String, String>;
+type Table = HashMap<&'static str, &'static str>;
 
 impl PartialEq for Texts {
     fn eq(&self, other: &Self) -> bool {
@@ -236,7 +236,7 @@ impl Texts {
 
     /// The text of `key`; a missing key shows as itself.
     pub fn get(&self, key: &'static str) -> &'static str {
-        self.table.get(key).map_or(key, String::as_str)
+        self.table.get(key).copied().unwrap_or(key)
     }
 
     /// The text of `key` with its `{placeholders}` filled from `args`.
@@ -248,10 +248,10 @@ impl Texts {
     /// and `args` filled in.
     pub fn count(&self, key: &str, n: usize, args: &[(&str, &dyn std::fmt::Display)]) -> String {
         let form = format!("{key}#{}", self.locale.plural(n as u64));
-        let text = self.table.get(&form).or_else(|| self.table.get(&format!("{key}#other")));
+        let text = self.table.get(form.as_str()).or_else(|| self.table.get(format!("{key}#other").as_str()));
         let mut all: Vec<(&str, &dyn std::fmt::Display)> = vec![("n", &n)];
         all.extend_from_slice(args);
-        fill(text.map_or(key, String::as_str), &all)
+        fill(text.copied().unwrap_or(key), &all)
     }
 
     /// Whether `message` is the text of `key` with some values in its
@@ -290,31 +290,31 @@ impl Texts {
         }
     }
 
-    /// The JSON the page carries: `{"locale": TAG, "texts": {…}}`, safe
-    /// inside a `<script>` element.
-    pub fn to_page_json(&self) -> String {
-        #[derive(serde::Serialize)]
-        struct Page<'a> {
-            locale: &'a str,
-            texts: &'a Table,
+    /// The text the page carries: the locale's tag on the first line, then
+    /// a line `key<TAB>text` for each text (the catalogues hold no tab, line
+    /// break or `<`, so this is safe inside a `<script>` element, and the
+    /// browser reads it without a JSON parser).
+    pub fn to_page_text(&self) -> String {
+        let mut entries: Vec<_> = self.table.iter().collect();
+        entries.sort();
+        let mut text = self.locale.tag().to_owned();
+        for (key, value) in entries {
+            text.push('\n');
+            text.push_str(key);
+            text.push('\t');
+            text.push_str(value);
         }
-        let json =
-            serde_json::to_string(&Page { locale: self.locale.tag(), texts: self.table }).expect("strings serialize");
-        // No `</script>` or `<!--` can end the element early.
-        json.replace('<', "\\u003c")
+        text
     }
 
-    /// Reads what [`Texts::to_page_json`] wrote, once per page: the table
+    /// Reads what [`Texts::to_page_text`] wrote, once per page: the table
     /// lives as long as the page.
-    pub fn from_page_json(json: &str) -> Option<Texts> {
-        #[derive(serde::Deserialize)]
-        struct Page {
-            locale: String,
-            texts: Table,
-        }
-        let page: Page = serde_json::from_str(json).ok()?;
-        let locale = Locale::from_tag(&page.locale)?;
-        Some(Texts { locale, table: Box::leak(Box::new(page.texts)) })
+    pub fn from_page_text(text: String) -> Option<Texts> {
+        let text: &'static str = Box::leak(text.into_boxed_str());
+        let mut lines = text.lines();
+        let locale = Locale::from_tag(lines.next()?)?;
+        let table = lines.filter_map(|line| line.split_once('\t')).collect();
+        Some(Texts { locale, table: Box::leak(Box::new(table)) })
     }
 }
 
@@ -390,8 +390,8 @@ mod tests {
 
     #[test]
     fn texts_fill_and_count() {
-        let table = |entries: &[(&str, &str)]| -> &'static Table {
-            Box::leak(Box::new(entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()))
+        let table = |entries: &[(&'static str, &'static str)]| -> &'static Table {
+            Box::leak(Box::new(entries.iter().copied().collect()))
         };
         let texts = Texts {
             locale: Locale::En,
@@ -408,15 +408,15 @@ mod tests {
         // A placeholder's value is never read as another placeholder.
         assert_eq!(texts.count("w", 1, &[("who", &"{n}")]), "1 stroke of {n}");
         assert_eq!(texts.fill("a", &[("x", &"{y}"), ("y", &2)]), "{y} and {y}, not 2");
-        let json = Texts { table: table(&[("k", "</script>")]), ..texts }.to_page_json();
-        assert!(!json.contains('<'));
-        let back = Texts::from_page_json(&json).unwrap();
+        let page = Texts { table: table(&[("k", "a {x}"), ("l", "b")]), locale: Locale::Ar }.to_page_text();
+        assert_eq!(page, "ar\nk\ta {x}\nl\tb");
+        let back = Texts::from_page_text(page).unwrap();
+        assert_eq!((back.locale(), back.get("k"), back.get("l")), (Locale::Ar, "a {x}", "b"));
         let kicked = Texts { table: table(&[("k", "out for {m} min, {who}")]), ..back };
         assert!(kicked.matches("k", "out for 10 min, Ann"));
         assert!(!kicked.matches("k", "out for 10 minutes, Ann"));
         assert!(!kicked.matches("k", "in for 10 min, Ann"));
-        assert!(back.matches("k", "</script>"));
-        assert!(!back.matches("k", "</script> and more"));
-        assert_eq!(back.get("k"), "</script>");
+        assert!(back.matches("l", "b"));
+        assert!(!back.matches("l", "b and more"));
     }
 }

@@ -37,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
-                <script type="application/json" id=TEXTS_ELEMENT inner_html=texts.to_page_json()></script>
+                <script type="text/plain" id=TEXTS_ELEMENT inner_html=texts.to_page_text()></script>
             </head>
             <body>
                 <App/>
@@ -55,8 +55,8 @@ pub(crate) fn texts() -> Texts {
 /// The texts the server wrote into the page.
 #[cfg(feature = "hydrate")]
 fn page_texts() -> Texts {
-    let json = leptos::prelude::document().get_element_by_id(TEXTS_ELEMENT).and_then(|e| e.text_content());
-    json.and_then(|j| Texts::from_page_json(&j)).unwrap_or_default()
+    let text = leptos::prelude::document().get_element_by_id(TEXTS_ELEMENT).and_then(|e| e.text_content());
+    text.and_then(Texts::from_page_text).unwrap_or_default()
 }
 
 #[component]
@@ -124,16 +124,25 @@ pub(crate) fn LanguageMenu() -> impl IntoView {
     let back = leptos_router::hooks::use_location().pathname.get_untracked();
     let waiting = use_context::<BoardView>().map(|v| v.waiting);
     let busy = move || waiting.is_some_and(|w| w.get() > 0);
-    let options = Locale::ALL
+    // Plain HTML: the same on both sides, and no view code in the wasm.
+    let options: String = Locale::ALL
         .into_iter()
-        .map(|l| view! { <option value=l.tag() lang=l.tag() selected=l == current>{l.native_name()}</option> })
-        .collect_view();
+        .map(|l| {
+            let (tag, selected) = (l.tag(), if l == current { " selected" } else { "" });
+            format!(r#"<option value="{tag}" lang="{tag}"{selected}>{}</option>"#, l.native_name())
+        })
+        .collect();
     view! {
         <form class="language" action="/language" method="get">
             <input type="hidden" name="back" value=back/>
-            <select name="lang" autocomplete="off" aria-label=t.get("language.label") title=t.get("language.label") data-testid="language">
-                {options}
-            </select>
+            <select
+                name="lang"
+                autocomplete="off"
+                aria-label=t.get("language.label")
+                title=t.get("language.label")
+                data-testid="language"
+                inner_html=options
+            ></select>
             <button type="submit" aria-label=t.get("language.apply") title=t.get("language.apply") disabled=busy>"✓"</button>
         </form>
     }
