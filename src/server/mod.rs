@@ -28,6 +28,7 @@ use std::time::Duration;
 
 use axum::extract::FromRef;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -211,6 +212,15 @@ pub async fn run(
     let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits };
     let (router, io) = app(state);
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    // Without Nagle's algorithm: a relay or an ack is a small frame that
+    // must leave at once, not wait for the peer's (delayed) TCP ack of the
+    // previous one. That wait was the whole latency at low load: about one
+    // sender interval, up to the 40 ms delayed-ack timer.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown.await;

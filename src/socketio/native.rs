@@ -36,6 +36,9 @@ pub enum ClientError {
     UnknownEvent(String),
 }
 
+/// An ack on its way: resolves with the ack, or why none came.
+pub type PendingAck = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ack, ClientError>> + Send>>;
+
 /// Ack waiters by ack id; each gets the JSON text of its ack's argument.
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<String>>>>;
 
@@ -56,7 +59,8 @@ impl NativeClient {
     /// Opens `ws://{addr}/socket.io/` and connects to "/" with `auth`.
     pub async fn connect(addr: &str, auth: &impl Serialize) -> Result<Self, ClientError> {
         let url = format!("ws://{addr}{WS_PATH}");
-        let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+        // Like browsers, without Nagle: small frames go out at once.
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
         let (mut sink, mut stream) = ws.split();
 
         let mut next_text = async || -> Result<Frame, ClientError> {
@@ -154,16 +158,29 @@ impl NativeClient {
 
     /// Sends event `event` with the JSON text `data` and waits for its ack.
     async fn emit_ack_text(&mut self, event: &str, data: &str) -> Result<Ack, ClientError> {
+        self.send_with_ack(event, data)?.await
+    }
+
+    /// Sends an event asking for an ack and returns at once: the future
+    /// resolves with the ack, so many can be in flight (benchmarks).
+    pub fn emit_ack_later<E: Event>(&mut self, data: &E) -> Result<PendingAck, ClientError> {
+        self.send_with_ack(E::NAME, &serde_json::to_string(data)?)
+    }
+
+    fn send_with_ack(&mut self, event: &str, data: &str) -> Result<PendingAck, ClientError> {
         let id = self.next_ack;
         self.next_ack += 1;
         let (tx, rx) = oneshot::channel();
         self.pending.lock().insert(id, tx);
         self.send_text(event_text(event, data, Some(id)))?;
-        let reply = tokio::time::timeout(self.timeout, rx)
-            .await
-            .map_err(|_| ClientError::Timeout(format!("ack of {event}")))?
-            .map_err(|_| ClientError::Closed)?;
-        Ok(serde_json::from_str(&reply)?)
+        let (timeout, event) = (self.timeout, event.to_owned());
+        Ok(Box::pin(async move {
+            let reply = tokio::time::timeout(timeout, rx)
+                .await
+                .map_err(|_| ClientError::Timeout(format!("ack of {event}")))?
+                .map_err(|_| ClientError::Closed)?;
+            Ok(serde_json::from_str(&reply)?)
+        }))
     }
 
     /// The next event of any name, as sent.
@@ -173,7 +190,7 @@ impl NativeClient {
     }
 
     /// The next event's name and the JSON text of its argument.
-    async fn next_text(&mut self) -> Result<(String, String), ClientError> {
+    pub async fn next_text(&mut self) -> Result<(String, String), ClientError> {
         tokio::time::timeout(self.timeout, self.events.recv())
             .await
             .map_err(|_| ClientError::Timeout("an event".into()))?

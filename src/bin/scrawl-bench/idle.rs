@@ -1,0 +1,144 @@
+//! `idle`: opens many connections to one board that then do nothing but
+//! answer pings; reports the server's memory per connection and how many
+//! connections still got pings (the server pings every 25 s, so a run
+//! shorter than that cannot see them).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use scrawl::protocol::Auth;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::report::{round, Report};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Idle connections.
+    #[arg(long, default_value_t = 20_000)]
+    pub connections: usize,
+    /// How long they stay idle (30 or more to see pings).
+    #[arg(long, default_value_t = 30)]
+    pub seconds: u64,
+}
+
+/// Connections opening at the same time.
+const OPENING: usize = 200;
+/// The server's ping interval.
+const PING_INTERVAL: Duration = Duration::from_secs(25);
+
+/// Lets this process hold as many sockets as the hard limit allows.
+pub fn raise_fd_limit() {
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<()> {
+    let board = crate::fresh_board("idle");
+    let before = report.rss_kib();
+    let alive = Arc::new(AtomicUsize::new(0));
+    let pinged = Arc::new(AtomicUsize::new(0));
+    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
+    let mut opened = 0;
+    let mut failures = Vec::new();
+    for chunk in (0..args.connections).collect::<Vec<_>>().chunks(OPENING) {
+        let mut opening = Vec::new();
+        for &i in chunk {
+            let auth = Auth { board: board.clone(), client: Some(format!("idle{i}")), ..Auth::default() };
+            opening.push(tokio::spawn(open(addr.to_owned(), auth)));
+        }
+        for task in opening {
+            match task.await? {
+                Ok(ws) => {
+                    opened += 1;
+                    tokio::spawn(hold(ws, alive.clone(), pinged.clone(), stop.subscribe()));
+                }
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    let after = report.rss_kib();
+    let per_connection = match (before, after) {
+        (Some(b), Some(a)) if opened > 0 => Some(round(a.saturating_sub(b) as f64 / opened as f64)),
+        _ => None,
+    };
+    let watched_pings = Duration::from_secs(args.seconds) > PING_INTERVAL;
+    report.add(
+        &format!("idle ({} connections)", args.connections),
+        json!({
+            "opened": opened,
+            "failed": failures.len(),
+            "first_failure": failures.first(),
+            "alive": alive.load(Ordering::Relaxed),
+            "pinged": if watched_pings { json!(pinged.load(Ordering::Relaxed)) } else { json!("run 30 s or more") },
+            "server_rss_kib": after,
+            "server_kib_per_connection": per_connection,
+        }),
+    );
+    let _ = stop.send(());
+    Ok(())
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects and joins, up to `synced`.
+async fn open(addr: String, auth: Auth) -> anyhow::Result<Ws> {
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
+        format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"),
+        None,
+        true,
+    )
+    .await?;
+    let auth = serde_json::to_string(&auth)?;
+    while let Some(message) = ws.next().await {
+        let Message::Text(text) = message? else { continue };
+        if text.starts_with('0') {
+            ws.send(Message::text(format!("40{auth}"))).await?;
+        } else if text.starts_with("42[\"synced\"") {
+            return Ok(ws);
+        } else if text.starts_with("44") {
+            anyhow::bail!("refused: {text}");
+        }
+    }
+    anyhow::bail!("closed before synced")
+}
+
+/// Answers pings until told to stop; counts itself alive and pinged.
+async fn hold(
+    mut ws: Ws,
+    alive: Arc<AtomicUsize>,
+    pinged: Arc<AtomicUsize>,
+    mut stop: tokio::sync::broadcast::Receiver<()>,
+) {
+    alive.fetch_add(1, Ordering::Relaxed);
+    let mut got_ping = false;
+    loop {
+        tokio::select! {
+            _ = stop.recv() => break,
+            message = ws.next() => match message {
+                Some(Ok(Message::Text(text))) if text.as_str() == "2" => {
+                    if !got_ping {
+                        got_ping = true;
+                        pinged.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if ws.send(Message::text("3")).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => break,
+            },
+        }
+    }
+    alive.fetch_sub(1, Ordering::Relaxed);
+    let _ = ws.close(None).await;
+}

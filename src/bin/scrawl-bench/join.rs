@@ -1,0 +1,126 @@
+//! `join`: fills a board with many points (10,000 strokes of 100 by
+//! default), then times fresh connections from the WebSocket handshake to
+//! `synced` and counts the bytes they receive.
+
+use std::time::Instant;
+
+use futures_util::{SinkExt, StreamExt};
+use scrawl::protocol::{Auth, Color, StrokeEnd, StrokeId, StrokeStart, Tool};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::report::{percentiles, round, Report};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Points on the board.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub points: usize,
+    /// Points per stroke.
+    #[arg(long, default_value_t = 100)]
+    pub stroke_points: usize,
+    /// Joins to time.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+}
+
+/// Clients filling the board side by side.
+const FILLERS: usize = 16;
+
+pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<()> {
+    let board = crate::fresh_board("join");
+    let filled = Instant::now();
+    fill(addr, &board, args.points, args.stroke_points.clamp(1, 2048)).await?;
+    let fill_s = filled.elapsed().as_secs_f64();
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    let cpu = report.sample();
+    for _ in 0..args.runs.max(1) {
+        let started = Instant::now();
+        bytes = join_bytes(addr, &board).await?;
+        times.push(crate::ms(started.elapsed()));
+    }
+    report.add(
+        &format!("join ({} points)", args.points),
+        json!({
+            "points": args.points,
+            "fill_points_per_s": round(args.points as f64 / fill_s),
+            "to_synced_ms": percentiles(times),
+            "bytes": bytes,
+            "bytes_per_point": round(bytes as f64 / args.points.max(1) as f64),
+            "server_cpu_percent": report.cpu_since(cpu),
+            "server_rss_kib": report.rss_kib(),
+        }),
+    );
+    Ok(())
+}
+
+/// Draws `points` points on `board` in strokes of `per_stroke`, from
+/// `FILLERS` clients, each keeping its acks in flight.
+async fn fill(addr: &str, board: &str, points: usize, per_stroke: usize) -> anyhow::Result<()> {
+    let strokes = points.div_ceil(per_stroke);
+    let mut tasks = Vec::new();
+    for f in 0..FILLERS {
+        let auth = Auth { board: board.to_owned(), client: Some(format!("fill{f}")), ..Auth::default() };
+        let mut client = crate::relay::join(addr, &auth).await?;
+        tasks.push(tokio::spawn(async move {
+            let mut acks = Vec::new();
+            for s in (f..strokes).step_by(FILLERS) {
+                let id = StrokeId::new(format!("f{s}")).expect("a valid id");
+                let points: Vec<f32> = (0..per_stroke)
+                    .flat_map(|i| [(i * 7 % 1200) as f32 + (s % 97) as f32, (s * 13 % 800) as f32 + (i % 40) as f32])
+                    .collect();
+                let color = Color::new("#2f9e44").expect("a colour");
+                acks.push(client.emit_ack_later(&StrokeStart {
+                    id: id.clone(),
+                    color,
+                    width: 2.0,
+                    tool: Tool::Pen,
+                    points,
+                })?);
+                acks.push(client.emit_ack_later(&StrokeEnd { id, seq: None })?);
+                if acks.len() >= 256 {
+                    for ack in acks.drain(..) {
+                        anyhow::ensure!(ack.await?.ok, "a filling stroke was refused");
+                    }
+                }
+            }
+            for ack in acks {
+                anyhow::ensure!(ack.await?.ok, "a filling stroke was refused");
+            }
+            client.close();
+            Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}
+
+/// Joins `board` over a raw WebSocket; the bytes received up to `synced`.
+async fn join_bytes(addr: &str, board: &str) -> anyhow::Result<usize> {
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
+        format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"),
+        None,
+        true,
+    )
+    .await?;
+    let auth = serde_json::to_string(&Auth { board: board.to_owned(), ..Auth::default() })?;
+    let mut bytes = 0;
+    while let Some(message) = ws.next().await {
+        let Message::Text(text) = message? else { continue };
+        bytes += text.len();
+        if text.starts_with('0') {
+            ws.send(Message::text(format!("40{auth}"))).await?;
+        } else if text.starts_with("42[\"synced\"") {
+            let _ = ws.close(None).await;
+            return Ok(bytes);
+        } else if text.starts_with("44") {
+            anyhow::bail!("refused: {text}");
+        } else if text.as_str() == "2" {
+            ws.send(Message::text("3")).await?;
+        }
+    }
+    anyhow::bail!("closed before synced")
+}
