@@ -8,13 +8,13 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version =
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test test-rust test-e2e build tools wasm-target cargo-leptos wasm-bindgen-cli npm-packages chromium bench \
+.PHONY: run test test-rust test-e2e build tools wasm-target cargo-leptos wasm-bindgen-cli npm-packages chromium bench bench-smoke \
 	image image-rootfs image-test release musl-target podman
 
 run: tools
 	cargo leptos serve --release
 
-test: tools chromium test-rust build test-e2e
+test: tools chromium test-rust build test-e2e bench-smoke
 
 test-rust:
 	cargo test --features ssr,native-client
@@ -40,8 +40,25 @@ wasm-bindgen-cli:
 npm-packages:
 	@[ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] || (cd end2end && npm ci --no-audit --no-fund)
 
+# The load scenarios of docs/BENCHMARKS.md against a fresh release server,
+# then the first-paint benchmark. Figures only; nothing is asserted.
 bench: build
+	cargo build --release --features ssr,native-client --bin scrawl-bench
+	end2end/bench/scrawl-bench.sh relay --clients 20 --seconds 10
+	end2end/bench/scrawl-bench.sh relay --clients 50 --seconds 10
+	end2end/bench/scrawl-bench.sh relay --clients 100 --seconds 10
+	end2end/bench/scrawl-bench.sh relay --clients 200 --boards 50 --seconds 10
+	end2end/bench/scrawl-bench.sh join --points 1000000
+	end2end/bench/scrawl-bench.sh persist --seconds 10
+	end2end/bench/scrawl-bench.sh persist --clients 1 --window 1000 --batch 16 --seconds 2
+	end2end/bench/scrawl-bench.sh idle --connections 19000 --seconds 32
 	node end2end/bench/first-paint.js
+
+# A few seconds of every scenario with the debug build `cargo test` made, so
+# the tool never rots; it fails only if a scenario cannot run.
+bench-smoke: build
+	cargo build --features ssr,native-client --bin scrawl-bench
+	BENCH=target/debug/scrawl-bench end2end/bench/scrawl-bench.sh all --seconds 2 --clients 4 --points 20000 --connections 200
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)

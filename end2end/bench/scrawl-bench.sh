@@ -11,6 +11,7 @@ SERVER=${SERVER:-target/release/scrawl}
 PORT=${PORT:-$((3600 + RANDOM % 400))}
 dir=$(mktemp -d)
 # The server and the load generator both hold one socket per connection.
+ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 SCRAWL_ADDR=127.0.0.1:$PORT SCRAWL_DB=$dir/bench.db LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn \
   SCRAWL_STROKE_RATE=100000 SCRAWL_IP_STROKE_RATE=10000000 SCRAWL_EDIT_RATE=100000 SCRAWL_IP_EDIT_RATE=10000000 \

@@ -1,5 +1,5 @@
-//! `idle`: opens many connections to one board that then do nothing but
-//! answer pings; reports the server's memory per connection and how many
+//! `idle`: opens many connections, `--per-board` on each board, that then
+//! do nothing but answer pings; reports the server's memory per connection and how many
 //! connections still got pings (the server pings every 25 s, so a run
 //! shorter than that cannot see them).
 
@@ -22,6 +22,10 @@ pub struct Args {
     /// How long they stay idle (30 or more to see pings).
     #[arg(long, default_value_t = 30)]
     pub seconds: u64,
+    /// Connections per board: every join tells each member of the board
+    /// the whole presence list, so one board of thousands costs O(n²).
+    #[arg(long, default_value_t = 10)]
+    pub per_board: usize,
 }
 
 /// Connections opening at the same time.
@@ -43,6 +47,7 @@ pub fn raise_fd_limit() {
 
 pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<()> {
     let board = crate::fresh_board("idle");
+    let per_board = args.per_board.max(1);
     let before = report.rss_kib();
     let alive = Arc::new(AtomicUsize::new(0));
     let pinged = Arc::new(AtomicUsize::new(0));
@@ -52,7 +57,8 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     for chunk in (0..args.connections).collect::<Vec<_>>().chunks(OPENING) {
         let mut opening = Vec::new();
         for &i in chunk {
-            let auth = Auth { board: board.clone(), client: Some(format!("idle{i}")), ..Auth::default() };
+            let board = format!("{board}-{}", i / per_board);
+            let auth = Auth { board, client: Some(format!("idle{i}")), ..Auth::default() };
             opening.push(tokio::spawn(open(addr.to_owned(), auth)));
         }
         for task in opening {
@@ -73,7 +79,7 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     };
     let watched_pings = Duration::from_secs(args.seconds) > PING_INTERVAL;
     report.add(
-        &format!("idle ({} connections)", args.connections),
+        &format!("idle ({} connections, {per_board} per board)", args.connections),
         json!({
             "opened": opened,
             "failed": failures.len(),
@@ -107,6 +113,9 @@ async fn open(addr: String, auth: Auth) -> anyhow::Result<Ws> {
             return Ok(ws);
         } else if text.starts_with("44") {
             anyhow::bail!("refused: {text}");
+        } else if text.as_str() == "2" {
+            // The first ping may come before `synced`.
+            ws.send(Message::text("3")).await?;
         }
     }
     anyhow::bail!("closed before synced")
@@ -134,8 +143,8 @@ async fn hold(
                         break;
                     }
                 }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 Some(Ok(_)) => {}
-                _ => break,
             },
         }
     }

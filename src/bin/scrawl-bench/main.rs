@@ -85,7 +85,8 @@ fn main() -> anyhow::Result<()> {
                 join::run(&cli.addr, join::Args { points, stroke_points: 100, runs: 3 }, &mut report).await?;
                 persist::run(&cli.addr, persist::Args { clients: 4, batch: 512, window: 32, seconds }, &mut report)
                     .await?;
-                idle::run(&cli.addr, idle::Args { connections, seconds: seconds.max(2) }, &mut report).await
+                let idle = idle::Args { connections, seconds: seconds.max(2), per_board: 10 };
+                idle::run(&cli.addr, idle, &mut report).await
             }
         }
     })?;
