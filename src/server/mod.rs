@@ -7,10 +7,12 @@
 //! - `limits`: rate limits and per-address caps.
 //! - `http`: page, redirect, JSON, health and metrics handlers, with `ApiError`.
 //! - `web`: security headers, the CSP nonce and the same-origin check.
+//! - `assets`: `/pkg` in production, from memory, gzipped and revalidated.
 //! - `realtime`: the Socket.IO handlers and relay fan-out.
 //! - `healthcheck`: `scrawl healthcheck`, the probe of a running server.
 //! - `operator`: `scrawl board …` and `scrawl boards`, on the database.
 
+mod assets;
 mod boards;
 mod config;
 pub mod healthcheck;
@@ -65,11 +67,19 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub settings: Settings,
     pub limits: Arc<limits::Limits>,
+    /// `/pkg` from memory, in production; empty otherwise.
+    pub assets: assets::Assets,
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.site.clone()
+    }
+}
+
+impl FromRef<AppState> for assets::Assets {
+    fn from_ref(state: &AppState) -> Self {
+        state.assets.clone()
     }
 }
 
@@ -177,7 +187,13 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
 
     // The board page is rendered by `board_page`, which loads the drawing first.
     let routes: Vec<_> = generate_route_list(App).into_iter().filter(|r| !r.path().starts_with("/b/")).collect();
-    let router = Router::new()
+    let mut router = Router::new();
+    // Without them (a development build that cargo-leptos rewrites, tests),
+    // the fallback serves the files from disk.
+    if state.assets.len() > 0 {
+        router = router.route("/pkg/{file}", get(assets::serve));
+    }
+    let router = router
         .route("/b/{name}", get(http::board_page))
         .route("/new", get(http::new_board))
         .route("/go", get(http::go_to_board))
@@ -197,6 +213,38 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
     (router, io)
 }
 
+/// In production, the site's `pkg` files, read and compressed once.
+async fn load_assets(site: &LeptosOptions) -> assets::Assets {
+    if site.env != leptos::config::Env::PROD {
+        return assets::Assets::default();
+    }
+    let dir = std::path::Path::new(&*site.site_root).join(&*site.site_pkg_dir);
+    let started = std::time::Instant::now();
+    let loaded = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || assets::Assets::load(&dir)
+    })
+    .await;
+    match loaded {
+        Ok(Ok(assets)) => {
+            tracing::info!(
+                files = assets.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "site files loaded and compressed"
+            );
+            assets
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot read the site files; serving them from disk");
+            assets::Assets::default()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "loading the site files failed; serving them from disk");
+            assets::Assets::default()
+        }
+    }
+}
+
 /// Serves scrawl on `listener` until `shutdown` resolves, then closes every
 /// socket, commits what is queued and closes the database, giving up after
 /// `config.shutdown_timeout`.
@@ -209,7 +257,8 @@ pub async fn run(
     let storage = Arc::new(Storage::open(&config.db, metrics.clone()).await?);
     let boards = Arc::new(Boards::new(storage.clone(), config.settings.quota()));
     let limits = Arc::new(limits::Limits::new(&config.settings));
-    let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits };
+    let assets = load_assets(&config.site).await;
+    let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits, assets };
     let (router, io) = app(state);
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     // Without Nagle's algorithm: a relay or an ack is a small frame that

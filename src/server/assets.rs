@@ -1,0 +1,168 @@
+//! The wasm, JS and CSS under `/pkg`, in production: read once at start,
+//! each kept with a gzip copy and a strong ETag, and served gzipped to
+//! browsers that accept it. Their names do not change between versions, so
+//! browsers revalidate (`no-cache`) and get a 304 while nothing changed.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+struct Asset {
+    raw: Bytes,
+    gzip: Option<Bytes>,
+    etag: HeaderValue,
+    content_type: &'static str,
+}
+
+/// The files of the site's `pkg` folder, by name.
+#[derive(Default, Clone)]
+pub struct Assets(Arc<HashMap<String, Asset>>);
+
+impl Assets {
+    /// Reads and compresses the regular files directly in `dir`.
+    pub fn load(dir: &Path) -> std::io::Result<Assets> {
+        let mut files = HashMap::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            if !entry.file_type()?.is_file() {
+                continue;
+            }
+            let Ok(name) = entry.file_name().into_string() else { continue };
+            let raw = std::fs::read(entry.path())?;
+            files.insert(name.clone(), Asset::new(&name, raw));
+        }
+        Ok(Assets(Arc::new(files)))
+    }
+
+    #[cfg(test)]
+    fn of(files: &[(&str, &[u8])]) -> Assets {
+        Assets(Arc::new(files.iter().map(|(name, raw)| (name.to_string(), Asset::new(name, raw.to_vec()))).collect()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The answer to `GET /pkg/NAME` with these request headers.
+    fn answer(&self, name: &str, request: &HeaderMap) -> Response {
+        let Some(asset) = self.0.get(name) else { return StatusCode::NOT_FOUND.into_response() };
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ETAG, asset.etag.clone());
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        let fresh = request
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|tag| tag.trim() == asset.etag || tag.trim() == "*");
+        if fresh {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+        match &asset.gzip {
+            Some(gzip) if accepts_gzip(request) => {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                (headers, gzip.clone()).into_response()
+            }
+            _ => (headers, asset.raw.clone()).into_response(),
+        }
+    }
+}
+
+impl Asset {
+    fn new(name: &str, raw: Vec<u8>) -> Asset {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(&raw);
+        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let gzip = encoder.write_all(&raw).and_then(|()| encoder.finish()).ok();
+        // Only when it is smaller (an already compressed file is not).
+        let gzip = gzip.filter(|g| g.len() < raw.len()).map(Bytes::from);
+        Asset { raw: Bytes::from(raw), gzip, etag, content_type: content_type(name) }
+    }
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("wasm") => "application/wasm",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (not with `q=0`).
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    let accept = request.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok());
+    accept.flat_map(|v| v.split(',')).any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
+/// `GET /pkg/{file}`.
+pub async fn serve(State(assets): State<Assets>, UrlPath(file): UrlPath<String>, headers: HeaderMap) -> Response {
+    assets.answer(&file, &headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(headers: &[(&'static str, &str)]) -> HeaderMap {
+        headers.iter().map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_str(v).unwrap())).collect()
+    }
+
+    async fn body(response: Response) -> Vec<u8> {
+        axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()
+    }
+
+    #[tokio::test]
+    async fn gzip_when_accepted_304_when_unchanged_404_otherwise() {
+        let wasm: Vec<u8> = (0..20_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let assets = Assets::of(&[("scrawl.wasm", &wasm), ("tiny.js", b"x")]);
+
+        let plain = assets.answer("scrawl.wasm", &request(&[]));
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert_eq!(plain.headers()[header::CONTENT_TYPE], "application/wasm");
+        assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+        let etag = plain.headers()[header::ETAG].clone();
+        assert_eq!(body(plain).await, wasm);
+
+        let gzipped = assets.answer("scrawl.wasm", &request(&[("accept-encoding", "gzip, deflate, br")]));
+        assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
+        assert_eq!(gzipped.headers()[header::VARY], "Accept-Encoding");
+        let packed = body(gzipped).await;
+        assert!(packed.len() < wasm.len() / 4, "{} bytes", packed.len());
+        let mut unpacked = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut unpacked).unwrap();
+        assert_eq!(unpacked, wasm);
+
+        // Refused gzip, a tiny file gzip would grow: the file as it is.
+        for (name, accept) in [("scrawl.wasm", "gzip;q=0, identity"), ("tiny.js", "gzip")] {
+            let response = assets.answer(name, &request(&[("accept-encoding", accept)]));
+            assert!(response.headers().get(header::CONTENT_ENCODING).is_none(), "{name} {accept}");
+        }
+
+        let etag = etag.to_str().unwrap().to_owned();
+        let again = assets.answer("scrawl.wasm", &request(&[("if-none-match", &format!("\"other\", {etag}"))]));
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert!(body(again).await.is_empty());
+        let changed = assets.answer("scrawl.wasm", &request(&[("if-none-match", "\"other\"")]));
+        assert_eq!(changed.status(), StatusCode::OK);
+
+        for name in ["nope.wasm", "../Cargo.toml", "", "scrawl.wasm/"] {
+            assert_eq!(assets.answer(name, &request(&[])).status(), StatusCode::NOT_FOUND, "{name}");
+        }
+    }
+}
