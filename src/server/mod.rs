@@ -224,22 +224,17 @@ async fn load_assets(site: &LeptosOptions) -> assets::Assets {
         let dir = dir.clone();
         move || assets::Assets::load(&dir)
     })
-    .await;
+    .await
+    .map_err(std::io::Error::other)
+    .and_then(|loaded| loaded);
     match loaded {
-        Ok(Ok(assets)) => {
-            tracing::info!(
-                files = assets.len(),
-                ms = started.elapsed().as_millis() as u64,
-                "site files loaded and compressed"
-            );
+        Ok(assets) => {
+            let ms = started.elapsed().as_millis() as u64;
+            tracing::info!(files = assets.len(), ms, "site files loaded and compressed");
             assets
         }
-        Ok(Err(e)) => {
-            tracing::warn!(dir = %dir.display(), error = %e, "cannot read the site files; serving them from disk");
-            assets::Assets::default()
-        }
         Err(e) => {
-            tracing::warn!(error = %e, "loading the site files failed; serving them from disk");
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot load the site files; serving them from disk");
             assets::Assets::default()
         }
     }

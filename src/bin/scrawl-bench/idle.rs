@@ -12,6 +12,7 @@ use scrawl::protocol::Auth;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::join::Ws;
 use crate::report::{round, Report};
 
 #[derive(clap::Args)]
@@ -59,7 +60,8 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
         for &i in chunk {
             let board = format!("{board}-{}", i / per_board);
             let auth = Auth { board, client: Some(format!("idle{i}")), ..Auth::default() };
-            opening.push(tokio::spawn(open(addr.to_owned(), auth)));
+            let addr = addr.to_owned();
+            opening.push(tokio::spawn(async move { crate::join::open(&addr, &auth).await.map(|(ws, _)| ws) }));
         }
         for task in opening {
             match task.await? {
@@ -92,33 +94,6 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     );
     let _ = stop.send(());
     Ok(())
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Connects and joins, up to `synced`.
-async fn open(addr: String, auth: Auth) -> anyhow::Result<Ws> {
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
-        format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"),
-        None,
-        true,
-    )
-    .await?;
-    let auth = serde_json::to_string(&auth)?;
-    while let Some(message) = ws.next().await {
-        let Message::Text(text) = message? else { continue };
-        if text.starts_with('0') {
-            ws.send(Message::text(format!("40{auth}"))).await?;
-        } else if text.starts_with("42[\"synced\"") {
-            return Ok(ws);
-        } else if text.starts_with("44") {
-            anyhow::bail!("refused: {text}");
-        } else if text.as_str() == "2" {
-            // The first ping may come before `synced`.
-            ws.send(Message::text("3")).await?;
-        }
-    }
-    anyhow::bail!("closed before synced")
 }
 
 /// Answers pings until told to stop; counts itself alive and pinged.

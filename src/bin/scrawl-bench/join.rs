@@ -98,15 +98,19 @@ async fn fill(addr: &str, board: &str, points: usize, per_stroke: usize) -> anyh
     Ok(())
 }
 
-/// Joins `board` over a raw WebSocket; the bytes received up to `synced`.
-async fn join_bytes(addr: &str, board: &str) -> anyhow::Result<usize> {
+/// A raw Engine.IO WebSocket, as a browser holds it.
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Joins with `auth` over a raw WebSocket, answering pings (the first may
+/// come before `synced`); the socket once synced, and the bytes received.
+pub async fn open(addr: &str, auth: &Auth) -> anyhow::Result<(Ws, usize)> {
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
         format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"),
         None,
         true,
     )
     .await?;
-    let auth = serde_json::to_string(&Auth { board: board.to_owned(), ..Auth::default() })?;
+    let auth = serde_json::to_string(auth)?;
     let mut bytes = 0;
     while let Some(message) = ws.next().await {
         let Message::Text(text) = message? else { continue };
@@ -114,8 +118,7 @@ async fn join_bytes(addr: &str, board: &str) -> anyhow::Result<usize> {
         if text.starts_with('0') {
             ws.send(Message::text(format!("40{auth}"))).await?;
         } else if text.starts_with("42[\"synced\"") {
-            let _ = ws.close(None).await;
-            return Ok(bytes);
+            return Ok((ws, bytes));
         } else if text.starts_with("44") {
             anyhow::bail!("refused: {text}");
         } else if text.as_str() == "2" {
@@ -123,4 +126,11 @@ async fn join_bytes(addr: &str, board: &str) -> anyhow::Result<usize> {
         }
     }
     anyhow::bail!("closed before synced")
+}
+
+/// Joins `board` once; the bytes received up to `synced`.
+async fn join_bytes(addr: &str, board: &str) -> anyhow::Result<usize> {
+    let (mut ws, bytes) = open(addr, &Auth { board: board.to_owned(), ..Auth::default() }).await?;
+    let _ = ws.close(None).await;
+    Ok(bytes)
 }
