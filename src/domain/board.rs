@@ -10,8 +10,8 @@ use super::stored::{Change, StoredBoard};
 use super::BoardAccess;
 use crate::protocol::{
     history_chunks, Access, BoardName, ClientId, History, Presence, SocketId, Stroke, StrokeEnd, StrokeId,
-    StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, User, ValidationError, Welcome,
-    MAX_POINTS_PER_STROKE,
+    StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, TextEdited, Transform, Transformed, User,
+    ValidationError, Welcome, MAX_POINTS_PER_STROKE,
 };
 
 /// Why a client event was refused; the message goes back in the ack.
@@ -41,6 +41,12 @@ pub enum BoardError {
     NothingToRedo,
     #[error("the board is full: it may hold at most {limit} {what}")]
     Full { what: &'static str, limit: usize },
+    #[error("stroke \"{0}\" is still being drawn")]
+    Open(StrokeId),
+    #[error("\"{0}\" was removed")]
+    Removed(StrokeId),
+    #[error("\"{0}\" holds no text")]
+    NotText(StrokeId),
 }
 
 /// How much one board may hold while it is shown: live strokes and their points.
@@ -70,11 +76,14 @@ pub enum Outcome<R> {
     Duplicate { seq: u64 },
 }
 
-/// What an undo, redo or erase did.
+/// What an undo, redo, erase, move or text edit did; the sender's ack
+/// reports it too, so its replica ends exactly as the server's.
 #[derive(Debug, PartialEq)]
 pub enum Reverted {
     Removed(StrokeRemove),
     Restored(Vec<StrokeRestore>),
+    Placed(Transformed),
+    Edited(TextEdited),
 }
 
 /// What a joining socket is sent, in order.
@@ -101,12 +110,41 @@ enum Action {
     Draw(StrokeId),
     /// A clear or an erase: the strokes it hid.
     Hide(Vec<StrokeId>),
+    /// Whole objects added at once; `session` ties text edits to it.
+    Add {
+        ids: Vec<StrokeId>,
+        session: Option<u32>,
+    },
+    /// A move or resize of these objects.
+    Place {
+        ids: Vec<StrokeId>,
+        by: Transform,
+    },
+    /// The text typed in one editing session.
+    Edit {
+        id: StrokeId,
+        before: String,
+        after: String,
+        session: u32,
+    },
 }
+
+/// How many recent `transform` operation ids each client's log keeps, to
+/// recognise a resent one.
+const RECENT_OPS: usize = 256;
 
 #[derive(Debug, Default)]
 struct ClientLog {
     undo: Vec<Action>,
     redo: Vec<Action>,
+    /// Ids of its latest transforms, oldest first.
+    recent_ops: std::collections::VecDeque<StrokeId>,
+}
+
+/// What an object counts against the quota's points: its points, and one
+/// per character of its text.
+fn cost(stroke: &Stroke) -> usize {
+    stroke.points.len() / 2 + stroke.text.as_ref().map_or(0, |t| t.chars().count())
 }
 
 #[derive(Debug)]
@@ -155,7 +193,7 @@ impl Board {
             if s.live {
                 board.log(&s.client).undo.push(Action::Draw(s.stroke.id.clone()));
                 board.live_strokes += 1;
-                board.live_points += s.stroke.points.len() / 2;
+                board.live_points += cost(&s.stroke);
             }
             board.index.insert(s.stroke.id.clone(), board.strokes.len());
             board.strokes.push(Entry {
@@ -369,6 +407,8 @@ impl Board {
 
 #[path = "edits.rs"]
 mod edits;
+#[path = "objects.rs"]
+mod objects;
 
 #[cfg(test)]
 #[path = "board_tests.rs"]

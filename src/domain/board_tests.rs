@@ -203,6 +203,8 @@ fn restore_rebuilds_undo_from_live_strokes() {
         width: 1.0,
         tool: Tool::Pen,
         points: vec![],
+        text: None,
+        transform: None,
     };
     let client = ClientId::new("c").unwrap();
     let stored = StoredBoard {
@@ -290,6 +292,17 @@ mod fuzz {
                     self.0[i].0.points.extend(points);
                 }
                 Change::StrokeEnd { id } => assert!(find(&mut self.0, &id).is_some()),
+                Change::Add { strokes, .. } => self.0.extend(strokes.into_iter().map(|s| (s, true))),
+                Change::Place(placed) => {
+                    for p in placed {
+                        let i = find(&mut self.0, &p.id).expect("a stored object moves");
+                        self.0[i].0.transform = (!p.transform.is_identity()).then_some(p.transform);
+                    }
+                }
+                Change::Text { id, text } => {
+                    let i = find(&mut self.0, &id).expect("a stored text changes");
+                    self.0[i].0.text = Some(text);
+                }
                 Change::Access(_) | Change::Delete => unreachable!("the model makes no access changes"),
                 Change::SetLive { ids, live } => {
                     for id in ids {

@@ -2,9 +2,11 @@
 //! erase, each an undoable action of the client that made it, within the
 //! board's quota.
 
-use super::{Action, Board, BoardError, Outcome, Reverted};
+use super::{cost, Action, Board, BoardError, Outcome, Reverted};
 use crate::domain::Change;
-use crate::protocol::{Cleared, ClientId, Erase, SocketId, StrokeId, StrokeRemove, StrokeRestore};
+use crate::protocol::{
+    Cleared, ClientId, Erase, SocketId, StrokeId, StrokeRemove, StrokeRestore, TextEdited, Transformed,
+};
 
 impl Board {
     /// Shows or hides `ids`; returns those whose state changed.
@@ -15,7 +17,7 @@ impl Board {
                 let entry = &mut self.strokes[i];
                 if entry.live != live {
                     entry.live = live;
-                    let points = entry.stroke.points.len() / 2;
+                    let points = cost(&entry.stroke);
                     if live {
                         self.live_strokes += 1;
                         self.live_points += points;
@@ -33,17 +35,42 @@ impl Board {
     /// Whether showing `ids` again keeps the board within its quota.
     fn check_restore(&self, ids: &[StrokeId]) -> Result<(), BoardError> {
         let hidden = ids.iter().filter_map(|id| self.index.get(id)).map(|&i| &self.strokes[i]).filter(|e| !e.live);
-        let (strokes, points) = hidden.fold((0, 0), |(s, p), e| (s + 1, p + e.stroke.points.len() / 2));
+        let (strokes, points) = hidden.fold((0, 0), |(s, p), e| (s + 1, p + cost(&e.stroke)));
         self.check_quota(strokes, points)
     }
 
-    /// Applies `action` forwards (`true`: a draw shows, a hide hides) or
-    /// backwards; returns the strokes that changed and whether they now show.
-    fn apply(&mut self, action: &Action, forwards: bool) -> (Vec<StrokeId>, bool) {
+    /// Applies `action` forwards (as it was first done) or backwards (its
+    /// undo); `None` if that changes nothing any more.
+    fn apply(&mut self, action: &Action, forwards: bool) -> Option<Outcome<Reverted>> {
         match action {
-            Action::Draw(id) => (self.set_live(std::slice::from_ref(id), forwards), forwards),
-            Action::Hide(ids) => (self.set_live(ids, !forwards), !forwards),
+            Action::Draw(id) => self.show(std::slice::from_ref(id), forwards),
+            Action::Add { ids, .. } => self.show(ids, forwards),
+            Action::Hide(ids) => self.show(ids, !forwards),
+            Action::Place { ids, by } => {
+                let by = if forwards { *by } else { by.inverse() };
+                let placed = self.place(ids, &by);
+                (!placed.is_empty()).then(|| {
+                    let seq = self.next_seq();
+                    let change = Change::Place(placed.clone());
+                    Outcome::Applied { seq, relay: Reverted::Placed(Transformed { objects: placed, seq }), change }
+                })
+            }
+            Action::Edit { id, before, after, .. } => {
+                let text = if forwards { after } else { before };
+                self.set_text(id, text).then(|| {
+                    let seq = self.next_seq();
+                    let (id, text) = (id.clone(), text.clone());
+                    let change = Change::Text { id: id.clone(), text: text.clone() };
+                    Outcome::Applied { seq, relay: Reverted::Edited(TextEdited { id, text, seq }), change }
+                })
+            }
         }
+    }
+
+    /// Shows (`live`) or hides `ids`; the outcome if any of them changed.
+    fn show(&mut self, ids: &[StrokeId], live: bool) -> Option<Outcome<Reverted>> {
+        let ids = self.set_live(ids, live);
+        (!ids.is_empty()).then(|| self.revert_outcome(ids, live))
     }
 
     fn revert_outcome(&mut self, ids: Vec<StrokeId>, live: bool) -> Outcome<Reverted> {
@@ -82,25 +109,20 @@ impl Board {
             let log = self.log(&client);
             let action = if forwards { log.redo.last() } else { log.undo.last() }?.clone();
             // Showing strokes again must fit the quota; the action then stays where it was.
-            let shows = matches!((&action, forwards), (Action::Draw(_), true) | (Action::Hide(_), false));
-            if shows {
-                let ids = match &action {
-                    Action::Draw(id) => std::slice::from_ref(id),
-                    Action::Hide(ids) => ids.as_slice(),
-                };
-                if let Err(e) = self.check_restore(ids) {
-                    return Some(Err(e));
-                }
+            let shows = match (&action, forwards) {
+                (Action::Draw(id), true) => std::slice::from_ref(id),
+                (Action::Add { ids, .. }, true) | (Action::Hide(ids), false) => ids.as_slice(),
+                _ => &[],
+            };
+            if let Err(e) = self.check_restore(shows) {
+                return Some(Err(e));
             }
             let log = self.log(&client);
             if forwards { &mut log.redo } else { &mut log.undo }.pop();
-            let (ids, live) = self.apply(&action, forwards);
-            if ids.is_empty() {
-                continue;
-            }
+            let Some(outcome) = self.apply(&action, forwards) else { continue };
             let log = self.log(&client);
             if forwards { &mut log.undo } else { &mut log.redo }.push(action);
-            return Some(Ok(self.revert_outcome(ids, live)));
+            return Some(Ok(outcome));
         }
     }
 

@@ -2,7 +2,7 @@
 //! change with its `seq`, and a board as read back at start.
 
 use super::BoardAccess;
-use crate::protocol::{BoardName, ClientId, Stroke, StrokeId};
+use crate::protocol::{BoardName, ClientId, Placed, Stroke, StrokeId};
 
 /// A change to persist, in board `seq` order.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,18 @@ pub enum Change {
     SetLive {
         ids: Vec<StrokeId>,
         live: bool,
+    },
+    /// Whole objects, ended, added at once.
+    Add {
+        client: ClientId,
+        strokes: Vec<Stroke>,
+    },
+    /// Objects placed anew (moved, resized).
+    Place(Vec<Placed>),
+    /// A text or note's text changed.
+    Text {
+        id: StrokeId,
+        text: String,
     },
     /// The board's mode, lock or keys changed.
     Access(BoardAccess),

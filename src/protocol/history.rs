@@ -72,6 +72,8 @@ mod tests {
             width: 2.0,
             tool: Tool::Pen,
             points: (0..n * 2).map(|i| i as f32).collect(),
+            text: None,
+            transform: None,
         }
     }
 

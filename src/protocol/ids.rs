@@ -39,6 +39,26 @@ pub enum ValidationError {
     TooManyErased,
     #[error("name is empty")]
     EmptyName,
+    #[error("a transform needs finite scales within 0.001..1000 and offsets within ±1e8, and may not place an object further")]
+    Transform,
+    #[error("a text may hold at most 10000 characters")]
+    TextTooLong,
+    #[error("a text needs its text")]
+    TextMissing,
+    #[error("a {0} has no text")]
+    TextNotAllowed(&'static str),
+    #[error("a {0} has the wrong number of points")]
+    Shape(&'static str),
+    #[error("a {0} is added whole with `add`, not drawn")]
+    AddOnly(&'static str),
+    #[error("nothing to add")]
+    NothingToAdd,
+    #[error("too much to add at once: at most 500 objects and 8192 points")]
+    TooMuchToAdd,
+    #[error("nothing is selected")]
+    NothingSelected,
+    #[error("more than 1000 objects selected")]
+    TooManySelected,
 }
 
 /// What every string newtype here shares: reading it as a `str`, showing it,

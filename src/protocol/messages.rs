@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    check_points, Access, BoardName, Color, Event, SocketId, StrokeId, ValidationError, MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
+    check_points, Access, BoardName, Color, Event, Placed, SocketId, StrokeId, TextEdited, Transform, ValidationError,
+    MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
 };
 
 macro_rules! event {
@@ -104,12 +105,21 @@ pub enum Tool {
     Line,
     Rect,
     Ellipse,
+    /// A text: one anchor point, `width` its font size.
+    Text,
+    /// A sticky note: two corners, with wrapped text.
+    Note,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 5] = [Tool::Pen, Tool::Eraser, Tool::Line, Tool::Rect, Tool::Ellipse];
+    pub const ALL: [Tool; 7] = [Tool::Pen, Tool::Eraser, Tool::Line, Tool::Rect, Tool::Ellipse, Tool::Text, Tool::Note];
     /// Their names on the wire, in the order of `ALL`.
-    const NAMES: [&'static str; 5] = ["pen", "eraser", "line", "rect", "ellipse"];
+    const NAMES: [&'static str; 7] = ["pen", "eraser", "line", "rect", "ellipse", "text", "note"];
+
+    /// Whether objects of this tool are added whole (`add`), never drawn.
+    pub fn is_object(self) -> bool {
+        matches!(self, Tool::Text | Tool::Note)
+    }
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -129,7 +139,9 @@ impl<'de> Deserialize<'de> for Tool {
     }
 }
 
-/// A stroke as stored and replayed. `points` is flat `[x0, y0, x1, y1, …]`.
+/// Anything on a board, as stored and replayed: a stroke, a shape, a text
+/// or a note. `points` is flat `[x0, y0, x1, y1, …]`, as drawn; it shows
+/// moved and resized by `transform`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stroke {
     pub id: StrokeId,
@@ -138,6 +150,12 @@ pub struct Stroke {
     pub width: f32,
     pub tool: Tool,
     pub points: Vec<f32>,
+    /// The text of a text or a note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Where it was moved or resized to; none if it never was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transform: Option<Transform>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,11 +197,16 @@ impl StrokeStart {
             width: self.width,
             tool: self.tool,
             points: self.points.clone(),
+            text: None,
+            transform: None,
         }
     }
 
-    /// What serde cannot check: the width and the points.
+    /// What serde cannot check: the tool, the width and the points.
     pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.tool.is_object() {
+            return Err(ValidationError::AddOnly(self.tool.as_str()));
+        }
         if !(self.width.is_finite() && (MIN_WIDTH..=MAX_WIDTH).contains(&self.width)) {
             return Err(ValidationError::Width(self.width));
         }
@@ -232,10 +255,14 @@ impl<'de> Deserialize<'de> for StrokeStarted {
             width: f32,
             tool: Tool,
             points: Vec<f32>,
+            #[serde(default)]
+            text: Option<String>,
+            #[serde(default)]
+            transform: Option<Transform>,
             seq: u64,
         }
-        let Flat { id, user, color, width, tool, points, seq } = Flat::deserialize(deserializer)?;
-        Ok(StrokeStarted { stroke: Stroke { id, user, color, width, tool, points }, seq })
+        let Flat { id, user, color, width, tool, points, text, transform, seq } = Flat::deserialize(deserializer)?;
+        Ok(StrokeStarted { stroke: Stroke { id, user, color, width, tool, points, text, transform }, seq })
     }
 }
 
@@ -319,6 +346,12 @@ pub struct Ack {
     pub removed: Option<Vec<StrokeId>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored: Option<Vec<Stroke>>,
+    /// Where an undo or redo of a move put the objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transformed: Option<Vec<Placed>>,
+    /// The text an undo or redo of a text edit put back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<TextEdited>,
     /// On a refusal that may succeed later (a rate limit, storage trouble,
     /// a batch that arrived before the one it follows): keep the event and
     /// send it again, in order, after this many milliseconds.

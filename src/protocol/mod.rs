@@ -10,6 +10,8 @@
 //!   [`Event`].
 //! - `server_message`: [`ServerMessage`], the client's typed dispatch of
 //!   server → client events.
+//! - `objects`: editing what is on a board: adding whole objects (text,
+//!   notes, pastes), moving and resizing, text edits, selections.
 //! - `access`: board modes, roles, link keys and the owner's events.
 //! - `history`: splitting a board into bounded `history` chunks and merging
 //!   them back.
@@ -18,12 +20,14 @@ mod access;
 mod history;
 mod ids;
 mod messages;
+mod objects;
 mod server_message;
 
 pub use access::*;
 pub use history::{history_chunks, merge_history};
 pub use ids::{check_points, BoardName, ClientId, Color, SocketId, StrokeId, ValidationError};
 pub use messages::*;
+pub use objects::*;
 pub use server_message::ServerMessage;
 
 /// Longest board name, in characters of `[A-Za-z0-9_-]`.

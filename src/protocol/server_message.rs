@@ -2,8 +2,8 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Access, BoardDeleted, Cleared, CursorMoved, Event, History, Presence, StrokeEnd, StrokePoints, StrokeRemove,
-    StrokeRestore, StrokeStarted, Synced, Welcome,
+    Access, Added, BoardDeleted, Cleared, CursorMoved, Event, History, Presence, Selected, StrokeEnd, StrokePoints,
+    StrokeRemove, StrokeRestore, StrokeStarted, Synced, TextEdited, Transformed, Welcome,
 };
 
 /// Every server → client event, decoded by name into its type.
@@ -47,6 +47,10 @@ server_messages! {
     Presence(Presence),
     Access(Access),
     BoardDeleted(BoardDeleted),
+    Added(Added),
+    Transformed(Transformed),
+    TextEdited(TextEdited),
+    Selected(Selected),
 }
 
 impl ServerMessage {
@@ -59,8 +63,11 @@ impl ServerMessage {
             Self::StrokeRemove(m) => Some(m.seq),
             Self::StrokeRestore(m) => Some(m.seq),
             Self::Cleared(m) => Some(m.seq),
+            Self::Added(m) => Some(m.seq),
+            Self::Transformed(m) => Some(m.seq),
+            Self::TextEdited(m) => Some(m.seq),
             Self::Welcome(_) | Self::History(_) | Self::Synced(_) | Self::Cursor(_) | Self::Presence(_) => None,
-            Self::Access(_) | Self::BoardDeleted(_) => None,
+            Self::Access(_) | Self::BoardDeleted(_) | Self::Selected(_) => None,
         }
     }
 }

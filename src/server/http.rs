@@ -311,6 +311,8 @@ mod tests {
             width: 2.0,
             tool: crate::protocol::Tool::Pen,
             points: vec![i as f32, 0.0, i as f32, 5.0],
+            text: None,
+            transform: None,
         };
         // 50,000 two-point strokes: only the latest 5,000 are drawn.
         let many: Vec<Stroke> = (0..50_000).map(stroke).collect();

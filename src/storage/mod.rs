@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 
 use crate::domain::{Applied, StoredBoard, StoredStroke};
 use crate::metrics::Metrics;
-use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool};
+use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool, Transform};
 pub use boards::BoardSummary;
 pub use maintenance::Problem;
 use writer::{write_loop, Health, Job};
@@ -191,7 +191,8 @@ impl Storage {
             .await?
             .ok_or_else(|| corrupt("board deleted while loading", name))?;
         let rows = sqlx::query(
-            "SELECT id, client, user, color, width, tool, open, live FROM strokes WHERE board = ? ORDER BY seq",
+            "SELECT id, client, user, color, width, tool, open, live, text, sx, sy, dx, dy FROM strokes \
+             WHERE board = ? ORDER BY seq",
         )
         .bind(name.as_str())
         .fetch_all(&self.pool)
@@ -238,7 +239,12 @@ fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
         width: row.try_get::<f64, _>("width")? as f32,
         tool: Tool::parse(&tool).ok_or_else(|| corrupt("unknown tool", &tool))?,
         points: Vec::new(),
+        text: row.try_get("text")?,
+        transform: None,
     };
+    let f = |column: &str| row.try_get::<f64, _>(column).map(|v| v as f32);
+    let transform = Transform { sx: f("sx")?, sy: f("sy")?, dx: f("dx")?, dy: f("dy")? };
+    let stroke = Stroke { transform: (!transform.is_identity()).then_some(transform), ..stroke };
     Ok(StoredStroke {
         stroke,
         client: ClientId::new(client).map_err(|e| corrupt("client id", e))?,
@@ -273,6 +279,8 @@ mod tests {
             width: 2.5,
             tool: Tool::Rect,
             points: vec![-1.5, 2.0],
+            text: None,
+            transform: None,
         }
     }
 

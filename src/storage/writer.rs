@@ -19,6 +19,7 @@ use super::{encode_points, Done, StorageError};
 use crate::domain::{Applied, Change};
 use crate::metrics::Metrics;
 use crate::protocol::BoardName;
+use crate::protocol::{ClientId, Stroke};
 
 /// Most queued changes written in one transaction.
 const MAX_BATCH: usize = 2048;
@@ -201,22 +202,33 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                 super::boards::delete_rows(conn, &a.board).await?;
                 deleted.insert(board.to_owned());
             }
-            Change::StrokeStart { client, stroke } => {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, 1)",
-                )
-                .bind(board)
-                .bind(stroke.id.as_str())
-                .bind(client.as_str())
-                .bind(stroke.user.as_str())
-                .bind(stroke.color.as_str())
-                .bind(stroke.width as f64)
-                .bind(stroke.tool.as_str())
-                .bind(a.seq as i64)
-                .execute(&mut *conn)
-                .await?;
-                insert_segment(conn, board, &stroke.id, 0, &stroke.points).await?;
+            Change::StrokeStart { client, stroke } => insert_stroke(conn, a, client, stroke, true).await?,
+            Change::Add { client, strokes } => {
+                for stroke in strokes {
+                    insert_stroke(conn, a, client, stroke, false).await?;
+                }
+            }
+            Change::Place(placed) => {
+                for p in placed {
+                    let t = p.transform;
+                    sqlx::query("UPDATE strokes SET sx = ?, sy = ?, dx = ?, dy = ? WHERE board = ? AND id = ?")
+                        .bind(t.sx as f64)
+                        .bind(t.sy as f64)
+                        .bind(t.dx as f64)
+                        .bind(t.dy as f64)
+                        .bind(board)
+                        .bind(p.id.as_str())
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+            Change::Text { id, text } => {
+                sqlx::query("UPDATE strokes SET text = ? WHERE board = ? AND id = ?")
+                    .bind(text)
+                    .bind(board)
+                    .bind(id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
             }
             Change::StrokePoints { id, n, points } => insert_segment(conn, board, id, *n, points).await?,
             Change::StrokeEnd { id } => {
@@ -239,6 +251,40 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         }
     }
     Ok(())
+}
+
+/// A stroke's row and its first points: open while it is drawn, ended
+/// when it was added whole.
+async fn insert_stroke(
+    conn: &mut SqliteConnection,
+    a: &Applied,
+    client: &ClientId,
+    stroke: &Stroke,
+    open: bool,
+) -> Result<(), sqlx::Error> {
+    let board = a.board.as_str();
+    let t = stroke.placement();
+    sqlx::query(
+        "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+    )
+    .bind(board)
+    .bind(stroke.id.as_str())
+    .bind(client.as_str())
+    .bind(stroke.user.as_str())
+    .bind(stroke.color.as_str())
+    .bind(stroke.width as f64)
+    .bind(stroke.tool.as_str())
+    .bind(a.seq as i64)
+    .bind(open)
+    .bind(stroke.text.as_deref())
+    .bind(t.sx as f64)
+    .bind(t.sy as f64)
+    .bind(t.dx as f64)
+    .bind(t.dy as f64)
+    .execute(&mut *conn)
+    .await?;
+    insert_segment(conn, board, &stroke.id, 0, &stroke.points).await
 }
 
 async fn insert_segment(

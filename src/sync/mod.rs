@@ -11,8 +11,9 @@ mod replica;
 mod tests;
 
 use crate::protocol::{
-    Access, Ack, Cleared, CursorMoved, Event, Presence, Rename, ServerMessage, SocketId, Stroke, StrokeId,
-    StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced, User, Welcome,
+    Access, Ack, Added, Cleared, CursorMoved, Event, Placed, Presence, Rename, Selected, ServerMessage, SocketId,
+    Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced, TextEdited, Transform,
+    Transformed, User, Welcome,
 };
 use gaps::Gaps;
 use outbox::Outbox;
@@ -42,10 +43,22 @@ pub enum Change {
     Presence,
     /// Someone's pointer moved. Not part of the board: shown as it comes.
     Cursor(CursorMoved),
+    /// Someone's selection, and how far they dragged it. Not part of the board.
+    Selection(Selected),
     /// Our role or the board's access settings changed.
     Access,
     /// The board was deleted; the server disconnects us next.
     Deleted,
+}
+
+impl Change {
+    /// Both changes shown: a redraw covers anything.
+    fn or(self, other: Change) -> Change {
+        match (self, other) {
+            (Change::None, c) | (c, Change::None) => c,
+            _ => Change::Redraw,
+        }
+    }
 }
 
 /// What an ack did to its queued event.
@@ -161,13 +174,22 @@ impl BoardSync {
             ServerMessage::StrokeRemove(StrokeRemove { ids, seq }) if replica.is_new(seq) => replica.remove(&ids),
             ServerMessage::StrokeRestore(StrokeRestore { stroke, seq }) if replica.is_new(seq) => replica.add(stroke),
             ServerMessage::Cleared(Cleared { seq, .. }) if replica.is_new(seq) => replica.clear(),
+            ServerMessage::Added(Added { objects, seq }) if replica.is_new(seq) => replica.add_all(objects),
+            ServerMessage::Transformed(Transformed { objects, seq }) if replica.is_new(seq) => replica.place(&objects),
+            ServerMessage::TextEdited(TextEdited { id, text, seq }) if replica.is_new(seq) => {
+                replica.set_text(&id, text)
+            }
+            ServerMessage::Selected(selected) => Change::Selection(selected),
             // Old relays, and `stroke:end`, which changes nothing drawn.
             ServerMessage::StrokeStarted(_)
             | ServerMessage::StrokePoints(_)
             | ServerMessage::StrokeEnd(_)
             | ServerMessage::StrokeRemove(_)
             | ServerMessage::StrokeRestore(_)
-            | ServerMessage::Cleared(_) => Change::None,
+            | ServerMessage::Cleared(_)
+            | ServerMessage::Added(_)
+            | ServerMessage::Transformed(_)
+            | ServerMessage::TextEdited(_) => Change::None,
         }
     }
 
@@ -179,11 +201,12 @@ impl BoardSync {
         self.outbox.forget_acks();
     }
 
-    /// Queues an acknowledged event; `stroke` is the stroke it changes.
-    /// It goes out with the next [`flush`](Self::flush) while synced.
-    pub fn queue<E: Event>(&mut self, event: &E, stroke: Option<&StrokeId>) {
+    /// Queues an acknowledged event; `strokes` are the objects it changes,
+    /// which keep our version of them over the server's until it is
+    /// acknowledged. It goes out with the next [`flush`](Self::flush) while synced.
+    pub fn queue<E: Event>(&mut self, event: &E, strokes: &[StrokeId]) {
         if let Ok(data) = serde_json::to_string(event) {
-            self.outbox.push(E::NAME, stroke, data);
+            self.outbox.push(E::NAME, strokes, data);
         }
     }
 
@@ -210,12 +233,18 @@ impl BoardSync {
         match ack {
             Err(e) => Acknowledged::Unreadable(e),
             Ok(Ack { ok: false, error, code, .. }) => Acknowledged::Refused { event, error, code },
-            Ok(Ack { seq, removed, restored, .. }) => {
+            Ok(Ack { seq, removed, restored, transformed, edited, .. }) => {
                 // A rename changes no board: its ack carries the board's seq, not its own.
                 if let Some(seq) = seq.filter(|_| event != Rename::NAME && self.replica.is_synced()) {
                     self.gaps.saw(seq);
                 }
-                let removed = removed.map_or(Change::None, |ids| self.replica.remove(&ids));
+                let mut removed = removed.map_or(Change::None, |ids| self.replica.remove(&ids));
+                if let Some(placed) = transformed {
+                    removed = removed.or(self.replica.place(&placed));
+                }
+                if let Some(TextEdited { id, text, .. }) = edited {
+                    removed = removed.or(self.replica.set_text(&id, text));
+                }
                 let from = self.strokes().len();
                 for stroke in restored.unwrap_or_default() {
                     self.replica.add(stroke);
@@ -247,6 +276,31 @@ impl BoardSync {
     /// Our stroke being drawn, to extend as input arrives.
     pub fn drawing(&mut self, id: &StrokeId) -> Option<&mut Stroke> {
         self.replica.latest_mut(id)
+    }
+
+    /// The live object `id`.
+    pub fn stroke(&self, id: &StrokeId) -> Option<&Stroke> {
+        self.strokes().iter().find(|s| &s.id == id)
+    }
+
+    /// Adds whole objects of ours (text, a note, a paste). The caller queues the `add`.
+    pub fn add_objects(&mut self, objects: Vec<Stroke>) -> Change {
+        self.replica.add_all(objects)
+    }
+
+    /// Moves or resizes objects by `by` (our transform). The caller queues it.
+    pub fn transform(&mut self, ids: &[StrokeId], by: &Transform) -> Change {
+        let placed: Vec<Placed> = ids
+            .iter()
+            .filter_map(|id| self.stroke(id))
+            .map(|s| Placed { id: s.id.clone(), transform: by.after(&s.placement()) })
+            .collect();
+        self.replica.place(&placed)
+    }
+
+    /// Sets a text's text (our typing). The caller queues the `text`.
+    pub fn set_text(&mut self, id: &StrokeId, text: String) -> Change {
+        self.replica.set_text(id, text)
     }
 
     /// Takes strokes off the board (our eraser).

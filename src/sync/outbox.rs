@@ -9,8 +9,8 @@ use crate::protocol::StrokeId;
 #[derive(Debug)]
 struct Entry {
     event: &'static str,
-    /// The stroke this event changes, if any: it counts as waiting.
-    stroke: Option<StrokeId>,
+    /// The objects this event changes: they count as waiting.
+    strokes: Vec<StrokeId>,
     /// The payload, serialized.
     data: String,
     /// Ack id on the current connection, once sent.
@@ -23,8 +23,8 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
-    pub(super) fn push(&mut self, event: &'static str, stroke: Option<&StrokeId>, data: String) {
-        self.entries.push(Entry { event, stroke: stroke.cloned(), data, ack: None });
+    pub(super) fn push(&mut self, event: &'static str, strokes: &[StrokeId], data: String) {
+        self.entries.push(Entry { event, strokes: strokes.to_vec(), data, ack: None });
     }
 
     /// Hands every unsent entry, in order, to `emit`, which returns its ack
@@ -66,6 +66,6 @@ impl Outbox {
 
     /// The strokes with changes the server has not acknowledged yet.
     pub(super) fn pending_strokes(&self) -> HashSet<&StrokeId> {
-        self.entries.iter().filter_map(|e| e.stroke.as_ref()).collect()
+        self.entries.iter().flat_map(|e| &e.strokes).collect()
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::Change;
-use crate::protocol::{merge_history, History, Stroke, StrokeId, StrokePoints, Tool};
+use crate::protocol::{merge_history, History, Placed, Stroke, StrokeId, StrokePoints, Tool};
 
 #[derive(Debug, Default)]
 pub(super) struct Replica {
@@ -89,6 +89,41 @@ impl Replica {
     /// Our latest stroke with this id, to extend while drawing it.
     pub(super) fn latest_mut(&mut self, id: &StrokeId) -> Option<&mut Stroke> {
         self.strokes.iter_mut().rev().find(|s| &s.id == id)
+    }
+
+    /// Adds objects, on top, but those already there.
+    pub(super) fn add_all(&mut self, objects: Vec<Stroke>) -> Change {
+        let from = self.strokes.len();
+        for object in objects {
+            self.add(object);
+        }
+        if self.strokes.len() > from {
+            Change::Added { from }
+        } else {
+            Change::None
+        }
+    }
+
+    /// Places objects where the server says they are now.
+    pub(super) fn place(&mut self, placed: &[Placed]) -> Change {
+        let mut change = Change::None;
+        for p in placed {
+            if let Some(s) = self.strokes.iter_mut().find(|s| s.id == p.id) {
+                s.transform = (!p.transform.is_identity()).then_some(p.transform);
+                change = Change::Redraw;
+            }
+        }
+        change
+    }
+
+    pub(super) fn set_text(&mut self, id: &StrokeId, text: String) -> Change {
+        match self.strokes.iter_mut().find(|s| &s.id == id) {
+            Some(s) if s.text.as_ref() != Some(&text) => {
+                s.text = Some(text);
+                Change::Redraw
+            }
+            _ => Change::None,
+        }
     }
 
     pub(super) fn remove(&mut self, ids: &[StrokeId]) -> Change {

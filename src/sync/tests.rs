@@ -24,6 +24,8 @@ fn stroke(s: &str, tool: Tool, points: &[f32]) -> Stroke {
         width: 4.0,
         tool,
         points: points.to_vec(),
+        text: None,
+        transform: None,
     }
 }
 
@@ -224,7 +226,7 @@ fn people_and_cursors_come_through() {
 fn nothing_is_sent_before_the_sync() {
     let mut sync = BoardSync::default();
     let mut wire = Wire::new();
-    sync.queue(&Undo, None);
+    sync.queue(&Undo, &[]);
     wire.flush(&mut sync);
     assert!(wire.sent.is_empty());
     sync.receive(welcome());
@@ -239,16 +241,16 @@ fn the_outbox_goes_out_again_in_order_after_a_reconnect() {
     let mut wire = Wire::new();
     let s = start("s1", &[0.0, 0.0]);
     sync.begin_stroke(&s);
-    sync.queue(&s, Some(&s.id));
-    sync.queue(&StrokePoints { id: id("s1"), n: 1, points: vec![1.0, 1.0], seq: None }, Some(&s.id));
+    sync.queue(&s, std::slice::from_ref(&s.id));
+    sync.queue(&StrokePoints { id: id("s1"), n: 1, points: vec![1.0, 1.0], seq: None }, std::slice::from_ref(&s.id));
     wire.flush(&mut sync);
     assert_eq!(wire.names(), ["stroke:start", "stroke:points"]);
     assert!(matches!(sync.acknowledge(1, &ok()), Acknowledged::Done(Change::None)));
 
     sync.connection_lost();
     assert!(!sync.is_synced());
-    sync.queue(&StrokeEnd { id: id("s1"), seq: None }, Some(&s.id));
-    sync.queue(&Undo, None);
+    sync.queue(&StrokeEnd { id: id("s1"), seq: None }, std::slice::from_ref(&s.id));
+    sync.queue(&Undo, &[]);
     wire.flush(&mut sync);
     assert_eq!(wire.sent.len(), 2, "nothing goes out until synced");
     // An ack from the old connection matches nothing now.
@@ -275,8 +277,8 @@ fn the_outbox_goes_out_again_in_order_after_a_reconnect() {
 fn a_link_down_mid_send_keeps_the_rest_in_order() {
     let mut sync = joined(Vec::new(), 0);
     let mut wire = Wire::new();
-    sync.queue(&Undo, None);
-    sync.queue(&Erase { ids: vec![id("a")] }, None);
+    sync.queue(&Undo, &[]);
+    sync.queue(&Erase { ids: vec![id("a")] }, &[]);
     wire.up = false;
     wire.flush(&mut sync);
     assert!(wire.sent.is_empty());
@@ -291,10 +293,10 @@ fn waiting_counts_strokes_not_events() {
     let mut wire = Wire::new();
     for s in ["s1", "s2"] {
         let s = start(s, &[0.0, 0.0]);
-        sync.queue(&s, Some(&s.id));
-        sync.queue(&StrokeEnd { id: s.id.clone(), seq: None }, Some(&s.id));
+        sync.queue(&s, std::slice::from_ref(&s.id));
+        sync.queue(&StrokeEnd { id: s.id.clone(), seq: None }, std::slice::from_ref(&s.id));
     }
-    sync.queue(&Undo, None);
+    sync.queue(&Undo, &[]);
     assert_eq!(sync.waiting_strokes(), 2);
     wire.flush(&mut sync);
     sync.acknowledge(1, &ok());
@@ -310,7 +312,7 @@ fn a_refused_event_is_dropped() {
     let mut sync = joined(Vec::new(), 0);
     let mut wire = Wire::new();
     let s = start("s1", &[0.0, 0.0]);
-    sync.queue(&s, Some(&s.id));
+    sync.queue(&s, std::slice::from_ref(&s.id));
     wire.flush(&mut sync);
     match sync.acknowledge(1, &reply(json!({ "ok": false, "error": "too many points", "code": "invalid" }))) {
         Acknowledged::Refused { event, error, code } => {
@@ -331,8 +333,8 @@ fn a_refused_event_is_dropped() {
 fn an_unreadable_ack_drops_its_event() {
     let mut sync = joined(Vec::new(), 0);
     let mut wire = Wire::new();
-    sync.queue(&Undo, None);
-    sync.queue(&Redo, None);
+    sync.queue(&Undo, &[]);
+    sync.queue(&Redo, &[]);
     wire.flush(&mut sync);
     assert!(matches!(sync.acknowledge(1, r#""yes""#), Acknowledged::Unreadable(_)));
     assert!(matches!(sync.acknowledge(1, &ok()), Acknowledged::Unknown));
@@ -351,7 +353,7 @@ fn the_sync_keeps_our_strokes_that_wait_for_acks() {
     for (s, pts) in [("done", [0.0, 0.0]), ("half", [1.0, 1.0]), ("new", [2.0, 2.0])] {
         let s = start(s, &pts);
         assert!(matches!(sync.begin_stroke(&s), Change::Added { .. }));
-        sync.queue(&s, Some(&s.id));
+        sync.queue(&s, std::slice::from_ref(&s.id));
     }
     sync.drawing(&id("half")).unwrap().points.extend([1.5, 1.5]);
     wire.flush(&mut sync);
@@ -372,9 +374,9 @@ fn the_sync_keeps_our_strokes_that_wait_for_acks() {
 fn acks_apply_what_they_removed_and_restored() {
     let mut sync = joined(vec![pen("a", &[0.0, 0.0]), pen("b", &[1.0, 1.0])], 1);
     let mut wire = Wire::new();
-    sync.queue(&Undo, None);
-    sync.queue(&Undo, None);
-    sync.queue(&Undo, None);
+    sync.queue(&Undo, &[]);
+    sync.queue(&Undo, &[]);
+    sync.queue(&Undo, &[]);
     wire.flush(&mut sync);
 
     let removed = sync.acknowledge(1, &reply(json!({ "ok": true, "seq": 2, "removed": ["b"] })));

@@ -38,8 +38,9 @@ use super::limits::{AddressSlot, Class, ConnectionLimits, Limits, Verdict};
 use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_KEY};
 use crate::i18n::{Locale, Texts};
 use crate::protocol::{
-    Access, Ack, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, Erase, Event, History, Redo, RemoveDrawing,
-    Rename, Role, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced, Undo, Welcome,
+    Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event, History, Redo,
+    RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced,
+    TransformObjects, Undo, Welcome, MAX_ERASE,
 };
 pub use refusal::ConnectError;
 use refusal::EventError;
@@ -297,6 +298,9 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     on_change(&socket, Class::Edit, Need::Draw, |board, sid, Redo| board.redo(sid));
     on_change(&socket, Class::Edit, Need::Draw, |board, sid, Clear| board.clear(sid));
     on_change::<Erase, _, _>(&socket, Class::Edit, Need::Draw, Board::erase);
+    on_change::<Add, _, _>(&socket, Class::Edit, Need::Draw, Board::add);
+    on_change::<TransformObjects, _, _>(&socket, Class::Stroke, Need::Draw, Board::transform);
+    on_change::<EditText, _, _>(&socket, Class::Stroke, Need::Draw, Board::edit_text);
     on_change(&socket, Class::Edit, Need::Owner, |board, sid, RemoveDrawing { user }| {
         let client = board.client_of_user(&user).cloned().ok_or(BoardError::NoSuchUser)?;
         board.remove_drawing(sid, &client)
@@ -304,6 +308,7 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     owner::attach(&socket);
     socket.on(Rename::NAME, on_rename);
     socket.on(Cursor::NAME, on_cursor);
+    socket.on(Select::NAME, on_select);
     socket.on_disconnect(move |socket: SocketRef| async move {
         // Dropping the connection leaves the board and frees its address slot.
         let Some(conn) = socket.extensions.remove::<Connection>() else { return };
@@ -374,6 +379,8 @@ impl RelayOf for Reverted {
         match self {
             Reverted::Removed(remove) => remove.relays(),
             Reverted::Restored(restores) => restores.iter().filter_map(relay::encode).collect(),
+            Reverted::Placed(placed) => placed.relays(),
+            Reverted::Edited(edited) => edited.relays(),
         }
     }
 
@@ -381,6 +388,8 @@ impl RelayOf for Reverted {
         match self {
             Reverted::Removed(remove) => ack.removed = Some(remove.ids.clone()),
             Reverted::Restored(restores) => ack.restored = Some(restores.iter().map(|r| r.stroke.clone()).collect()),
+            Reverted::Placed(placed) => ack.transformed = Some(placed.objects.clone()),
+            Reverted::Edited(edited) => ack.edited = Some(edited.clone()),
         }
     }
 }
@@ -448,4 +457,22 @@ async fn on_cursor(socket: SocketRef, TryData(data): TryData<Value>) {
     }
     let moved = CursorMoved { user: sid(&socket), x: cursor.x, y: cursor.y };
     socket.to(conn.name.to_string()).volatile().emit(CursorMoved::NAME, &moved).await.ok();
+}
+
+/// `select`: someone's selection and how far they dragged it, shown to the
+/// others live; throttled and dropped like a cursor.
+async fn on_select(socket: SocketRef, TryData(data): TryData<Value>) {
+    let Some(conn) = socket.extensions.get::<Connection>() else { return };
+    if !conn.limits.cursor() {
+        return;
+    }
+    let Some(select) = data.ok().and_then(|d| serde_json::from_value::<Select>(d).ok()) else { return };
+    if select.ids.len() > MAX_ERASE || select.by.is_some_and(|by| by.validate().is_err()) {
+        return;
+    }
+    if conn.allowed(&conn.board.lock(), Need::Draw).is_err() {
+        return;
+    }
+    let selected = Selected { user: sid(&socket), ids: select.ids, by: select.by };
+    socket.to(conn.name.to_string()).volatile().emit(Selected::NAME, &selected).await.ok();
 }

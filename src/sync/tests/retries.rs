@@ -9,9 +9,15 @@ fn a_retryable_refusal_keeps_the_event_and_what_follows_in_order() {
     let mut sync = joined(Vec::new(), 0);
     let mut wire = Wire::new();
     let s = start("s1", &[0.0, 0.0]);
-    sync.queue(&s, Some(&s.id));
-    sync.queue(&StrokePoints { id: s.id.clone(), n: 1, points: vec![1.0, 1.0], seq: None }, Some(&s.id));
-    sync.queue(&StrokePoints { id: s.id.clone(), n: 2, points: vec![2.0, 2.0], seq: None }, Some(&s.id));
+    sync.queue(&s, std::slice::from_ref(&s.id));
+    sync.queue(
+        &StrokePoints { id: s.id.clone(), n: 1, points: vec![1.0, 1.0], seq: None },
+        std::slice::from_ref(&s.id),
+    );
+    sync.queue(
+        &StrokePoints { id: s.id.clone(), n: 2, points: vec![2.0, 2.0], seq: None },
+        std::slice::from_ref(&s.id),
+    );
     wire.flush(&mut sync);
     assert_eq!(wire.sent.len(), 3);
     assert!(matches!(sync.acknowledge(1, &ok()), Acknowledged::Done(_)));
@@ -44,7 +50,7 @@ fn a_seq_that_stays_missing_while_nothing_of_ours_is_in_flight_asks_for_a_resync
     sync.receive(relay(6));
     assert!(!sync.missed_relay(0.0) && !sync.missed_relay(10_000.0), "no gap");
     // 7 is ours, in flight: 8 arriving first is no gap yet.
-    sync.queue(&Undo, None);
+    sync.queue(&Undo, &[]);
     wire.flush(&mut sync);
     sync.receive(relay(8));
     assert!(!sync.missed_relay(20_000.0) && !sync.missed_relay(40_000.0));

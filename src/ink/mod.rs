@@ -1,10 +1,18 @@
-//! Stroke geometry shared by every renderer: SVG path data (the same
-//! quadratic midpoint curves the canvas draws), drawing bounds, whole-board
-//! SVG documents (server first paint and export) and eraser hit tests.
+//! Geometry shared by every renderer and by selection: SVG path data (the
+//! same quadratic midpoint curves the canvas draws), bounds, whole-board SVG
+//! documents (server first paint and export), and the hit tests of the
+//! eraser, of a click and of a marquee. Every object is measured where it
+//! shows, its placement (move, resize) applied.
+//!
+//! - `text`: laying out texts and sticky notes, the same way on the canvas
+//!   and in SVG.
+
+mod text;
 
 use std::fmt::Write;
 
 use crate::protocol::{Stroke, Tool};
+pub use text::{layout, Layout, ASCENT, LINE_HEIGHT, NOTE_TEXT_COLOR};
 
 /// Axis-aligned bounds in board coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,21 +32,51 @@ impl Bounds {
     }
 }
 
-/// The bounds of all strokes, widened by half of each stroke's width.
-pub fn bounds<'a>(strokes: impl IntoIterator<Item = &'a Stroke>) -> Option<Bounds> {
-    let mut b: Option<Bounds> = None;
-    for s in strokes {
-        let r = s.width / 2.0;
-        for p in s.points.chunks_exact(2) {
-            let (x, y) = (p[0], p[1]);
-            let nb = b.get_or_insert(Bounds { min_x: x - r, min_y: y - r, max_x: x + r, max_y: y + r });
-            nb.min_x = nb.min_x.min(x - r);
-            nb.min_y = nb.min_y.min(y - r);
-            nb.max_x = nb.max_x.max(x + r);
-            nb.max_y = nb.max_y.max(y + r);
+impl Bounds {
+    /// The bounds of two corners, in any order.
+    pub fn spanning(a: (f32, f32), b: (f32, f32)) -> Bounds {
+        Bounds { min_x: a.0.min(b.0), min_y: a.1.min(b.1), max_x: a.0.max(b.0), max_y: a.1.max(b.1) }
+    }
+
+    pub fn union(&self, other: &Bounds) -> Bounds {
+        Bounds {
+            min_x: self.min_x.min(other.min_x),
+            min_y: self.min_y.min(other.min_y),
+            max_x: self.max_x.max(other.max_x),
+            max_y: self.max_y.max(other.max_y),
         }
     }
-    b
+
+    pub fn overlaps(&self, other: &Bounds) -> bool {
+        self.min_x <= other.max_x && other.min_x <= self.max_x && self.min_y <= other.max_y && other.min_y <= self.max_y
+    }
+
+    pub fn contains(&self, (x, y): (f32, f32)) -> bool {
+        (self.min_x..=self.max_x).contains(&x) && (self.min_y..=self.max_y).contains(&y)
+    }
+
+    /// Widened by `r` on every side.
+    pub fn grown(&self, r: f32) -> Bounds {
+        Bounds { min_x: self.min_x - r, min_y: self.min_y - r, max_x: self.max_x + r, max_y: self.max_y + r }
+    }
+}
+
+/// Where one object shows: a stroke's points widened by half its width, a
+/// text's lines, a note's square.
+pub fn object_bounds(s: &Stroke) -> Option<Bounds> {
+    if let Some(layout) = layout(s) {
+        return Some(layout.bounds);
+    }
+    let points = s.placed_points();
+    let mut pairs = points.chunks_exact(2).map(|p| (p[0], p[1]));
+    let first = pairs.next()?;
+    let b = pairs.fold(Bounds::spanning(first, first), |b, p| b.union(&Bounds::spanning(p, p)));
+    Some(b.grown(s.width / 2.0))
+}
+
+/// The bounds of all objects.
+pub fn bounds<'a>(strokes: impl IntoIterator<Item = &'a Stroke>) -> Option<Bounds> {
+    strokes.into_iter().filter_map(object_bounds).reduce(|a, b| a.union(&b))
 }
 
 /// Rounds to one decimal, dropping a trailing ".0".
@@ -110,16 +148,20 @@ fn first_last(points: &[f32]) -> Option<((f32, f32), (f32, f32))> {
     (n > 0).then(|| ((points[0], points[1]), (points[2 * n - 2], points[2 * n - 1])))
 }
 
-/// One stroke as an SVG element.
+/// One object as an SVG element.
 pub fn svg_element(out: &mut String, s: &Stroke, detail: Detail) {
-    let Some(((x0, y0), (x1, y1))) = first_last(&s.points) else { return };
+    if let Some(layout) = layout(s) {
+        return text::svg(out, s, &layout);
+    }
+    let points = s.placed_points();
+    let Some(((x0, y0), (x1, y1))) = first_last(&points) else { return };
     let color = &s.color; // validated #rrggbb: safe to inline
     let mut w = String::new();
     num(&mut w, s.width);
     let stroke_attrs =
         format!(r#"fill="none" stroke="{color}" stroke-width="{w}" stroke-linecap="round" stroke-linejoin="round""#);
     match s.tool {
-        Tool::Pen | Tool::Eraser => match freehand_path(&s.points, detail) {
+        Tool::Pen | Tool::Eraser => match freehand_path(&points, detail) {
             Some(d) => {
                 let _ = write!(out, r#"<path d="{d}" {stroke_attrs}/>"#);
             }
@@ -162,6 +204,7 @@ pub fn svg_element(out: &mut String, s: &Stroke, detail: Detail) {
             num(out, (y1 - y0).abs() / 2.0);
             let _ = write!(out, r#"" {stroke_attrs}/>"#);
         }
+        Tool::Text | Tool::Note => {}
     }
 }
 
@@ -194,39 +237,93 @@ fn segment_distance(p: (f32, f32), a: (f32, f32), b: (f32, f32)) -> f32 {
     (p.0 - a.0 - t * dx).hypot(p.1 - a.1 - t * dy)
 }
 
-/// Whether a circle at `p` of radius `r` touches the stroke's ink.
-pub fn touches(s: &Stroke, p: (f32, f32), r: f32) -> bool {
-    let Some(((x0, y0), (x1, y1))) = first_last(&s.points) else { return false };
-    let reach = r + s.width / 2.0;
+/// The line the ink of a stroke or shape follows, placement applied: a
+/// freehand stroke's points, a line's two ends, a rectangle's or an
+/// ellipse's outline. Empty for texts and notes.
+fn outline(s: &Stroke) -> Vec<(f32, f32)> {
+    let points = s.placed_points();
+    let Some(((x0, y0), (x1, y1))) = first_last(&points) else { return Vec::new() };
     match s.tool {
-        Tool::Pen | Tool::Eraser => {
-            let pts: Vec<(f32, f32)> = s.points.chunks_exact(2).map(|c| (c[0], c[1])).collect();
-            if pts.len() == 1 {
-                return segment_distance(p, pts[0], pts[0]) <= reach;
-            }
-            pts.windows(2).any(|w| segment_distance(p, w[0], w[1]) <= reach)
-        }
-        Tool::Line => segment_distance(p, (x0, y0), (x1, y1)) <= reach,
-        Tool::Rect => {
-            let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
-            corners.windows(2).any(|w| segment_distance(p, w[0], w[1]) <= reach)
-        }
+        Tool::Pen | Tool::Eraser => points.chunks_exact(2).map(|c| (c[0], c[1])).collect(),
+        Tool::Line => vec![(x0, y0), (x1, y1)],
+        Tool::Rect => vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
         Tool::Ellipse => {
             let (cx, cy, rx, ry) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, (x1 - x0).abs() / 2.0, (y1 - y0).abs() / 2.0);
             let steps = 48;
-            let at = |k: usize| {
-                let t = k as f32 / steps as f32 * std::f32::consts::TAU;
-                (cx + rx * t.cos(), cy + ry * t.sin())
-            };
-            (0..steps).any(|k| segment_distance(p, at(k), at(k + 1)) <= reach)
+            (0..=steps)
+                .map(|k| {
+                    let t = k as f32 / steps as f32 * std::f32::consts::TAU;
+                    (cx + rx * t.cos(), cy + ry * t.sin())
+                })
+                .collect()
+        }
+        Tool::Text | Tool::Note => Vec::new(),
+    }
+}
+
+/// Whether a circle at `p` of radius `r` touches the object: a stroke's
+/// ink (not the empty space it encloses), anywhere on a text or a note.
+pub fn touches(s: &Stroke, p: (f32, f32), r: f32) -> bool {
+    if let Some(layout) = layout(s) {
+        return layout.bounds.grown(r).contains(p);
+    }
+    let line = outline(s);
+    let reach = r + s.width / 2.0;
+    match line.as_slice() {
+        [] => false,
+        [only] => segment_distance(p, *only, *only) <= reach,
+        _ => line.windows(2).any(|w| segment_distance(p, w[0], w[1]) <= reach),
+    }
+}
+
+/// Whether the object shows anywhere inside `rect` (a marquee): its ink
+/// crosses or lies in it, or its text box overlaps it.
+pub fn touches_rect(s: &Stroke, rect: &Bounds) -> bool {
+    if let Some(layout) = layout(s) {
+        return layout.bounds.overlaps(rect);
+    }
+    let rect = rect.grown(s.width / 2.0);
+    let line = outline(s);
+    match line.as_slice() {
+        [] => false,
+        [only] => rect.contains(*only),
+        _ => line.windows(2).any(|w| segment_meets_rect(w[0], w[1], &rect)),
+    }
+}
+
+/// Whether segment `a`–`b` meets the rectangle (Liang–Barsky clipping).
+fn segment_meets_rect(a: (f32, f32), b: (f32, f32), r: &Bounds) -> bool {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f32, 1.0f32);
+    for (p, q) in [(-dx, a.0 - r.min_x), (dx, r.max_x - a.0), (-dy, a.1 - r.min_y), (dy, r.max_y - a.1)] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return false;
+            }
+        } else {
+            let t = q / p;
+            if p < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+            if t0 > t1 {
+                return false;
+            }
         }
     }
+    true
+}
+
+/// The topmost object whose ink is within `r` of `p`.
+pub fn topmost<'a>(strokes: &'a [Stroke], p: (f32, f32), r: f32) -> Option<&'a Stroke> {
+    strokes.iter().rev().find(|s| touches(s, p, r))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Color, StrokeId};
+    use crate::protocol::{Color, StrokeId, Transform};
 
     fn stroke(tool: Tool, points: Vec<f32>) -> Stroke {
         Stroke {
@@ -236,6 +333,8 @@ mod tests {
             width: 4.0,
             tool,
             points,
+            text: None,
+            transform: None,
         }
     }
 
@@ -300,5 +399,47 @@ mod tests {
         let ellipse = stroke(Tool::Ellipse, vec![0.0, 0.0, 100.0, 50.0]);
         assert!(touches(&ellipse, (50.0, 0.0), 2.0));
         assert!(!touches(&ellipse, (50.0, 25.0), 2.0));
+    }
+
+    #[test]
+    fn hit_tests_follow_the_placement() {
+        let mut line = stroke(Tool::Pen, vec![0.0, 0.0, 100.0, 0.0]);
+        line.transform = Some(Transform::translate(0.0, 50.0));
+        assert!(touches(&line, (50.0, 50.0), 1.0));
+        assert!(!touches(&line, (50.0, 0.0), 1.0), "it moved away from where it was drawn");
+        line.transform = Some(Transform::scale_about(2.0, 1.0, 0.0, 0.0));
+        assert!(touches(&line, (190.0, 0.0), 1.0));
+        assert_eq!(object_bounds(&line), Some(Bounds { min_x: -2.0, min_y: -2.0, max_x: 202.0, max_y: 2.0 }));
+    }
+
+    #[test]
+    fn marquees_select_what_they_touch() {
+        let line = stroke(Tool::Pen, vec![0.0, 0.0, 100.0, 0.0]);
+        let across = Bounds { min_x: 40.0, min_y: -10.0, max_x: 60.0, max_y: 10.0 };
+        assert!(touches_rect(&line, &across), "a marquee the stroke crosses without a point inside");
+        assert!(!touches_rect(&line, &Bounds { min_x: 40.0, min_y: 10.0, max_x: 60.0, max_y: 30.0 }));
+        let rect = stroke(Tool::Rect, vec![0.0, 0.0, 100.0, 100.0]);
+        assert!(
+            !touches_rect(&rect, &Bounds { min_x: 40.0, min_y: 40.0, max_x: 60.0, max_y: 60.0 }),
+            "inside the outline"
+        );
+        assert!(touches_rect(&rect, &Bounds { min_x: -10.0, min_y: -10.0, max_x: 200.0, max_y: 200.0 }));
+        let mut text = stroke(Tool::Text, vec![0.0, 0.0]);
+        text.text = Some("hello".into());
+        assert!(touches_rect(&text, &Bounds { min_x: 5.0, min_y: 1.0, max_x: 6.0, max_y: 2.0 }));
+        assert!(touches(&text, (5.0, 2.0), 0.0));
+        assert!(!touches(&text, (5.0, 200.0), 0.0));
+    }
+
+    #[test]
+    fn the_topmost_object_wins_a_click() {
+        let mut below = stroke(Tool::Pen, vec![0.0, 0.0, 100.0, 0.0]);
+        below.id = StrokeId::new("below").unwrap();
+        let mut above = stroke(Tool::Line, vec![50.0, -50.0, 50.0, 50.0]);
+        above.id = StrokeId::new("above").unwrap();
+        let strokes = [below, above];
+        assert_eq!(topmost(&strokes, (50.0, 0.0), 1.0).unwrap().id, "above");
+        assert_eq!(topmost(&strokes, (10.0, 0.0), 1.0).unwrap().id, "below");
+        assert!(topmost(&strokes, (10.0, 30.0), 1.0).is_none());
     }
 }

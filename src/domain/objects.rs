@@ -1,0 +1,165 @@
+//! Editing objects: adding whole ones (text, notes, pastes, duplicates),
+//! moving and resizing them, and editing their text. Each is an undoable
+//! action of the client that made it; the edits of one typing session are
+//! one action.
+
+use std::collections::HashSet;
+
+use super::{cost, Action, Board, BoardError, Entry, Outcome, Reverted, RECENT_OPS};
+use crate::domain::Change;
+use crate::protocol::{
+    check_text, Add, Added, EditText, Placed, SocketId, StrokeId, TextEdited, Transform, TransformObjects, Transformed,
+};
+
+impl Board {
+    /// Adds complete objects as one undoable action. Sent again (all its
+    /// ids are ours already), it changes nothing.
+    pub fn add(&mut self, sid: &SocketId, add: Add) -> Result<Outcome<Added>, BoardError> {
+        add.validate()?;
+        let client = self.client_of(sid)?;
+        if let Some(&i) = add.objects.first().and_then(|o| self.index.get(&o.id)) {
+            return if self.strokes[i].client == client {
+                Ok(Outcome::Duplicate { seq: self.seq })
+            } else {
+                Err(BoardError::IdTaken(add.objects[0].id.clone()))
+            };
+        }
+        let mut ids = HashSet::with_capacity(add.objects.len());
+        let mut strokes = Vec::with_capacity(add.objects.len());
+        for object in add.objects {
+            if self.index.contains_key(&object.id) || !ids.insert(object.id.clone()) {
+                return Err(BoardError::IdTaken(object.id));
+            }
+            strokes.push(object.into_stroke(sid.clone())?);
+        }
+        let points = strokes.iter().map(cost).sum();
+        self.check_quota(strokes.len(), points)?;
+        self.live_strokes += strokes.len();
+        self.live_points += points;
+        let seq = self.next_seq();
+        for stroke in &strokes {
+            self.index.insert(stroke.id.clone(), self.strokes.len());
+            let entry = Entry { stroke: stroke.clone(), client: client.clone(), open: false, live: true, batch: 0 };
+            self.strokes.push(entry);
+        }
+        let ids = strokes.iter().map(|s| s.id.clone()).collect();
+        self.record(&client, Action::Add { ids, session: add.session });
+        Ok(Outcome::Applied {
+            seq,
+            relay: Added { objects: strokes.clone(), seq },
+            change: Change::Add { client, strokes },
+        })
+    }
+
+    /// Moves or resizes objects, anyone's, by `by` on top of where each is,
+    /// as one undoable action. Removed objects are left where they are; a
+    /// resent transform (same `op`) changes nothing.
+    pub fn transform(&mut self, sid: &SocketId, t: TransformObjects) -> Result<Outcome<Reverted>, BoardError> {
+        t.validate()?;
+        let client = self.client_of(sid)?;
+        if let Some(op) = &t.op {
+            if self.log(&client).recent_ops.contains(op) {
+                return Ok(Outcome::Duplicate { seq: self.seq });
+            }
+        }
+        for id in &t.ids {
+            let entry = &self.strokes[*self.index.get(id).ok_or_else(|| BoardError::UnknownStroke(id.clone()))?];
+            if entry.open {
+                return Err(BoardError::Open(id.clone()));
+            }
+            if entry.live {
+                t.by.after(&entry.stroke.placement()).validate_placement()?;
+            }
+        }
+        let placed = self.place(&t.ids, &t.by);
+        if placed.is_empty() {
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
+        let seq = self.next_seq();
+        let log = self.log(&client);
+        if let Some(op) = t.op {
+            if log.recent_ops.len() == RECENT_OPS {
+                log.recent_ops.pop_front();
+            }
+            log.recent_ops.push_back(op);
+        }
+        let ids = placed.iter().map(|p| p.id.clone()).collect();
+        self.record(&client, Action::Place { ids, by: t.by });
+        Ok(Outcome::Applied {
+            seq,
+            relay: Reverted::Placed(Transformed { objects: placed.clone(), seq }),
+            change: Change::Place(placed),
+        })
+    }
+
+    /// Places the live objects among `ids` by `by` on top of where they
+    /// are, skipping any it would take out of bounds; returns where they are now.
+    pub(super) fn place(&mut self, ids: &[StrokeId], by: &Transform) -> Vec<Placed> {
+        let mut placed = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(&i) = self.index.get(id) else { continue };
+            let entry = &mut self.strokes[i];
+            let transform = by.after(&entry.stroke.placement());
+            if !entry.live || transform.validate_placement().is_err() {
+                continue;
+            }
+            entry.stroke.transform = (!transform.is_identity()).then_some(transform);
+            placed.push(Placed { id: id.clone(), transform });
+        }
+        placed
+    }
+
+    /// Sets the whole text of a text or note, anyone's. Edits of one client
+    /// in a row with the same session are one undoable action, together with
+    /// the `add` of the same session that made the text.
+    pub fn edit_text(&mut self, sid: &SocketId, edit: EditText) -> Result<Outcome<Reverted>, BoardError> {
+        let text = check_text(&edit.text)?;
+        let client = self.client_of(sid)?;
+        let id = edit.id;
+        let &i = self.index.get(&id).ok_or_else(|| BoardError::UnknownStroke(id.clone()))?;
+        let entry = &self.strokes[i];
+        let Some(before) = entry.stroke.text.clone() else { return Err(BoardError::NotText(id)) };
+        if !entry.live {
+            return Err(BoardError::Removed(id));
+        }
+        if before == text {
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
+        let grows = text.chars().count().saturating_sub(before.chars().count());
+        self.check_quota(0, grows)?;
+        self.set_text(&id, &text);
+        let seq = self.next_seq();
+        let session = edit.session;
+        let log = self.log(&client);
+        match log.undo.last_mut() {
+            Some(Action::Edit { id: last, session: s, after, .. }) if *last == id && *s == session => {
+                after.clone_from(&text);
+                log.redo.clear();
+            }
+            Some(Action::Add { ids, session: Some(s) }) if *ids == [id.clone()] && *s == session => log.redo.clear(),
+            _ => {
+                let action = Action::Edit { id: id.clone(), before, after: text.clone(), session };
+                self.record(&client, action);
+            }
+        }
+        Ok(Outcome::Applied {
+            seq,
+            relay: Reverted::Edited(TextEdited { id: id.clone(), text: text.clone(), seq }),
+            change: Change::Text { id, text },
+        })
+    }
+
+    /// Sets the text of live object `id`; whether it changed.
+    pub(super) fn set_text(&mut self, id: &StrokeId, text: &str) -> bool {
+        let Some(&i) = self.index.get(id) else { return false };
+        let entry = &mut self.strokes[i];
+        let Some(current) = entry.stroke.text.as_mut().filter(|t| t.as_str() != text) else { return false };
+        if !entry.live {
+            return false;
+        }
+        let before = current.chars().count();
+        *current = text.to_owned();
+        self.live_points = self.live_points + text.chars().count() - before;
+        true
+    }
+}
