@@ -5,11 +5,10 @@
 mod common;
 
 use common::*;
+use scrawl::protocol::{apply_moves, Event, Order, Redo, Select};
 use scrawl::protocol::{
     Add, Color, EditText, NewObject, ServerMessage, Stroke, Tool, Transform, TransformObjects, Undo, MAX_TEXT,
 };
-use scrawl::protocol::{Event, Redo, Select};
-
 use serde_json::json;
 
 fn object(s: &str, tool: Tool, points: Vec<f32>, text: Option<&str>) -> NewObject {
@@ -273,4 +272,45 @@ async fn selections_are_shown_to_the_others_live() {
     a.client.emit_raw(Select::NAME, json!({ "ids": vec!["x"; 1001] })).unwrap();
     a.client.emit(&Select::default()).unwrap();
     assert!(matches!(next_change(&mut b.client).await, ServerMessage::Selected(s) if s.ids.is_empty()));
+}
+
+#[tokio::test]
+async fn front_and_back_change_the_drawing_order_for_everyone() {
+    let mut server = TestServer::start().await;
+    let mut a = server.join("order", "a").await;
+    let mut b = server.join("order", "b").await;
+    for s in ["s1", "s2", "s3", "s4"] {
+        draw(&mut a.client, s).await;
+    }
+    for _ in 0..12 {
+        next_change(&mut b.client).await;
+    }
+    // s1 and s3 to the front: they keep their order among themselves.
+    let front = Order { ids: vec![id("s3"), id("s1")], front: true };
+    let reply = ack(&mut a.client, &front).await;
+    let ServerMessage::Reordered(r) = next_change(&mut b.client).await else { panic!("expected order") };
+    assert_eq!(Some(&r.moves), reply.reordered.as_ref(), "the sender and the others get the same moves");
+    let drawn = server.join("order", "c").await.strokes;
+    let mut replica: Vec<Stroke> = ["s1", "s2", "s3", "s4"].iter().map(|s| find(&drawn, s).clone()).collect();
+    apply_moves(&mut replica, &r.moves);
+    assert_eq!(ids(&replica), ["s2", "s4", "s1", "s3"]);
+    assert_eq!(ids(&drawn), ["s2", "s4", "s1", "s3"], "a late joiner gets the new order");
+
+    // s4 to the back, then a new stroke goes on top of everything.
+    ok(&mut a.client, &Order { ids: vec![id("s4")], front: false }).await;
+    draw(&mut a.client, "s5").await;
+    assert_eq!(ids(&server.join("order", "d").await.strokes), ["s4", "s2", "s1", "s3", "s5"]);
+
+    // Undo puts s4 back exactly where it was; the restart keeps the order.
+    ok(&mut a.client, &Undo).await; // s5
+    let undo = ack(&mut a.client, &Undo).await;
+    assert_eq!(undo.reordered.unwrap(), [scrawl::protocol::Moved { id: id("s4"), after: Some(id("s2")) }]);
+    assert_eq!(ids(&server.join("order", "e").await.strokes), ["s2", "s4", "s1", "s3"]);
+    server.restart().await;
+    assert_eq!(ids(&server.join("order", "f").await.strokes), ["s2", "s4", "s1", "s3"]);
+    // Already at the front: nothing changes, nothing to undo.
+    let seq = server.join("order", "g").await.seq;
+    let mut a = server.join("order", "a").await;
+    assert_eq!(ok(&mut a.client, &Order { ids: vec![id("s3")], front: true }).await, seq);
+    assert!(refused(&mut a.client, &Order { ids: vec![id("nope")], front: true }).await.contains("does not exist"));
 }

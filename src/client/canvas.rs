@@ -1,10 +1,12 @@
 //! Canvas rendering in the browser: a HiDPI-sharp 2D canvas that draws
-//! strokes as smooth quadratic midpoint curves (or shapes) and can extend a
+//! strokes as smooth quadratic midpoint curves (or shapes), texts and
+//! notes as `ink` lays them out, and selection outlines; it can extend a
 //! stroke as new points arrive without redrawing the board.
 
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+use crate::ink::{self, Bounds};
 use crate::protocol::{Stroke, Tool};
 
 pub const MIN_ZOOM: f64 = 0.1;
@@ -124,17 +126,13 @@ impl Renderer {
         self.ctx.restore();
     }
 
-    pub fn redraw<'a>(&self, strokes: impl IntoIterator<Item = &'a Stroke>) {
-        self.clear();
-        for s in strokes {
-            self.draw(s, 0);
-        }
-    }
-
     /// Draws `stroke`; with `from > 0`, only what the points from index
     /// `from` on (x, y pairs) add to an already drawn freehand stroke.
     pub fn draw(&self, stroke: &Stroke, from: usize) {
-        let p = &stroke.points;
+        if let Some(layout) = ink::layout(stroke) {
+            return self.draw_text(stroke, &layout);
+        }
+        let p = stroke.placed_points();
         let n = p.len() / 2;
         if n == 0 {
             return;
@@ -190,7 +188,84 @@ impl Renderer {
                     std::f64::consts::TAU,
                 );
             }
+            Tool::Text | Tool::Note => {}
         }
         ctx.stroke();
     }
+
+    /// A text's lines, or a note's square and its lines.
+    fn draw_text(&self, object: &Stroke, layout: &ink::Layout) {
+        let ctx = &self.ctx;
+        let size = layout.size as f64;
+        if object.tool == Tool::Note {
+            let b = &layout.bounds;
+            ctx.save();
+            ctx.set_shadow_color("rgba(0, 0, 0, 0.18)");
+            ctx.set_shadow_blur(6.0 * self.scale * self.zoom);
+            ctx.set_shadow_offset_y(2.0 * self.scale * self.zoom);
+            ctx.set_fill_style_str(&object.color);
+            ctx.begin_path();
+            let _ = ctx.round_rect_with_f64(
+                b.min_x as f64,
+                b.min_y as f64,
+                b.width() as f64,
+                b.height() as f64,
+                size * 0.3,
+            );
+            ctx.fill();
+            ctx.restore();
+            ctx.set_fill_style_str(ink::NOTE_TEXT_COLOR);
+        } else {
+            ctx.set_fill_style_str(&object.color);
+        }
+        ctx.set_font(&format!("{size}px sans-serif"));
+        ctx.set_text_baseline("alphabetic");
+        for (i, line) in layout.lines.iter().enumerate() {
+            let _ = ctx.fill_text(line, layout.x as f64, layout.baseline(i) as f64);
+        }
+    }
+
+    /// A dashed outline of `b` in `color`, `pad` screen pixels outside it,
+    /// with square handles at its corners when `handles`.
+    pub fn outline(&self, b: &Bounds, color: &str, handles: bool) {
+        let ctx = &self.ctx;
+        let px = 1.0 / self.zoom;
+        let pad = OUTLINE_PAD * px;
+        let (x, y, w, h) =
+            (b.min_x as f64 - pad, b.min_y as f64 - pad, b.width() as f64 + 2.0 * pad, b.height() as f64 + 2.0 * pad);
+        ctx.save();
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(1.5 * px);
+        let dash = js_sys::Array::of2(&(5.0 * px).into(), &(4.0 * px).into());
+        let _ = ctx.set_line_dash(&dash);
+        ctx.stroke_rect(x, y, w, h);
+        if handles {
+            let _ = ctx.set_line_dash(&js_sys::Array::new());
+            ctx.set_fill_style_str("#ffffff");
+            let r = HANDLE * px / 2.0;
+            for (cx, cy) in [(x, y), (x + w, y), (x, y + h), (x + w, y + h)] {
+                ctx.fill_rect(cx - r, cy - r, 2.0 * r, 2.0 * r);
+                ctx.stroke_rect(cx - r, cy - r, 2.0 * r, 2.0 * r);
+            }
+        }
+        ctx.restore();
+    }
+
+    /// The selection box's corners where its handles are drawn, in board
+    /// coordinates: top-left, top-right, bottom-left, bottom-right.
+    pub fn handle_corners(&self, b: &Bounds) -> [(f32, f32); 4] {
+        let pad = (OUTLINE_PAD / self.zoom) as f32;
+        let (x0, y0, x1, y1) = (b.min_x - pad, b.min_y - pad, b.max_x + pad, b.max_y + pad);
+        [(x0, y0), (x1, y0), (x0, y1), (x1, y1)]
+    }
+
+    /// How far from a handle's centre a press still grabs it, in board units.
+    pub fn handle_reach(&self) -> f32 {
+        (HANDLE / self.zoom) as f32
+    }
 }
+
+/// Gap between an object and its selection outline, in screen pixels.
+const OUTLINE_PAD: f64 = 4.0;
+/// Side of a resize handle, in screen pixels.
+const HANDLE: f64 = 9.0;

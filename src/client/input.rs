@@ -1,5 +1,6 @@
 //! Pointer, touch and pen input: the gesture state machine (draw, erase,
-//! pan, pinch), drawn at once and streamed once per animation frame, plus
+//! pan, pinch, and the selection's marquee, drag and resize, which
+//! `select` runs), drawn at once and streamed once per animation frame, plus
 //! wheel zoom and our own cursor, at most 30 times a second. Those who may
 //! only watch pan and zoom, but draw and erase nothing.
 
@@ -13,9 +14,10 @@ use web_sys::{PointerEvent, WheelEvent};
 use super::{now, window, Session, Shared};
 use crate::ink;
 use crate::protocol::{
-    Cursor, Erase, Event, StrokeEnd, StrokeId, StrokePoints, StrokeStart, Tool, Undo, MAX_ERASE,
+    Cursor, Erase, Event, StrokeEnd, StrokeId, StrokePoints, StrokeStart, Tool, Transform, Undo, MAX_ERASE,
     MAX_POINTS_PER_MESSAGE, MAX_WIDTH, MIN_WIDTH,
 };
+use crate::ui::Pick;
 
 /// Cursor updates per second, at most.
 const CURSOR_INTERVAL_MS: f64 = 1000.0 / 30.0;
@@ -24,7 +26,7 @@ const ERASER_RADIUS: f64 = 8.0;
 
 /// What the active pointer(s) are doing.
 #[derive(Default)]
-enum Gesture {
+pub(super) enum Gesture {
     #[default]
     Idle,
     /// A freehand stroke or a shape being drawn.
@@ -52,15 +54,58 @@ enum Gesture {
         a: i32,
         b: i32,
     },
+    /// A marquee from `from` to `to` (board points) selects what it touches,
+    /// besides `base` (what Shift kept).
+    Marquee {
+        pointer: i32,
+        from: (f32, f32),
+        to: (f32, f32),
+        base: Vec<StrokeId>,
+    },
+    /// The selection is being moved (dragged) or resized (a handle): `by`
+    /// so far, on top of where it is.
+    Drag {
+        pointer: i32,
+        from: (f32, f32),
+        by: Transform,
+    },
+    Resize {
+        pointer: i32,
+        /// The corner opposite the handle, which stays put.
+        anchor: (f32, f32),
+        /// Where the handle was grabbed.
+        grab: (f32, f32),
+        by: Transform,
+    },
+}
+
+impl Gesture {
+    /// The pointer the gesture follows, if one.
+    fn pointer(&self) -> Option<i32> {
+        match self {
+            Gesture::Draw { pointer, .. }
+            | Gesture::Erase { pointer, .. }
+            | Gesture::Pan { pointer, .. }
+            | Gesture::Touch { pointer, .. }
+            | Gesture::Marquee { pointer, .. }
+            | Gesture::Drag { pointer, .. }
+            | Gesture::Resize { pointer, .. } => Some(*pointer),
+            Gesture::Pinch { .. } | Gesture::Idle => None,
+        }
+    }
 }
 
 #[derive(Default)]
 pub(super) struct Input {
-    gesture: Gesture,
+    pub(super) gesture: Gesture,
     /// Client positions of the touches and pointers that are down.
     touches: HashMap<i32, (f64, f64)>,
     /// Space is down: the primary button pans.
     pub(super) space_held: bool,
+    /// Shift was down when the gesture began: it adds to the selection.
+    shift: bool,
+    /// The last board point the pointer was over, where a paste goes.
+    pub(super) last_at: Option<(f32, f32)>,
     /// Strokes begun in this session, for their ids.
     counter: u32,
     frame_requested: bool,
@@ -116,7 +161,7 @@ fn samples_of(e: &PointerEvent) -> Vec<(f64, f64)> {
 }
 
 impl Session {
-    fn next_stroke_id(&mut self) -> Option<StrokeId> {
+    pub(super) fn next_stroke_id(&mut self) -> Option<StrokeId> {
         self.input.counter += 1;
         StrokeId::new(format!("{}-{:x}-{}", self.client, now() as u64, self.input.counter)).ok()
     }
@@ -161,6 +206,7 @@ impl Session {
             self.input.gesture = Gesture::Touch { pointer: e.pointer_id(), at };
             return;
         }
+        self.input.shift = e.shift_key();
         let pressure = if e.pointer_type() == "pen" { e.pressure() } else { 0.0 };
         self.begin(e.pointer_id(), at, pressure);
     }
@@ -170,8 +216,17 @@ impl Session {
         if !self.may_draw() {
             return;
         }
+        self.end_editing();
         let (x, y) = self.renderer.to_board(at.0, at.1);
-        let tool = self.view.tool.get_untracked();
+        let pick = self.view.tool.get_untracked();
+        if pick != Pick::Select && !self.selection.ids.is_empty() {
+            self.pick(pick);
+        }
+        let tool = match pick {
+            Pick::Select => return self.select_down(pointer, (x, y), self.input.shift),
+            Pick::Make(tool @ (Tool::Text | Tool::Note)) => return self.place_text(tool, (x, y)),
+            Pick::Make(tool) => tool,
+        };
         if tool == Tool::Eraser {
             self.input.gesture = Gesture::Erase { pointer, hits: Vec::new() };
             self.erase_at((x, y));
@@ -187,7 +242,7 @@ impl Session {
         let change = self.sync.begin_stroke(&start);
         self.render(change);
         self.input.gesture = Gesture::Draw { pointer, id: start.id.clone(), n: 0, unsent: Vec::new() };
-        self.send(&start, Some(&start.id));
+        self.send(&start, std::slice::from_ref(&start.id));
     }
 
     /// We may not draw any more: what the gesture drew so far goes out (to
@@ -203,7 +258,7 @@ impl Session {
     fn cancel_gesture(&mut self) {
         if let Gesture::Draw { .. } = self.input.gesture {
             self.finish_gesture();
-            self.send(&Undo, None);
+            self.send(&Undo, &[]);
         }
         self.input.gesture = Gesture::Idle;
     }
@@ -212,6 +267,7 @@ impl Session {
         let id = e.pointer_id();
         let at = (e.client_x() as f64, e.client_y() as f64);
         self.send_cursor(at);
+        self.input.last_at = Some(self.renderer.to_board(at.0, at.1));
         let previous = self.input.touches.get(&id).copied();
         if previous.is_some() {
             self.input.touches.insert(id, at);
@@ -274,6 +330,12 @@ impl Session {
                     self.redraw();
                 }
             }
+            Gesture::Marquee { pointer, .. } | Gesture::Drag { pointer, .. } | Gesture::Resize { pointer, .. }
+                if *pointer == id =>
+            {
+                let p = self.renderer.to_board(at.0, at.1);
+                self.select_move(p, e.shift_key());
+            }
             _ => {}
         }
     }
@@ -288,12 +350,8 @@ impl Session {
             }
         }
         let ends = match &self.input.gesture {
-            Gesture::Draw { pointer, .. }
-            | Gesture::Erase { pointer, .. }
-            | Gesture::Pan { pointer, .. }
-            | Gesture::Touch { pointer, .. } => *pointer == id,
             Gesture::Pinch { a, b } => *a == id || *b == id,
-            Gesture::Idle => false,
+            gesture => gesture.pointer() == Some(id),
         };
         if ends {
             self.finish_gesture();
@@ -303,9 +361,13 @@ impl Session {
 
     fn finish_gesture(&mut self) {
         self.send_unsent();
-        if let Gesture::Draw { id, .. } = &self.input.gesture {
-            let id = id.clone();
-            self.send(&StrokeEnd { id: id.clone(), seq: None }, Some(&id));
+        match &self.input.gesture {
+            Gesture::Draw { id, .. } => {
+                let id = id.clone();
+                self.send(&StrokeEnd { id: id.clone(), seq: None }, std::slice::from_ref(&id));
+            }
+            Gesture::Marquee { .. } | Gesture::Drag { .. } | Gesture::Resize { .. } => self.select_up(),
+            _ => {}
         }
     }
 
@@ -335,13 +397,13 @@ impl Session {
                     batches.push(StrokePoints { id: id.clone(), n: *n, points: chunk.to_vec(), seq: None });
                 }
                 for batch in batches {
-                    self.send(&batch, Some(&id));
+                    self.send(&batch, std::slice::from_ref(&id));
                 }
             }
             Gesture::Erase { hits, .. } => {
                 let ids = std::mem::take(hits);
                 for chunk in ids.chunks(MAX_ERASE) {
-                    self.send(&Erase { ids: chunk.to_vec() }, None);
+                    self.send(&Erase { ids: chunk.to_vec() }, &[]);
                 }
             }
             _ => {}

@@ -1,5 +1,6 @@
-//! Keyboard shortcuts: tools, width, undo and redo, export, view reset, and
-//! space held to pan. Keys typed into a field or a dialog, and Space on a
+//! Keyboard shortcuts: tools, width, undo and redo, export, view reset,
+//! what can be done to the selection (delete, duplicate, copy, cut, order,
+//! arrows to move it, `Esc` to drop it), and space held to pan. Keys typed into a field or a dialog, and Space on a
 //! button, are left alone.
 
 use leptos::prelude::{GetUntracked, Set};
@@ -8,7 +9,7 @@ use web_sys::KeyboardEvent;
 
 use super::Session;
 use crate::protocol::Tool;
-use crate::ui::Command;
+use crate::ui::{Command, Pick};
 
 fn is_typing_target(e: &KeyboardEvent) -> bool {
     let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
@@ -38,11 +39,20 @@ impl Session {
         }
         let modifier = e.ctrl_key() || e.meta_key();
         let lower = key.to_lowercase();
+        let selected = !self.selection.ids.is_empty();
+        // With Shift, `[` and `]` may arrive as `{` and `}`; `code` names the key itself.
+        let code = e.code();
         let command = match (modifier, e.shift_key(), lower.as_str()) {
             (true, false, "z") => Some(Command::Undo),
             (true, true, "z") | (true, false, "y") => Some(Command::Redo),
             (true, true, "e") => Some(Command::ExportPng),
             (false, _, "0") => Some(Command::ResetView),
+            (true, false, "d") if selected => Some(Command::Duplicate),
+            (true, false, "c") if selected => Some(Command::Copy),
+            (true, false, "x") if selected => Some(Command::Cut),
+            (true, true, _) if selected && code == "BracketRight" => Some(Command::Front),
+            (true, true, _) if selected && code == "BracketLeft" => Some(Command::Back),
+            (false, _, "delete" | "backspace") if selected => Some(Command::Delete),
             _ => None,
         };
         if let Some(command) = command {
@@ -53,16 +63,34 @@ impl Session {
         if modifier {
             return;
         }
+        let arrow = match key.as_str() {
+            "ArrowLeft" => Some((-1.0, 0.0)),
+            "ArrowRight" => Some((1.0, 0.0)),
+            "ArrowUp" => Some((0.0, -1.0)),
+            "ArrowDown" => Some((0.0, 1.0)),
+            _ => None,
+        };
+        if let Some((dx, dy)) = arrow.filter(|_| selected && self.may_draw()) {
+            e.prevent_default();
+            return self.nudge(dx, dy, e.shift_key());
+        }
+        if key == "Escape" && selected {
+            self.selection.ids.clear();
+            return self.selection_changed(None);
+        }
         let tool = match lower.as_str() {
-            "p" => Some(Tool::Pen),
-            "e" => Some(Tool::Eraser),
-            "l" => Some(Tool::Line),
-            "r" => Some(Tool::Rect),
-            "o" => Some(Tool::Ellipse),
+            "v" => Some(Pick::Select),
+            "p" => Some(Pick::Make(Tool::Pen)),
+            "e" => Some(Pick::Make(Tool::Eraser)),
+            "l" => Some(Pick::Make(Tool::Line)),
+            "r" => Some(Pick::Make(Tool::Rect)),
+            "o" => Some(Pick::Make(Tool::Ellipse)),
+            "t" => Some(Pick::Make(Tool::Text)),
+            "n" => Some(Pick::Make(Tool::Note)),
             _ => None,
         };
         if let Some(tool) = tool {
-            self.view.tool.set(tool);
+            self.pick(tool);
         }
         let width = self.view.width.get_untracked();
         match key.as_str() {

@@ -10,6 +10,9 @@
 //! - `local`: what this browser remembers in localStorage, the keys of
 //!   the boards' links among it.
 //! - `share`: copying links, and the owner's commands.
+//! - `select`: the selection: picking, moving, resizing, the others'
+//!   selections, and delete, duplicate, copy, cut and paste.
+//! - `text`: typing texts and notes on the board.
 
 mod canvas;
 mod cursors;
@@ -17,7 +20,9 @@ mod export;
 mod input;
 mod keys;
 mod local;
+mod select;
 mod share;
+mod text;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -25,7 +30,7 @@ use std::rc::Rc;
 use leptos::prelude::Set;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlCanvasElement, KeyboardEvent, PointerEvent, WheelEvent};
+use web_sys::{ClipboardEvent, HtmlCanvasElement, KeyboardEvent, MouseEvent, PointerEvent, WheelEvent};
 
 use crate::i18n::Texts;
 use crate::protocol::{clean_name, Access, Auth, BoardName, Clear, Event, Redo, Rename, ServerMessage, StrokeId, Undo};
@@ -60,6 +65,13 @@ struct Session {
     resync: bool,
     /// The page's texts, for what the session says.
     texts: Texts,
+    selection: select::Selection,
+    /// The text or note being typed, if any.
+    editor: Option<text::Editor>,
+    /// The last typing session's number.
+    text_session: u32,
+    /// The session itself, for callbacks it sets up later.
+    this: std::rc::Weak<RefCell<Session>>,
 }
 
 type Shared = Rc<RefCell<Session>>;
@@ -110,7 +122,13 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         stopped: false,
         resync: false,
         texts,
+        selection: select::Selection::default(),
+        editor: None,
+        // Numbers not reused by this client's earlier pages.
+        text_session: (now() as u64 % 1_000_000_000) as u32,
+        this: std::rc::Weak::new(),
     }));
+    session.borrow_mut().this = Rc::downgrade(&session);
     view.connect({
         let session = session.clone();
         move |command| session.borrow_mut().command(command)
@@ -127,9 +145,11 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
     listen(&canvas, "pointerup", &session, |s, e: PointerEvent| s.pointer_up(&e));
     listen(&canvas, "pointercancel", &session, |s, e: PointerEvent| s.pointer_up(&e));
     listen(&canvas, "wheel", &session, |s, e: WheelEvent| s.wheel(&e));
+    listen(&canvas, "dblclick", &session, |s, e: MouseEvent| s.double_click(&e));
     let win: web_sys::EventTarget = window().into();
     listen(&win, "keydown", &session, |s, e: KeyboardEvent| s.key(&e, true));
     listen(&win, "keyup", &session, |s, e: KeyboardEvent| s.key(&e, false));
+    listen(&win, "paste", &session, |s, e: ClipboardEvent| s.paste(&e));
     listen(&win, "resize", &session, |s, _: web_sys::Event| {
         s.renderer.resize();
         s.redraw();
@@ -224,7 +244,7 @@ impl Session {
                 }
             }
             Change::Extended { index, from } => self.renderer.draw(&self.sync.strokes()[index], from),
-            Change::Redraw => self.redraw(),
+            Change::Redraw => self.selection_changed(None),
             Change::Synced => {
                 self.redraw();
                 // The canvas now shows what the server-rendered SVG showed.
@@ -248,8 +268,10 @@ impl Session {
             }
             Change::Presence => {
                 self.cursors.keep(self.sync.users());
+                self.keep_selections();
                 self.view.users.set(self.sync.users().to_vec());
             }
+            Change::Selection(selected) => self.show_selection(selected),
             Change::Cursor(moved) => {
                 if let Some(user) = self.sync.user(&moved.user) {
                     self.cursors.show(user, (moved.x, moved.y), &self.renderer);
@@ -283,20 +305,33 @@ impl Session {
         }
     }
 
+    /// Draws the whole board: objects where they show (dragged ones moved,
+    /// the one being typed into left to its text area), then the selections.
     fn redraw(&self) {
-        self.renderer.redraw(self.sync.strokes());
+        self.renderer.clear();
+        for s in self.sync.strokes() {
+            if self.is_editing(&s.id) {
+                if s.tool == crate::protocol::Tool::Note {
+                    self.renderer.draw(&crate::protocol::Stroke { text: None, ..s.clone() }, 0);
+                }
+                continue;
+            }
+            self.renderer.draw(&self.shown(s), 0);
+        }
+        self.draw_selections();
     }
 
     /// Pan or zoom changed: redraw, and move the cursors along.
     fn view_changed(&mut self) {
         self.redraw();
+        self.place_editor();
         self.view.zoom.set((self.renderer.zoom * 100.0).round() as u32);
         self.cursors.place_all(&self.renderer);
     }
 
-    /// Queues an acknowledged event and sends it when synced.
-    fn send<E: Event>(&mut self, event: &E, stroke: Option<&StrokeId>) {
-        self.sync.queue(event, stroke);
+    /// Queues an acknowledged event about `strokes` and sends it when synced.
+    fn send<E: Event>(&mut self, event: &E, strokes: &[StrokeId]) {
+        self.sync.queue(event, strokes);
         self.flush();
         self.show_waiting();
     }
@@ -315,18 +350,43 @@ impl Session {
     }
 
     fn command(&mut self, command: Command) {
-        let draws = matches!(command, Command::Undo | Command::Redo | Command::Clear);
+        let draws = matches!(
+            command,
+            Command::Undo
+                | Command::Redo
+                | Command::Clear
+                | Command::Delete
+                | Command::Duplicate
+                | Command::Cut
+                | Command::Paste
+                | Command::Front
+                | Command::Back
+        );
         if draws && !self.may_draw() {
             return;
         }
+        self.end_editing();
         match command {
-            Command::Undo => self.send(&Undo, None),
-            Command::Redo => self.send(&Redo, None),
+            Command::Delete => self.delete_selection(),
+            Command::Duplicate => self.duplicate_selection(),
+            Command::Copy => self.copy_selection(),
+            Command::Cut => self.cut_selection(),
+            Command::Paste => {
+                if let Some(session) = self.this.upgrade() {
+                    // Reads the clipboard once this command is done with the session.
+                    let read = Closure::once_into_js(move || Session::paste_from_clipboard(&session));
+                    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(read.unchecked_ref(), 0);
+                }
+            }
+            Command::Front => self.reorder(true),
+            Command::Back => self.reorder(false),
+            Command::Undo => self.send(&Undo, &[]),
+            Command::Redo => self.send(&Redo, &[]),
             Command::Clear => {
                 if window().confirm_with_message(self.texts.get("tools.clear_confirm")).unwrap_or(false) {
                     let change = self.sync.clear();
                     self.render(change);
-                    self.send(&Clear, None);
+                    self.send(&Clear, &[]);
                 }
             }
             Command::Rename(name) => {
@@ -337,7 +397,7 @@ impl Session {
                 local::save_name(&name);
                 let change = self.sync.rename(&name);
                 self.render(change);
-                self.send(&Rename { name }, None);
+                self.send(&Rename { name }, &[]);
             }
             Command::ResetView => {
                 self.renderer.reset_view();
@@ -346,7 +406,7 @@ impl Session {
             Command::ExportPng => export::png(&self.board, self.sync.strokes()),
             Command::ExportSvg => export::svg(&self.board, self.sync.strokes()),
             Command::ExportJson => export::json(&self.board, self.sync.strokes()),
-            Command::Copy(text) => share::copy(self.view, text),
+            Command::CopyLink(text) => share::copy(self.view, text),
             Command::Owner(command) => self.owner_command(command),
         }
     }

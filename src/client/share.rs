@@ -40,20 +40,20 @@ pub(super) fn copy(view: BoardView, text: String) {
 impl Session {
     pub(super) fn owner_command(&mut self, command: OwnerCommand) {
         match command {
-            OwnerCommand::SetMode(mode) => self.send(&SetMode { mode }, None),
-            OwnerCommand::SetLock(locked) => self.send(&SetLock { locked }, None),
+            OwnerCommand::SetMode(mode) => self.send(&SetMode { mode }, &[]),
+            OwnerCommand::SetLock(locked) => self.send(&SetLock { locked }, &[]),
             OwnerCommand::ResetLinks => {
                 if confirm(self.texts.get("share.reset_links_confirm")) {
-                    self.send(&ResetLinks, None);
+                    self.send(&ResetLinks, &[]);
                 }
             }
             OwnerCommand::DeleteBoard => {
                 if confirm(self.texts.get("share.delete_confirm")) {
-                    self.send(&DeleteBoard, None);
+                    self.send(&DeleteBoard, &[]);
                 }
             }
-            OwnerCommand::Kick(user) => self.send(&Kick { user }, None),
-            OwnerCommand::RemoveDrawing(user) => self.send(&RemoveDrawing { user }, None),
+            OwnerCommand::Kick(user) => self.send(&Kick { user }, &[]),
+            OwnerCommand::RemoveDrawing(user) => self.send(&RemoveDrawing { user }, &[]),
         }
     }
 }

@@ -9,7 +9,7 @@ use super::presence::Roster;
 use super::stored::{Change, StoredBoard};
 use super::BoardAccess;
 use crate::protocol::{
-    history_chunks, Access, BoardName, ClientId, History, Presence, SocketId, Stroke, StrokeEnd, StrokeId,
+    history_chunks, Access, BoardName, ClientId, History, Presence, Reordered, SocketId, Stroke, StrokeEnd, StrokeId,
     StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, TextEdited, Transform, Transformed, User,
     ValidationError, Welcome, MAX_POINTS_PER_STROKE,
 };
@@ -84,6 +84,7 @@ pub enum Reverted {
     Restored(Vec<StrokeRestore>),
     Placed(Transformed),
     Edited(TextEdited),
+    Reordered(Reordered),
 }
 
 /// What a joining socket is sent, in order.
@@ -102,6 +103,9 @@ struct Entry {
     live: bool,
     /// Last applied batch number (0 is the start).
     batch: u32,
+    /// Its place in the drawing order: entries are sorted by it. A new
+    /// object's is its seq, so it goes on top.
+    z: f64,
 }
 
 /// An undoable action of one client.
@@ -126,6 +130,12 @@ enum Action {
         before: String,
         after: String,
         session: u32,
+    },
+    /// A change of the drawing order: the objects' places before and after.
+    Order {
+        ids: Vec<StrokeId>,
+        before: Vec<f64>,
+        after: Vec<f64>,
     },
 }
 
@@ -202,6 +212,7 @@ impl Board {
                 open: s.open,
                 live: s.live,
                 batch: s.batch,
+                z: s.z,
             });
         }
         board
@@ -334,7 +345,15 @@ impl Board {
         let stroke = start.to_stroke(sid.clone());
         let seq = self.next_seq();
         self.index.insert(stroke.id.clone(), self.strokes.len());
-        self.strokes.push(Entry { stroke: stroke.clone(), client: client.clone(), open: true, live: true, batch: 0 });
+        let z = seq as f64;
+        self.strokes.push(Entry {
+            stroke: stroke.clone(),
+            client: client.clone(),
+            open: true,
+            live: true,
+            batch: 0,
+            z,
+        });
         self.record(&client, Action::Draw(stroke.id.clone()));
         Ok(Outcome::Applied {
             seq,

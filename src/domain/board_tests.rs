@@ -212,8 +212,8 @@ fn restore_rebuilds_undo_from_live_strokes() {
         seq: 9,
         access: BoardAccess::default(),
         strokes: vec![
-            StoredStroke { stroke: stroke("a"), client: client.clone(), open: false, live: true, batch: 2 },
-            StoredStroke { stroke: stroke("b"), client: client.clone(), open: true, live: false, batch: 0 },
+            StoredStroke { stroke: stroke("a"), client: client.clone(), open: false, live: true, batch: 2, z: 1.0 },
+            StoredStroke { stroke: stroke("b"), client: client.clone(), open: true, live: false, batch: 0, z: 2.0 },
         ],
     };
     let mut b = Board::restore(stored, Quota::default());
@@ -292,7 +292,8 @@ mod fuzz {
                     self.0[i].0.points.extend(points);
                 }
                 Change::StrokeEnd { id } => assert!(find(&mut self.0, &id).is_some()),
-                Change::Add { strokes, .. } => self.0.extend(strokes.into_iter().map(|s| (s, true))),
+                Change::Add { objects, .. } => self.0.extend(objects.into_iter().map(|(s, _)| (s, true))),
+                Change::Order(_) => unreachable!("the model changes no order"),
                 Change::Place(placed) => {
                     for p in placed {
                         let i = find(&mut self.0, &p.id).expect("a stored object moves");

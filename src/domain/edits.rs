@@ -5,7 +5,7 @@
 use super::{cost, Action, Board, BoardError, Outcome, Reverted};
 use crate::domain::Change;
 use crate::protocol::{
-    Cleared, ClientId, Erase, SocketId, StrokeId, StrokeRemove, StrokeRestore, TextEdited, Transformed,
+    Cleared, ClientId, Erase, Reordered, SocketId, StrokeId, StrokeRemove, StrokeRestore, TextEdited, Transformed,
 };
 
 impl Board {
@@ -53,6 +53,15 @@ impl Board {
                     let seq = self.next_seq();
                     let change = Change::Place(placed.clone());
                     Outcome::Applied { seq, relay: Reverted::Placed(Transformed { objects: placed, seq }), change }
+                })
+            }
+            Action::Order { ids, before, after } => {
+                let moves = self.set_z(ids, if forwards { after } else { before });
+                (!moves.is_empty()).then(|| {
+                    let seq = self.next_seq();
+                    let zs = if forwards { after } else { before };
+                    let change = Change::Order(ids.iter().cloned().zip(zs.iter().copied()).collect());
+                    Outcome::Applied { seq, relay: Reverted::Reordered(Reordered { moves, seq }), change }
                 })
             }
             Action::Edit { id, before, after, .. } => {

@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use super::{cost, Action, Board, BoardError, Entry, Outcome, Reverted, RECENT_OPS};
 use crate::domain::Change;
 use crate::protocol::{
-    check_text, Add, Added, EditText, Placed, SocketId, StrokeId, TextEdited, Transform, TransformObjects, Transformed,
+    check_text, Add, Added, EditText, Moved, Order, Placed, Reordered, SocketId, Stroke, StrokeId, TextEdited,
+    Transform, TransformObjects, Transformed,
 };
 
 impl Board {
@@ -37,18 +38,19 @@ impl Board {
         self.live_strokes += strokes.len();
         self.live_points += points;
         let seq = self.next_seq();
-        for stroke in &strokes {
+        // On top, in the order given: between this seq and the next.
+        let n = strokes.len() as f64;
+        let objects: Vec<(Stroke, f64)> =
+            strokes.iter().enumerate().map(|(k, s)| (s.clone(), seq as f64 + k as f64 / n)).collect();
+        for (stroke, z) in &objects {
             self.index.insert(stroke.id.clone(), self.strokes.len());
-            let entry = Entry { stroke: stroke.clone(), client: client.clone(), open: false, live: true, batch: 0 };
+            let entry =
+                Entry { stroke: stroke.clone(), client: client.clone(), open: false, live: true, batch: 0, z: *z };
             self.strokes.push(entry);
         }
         let ids = strokes.iter().map(|s| s.id.clone()).collect();
         self.record(&client, Action::Add { ids, session: add.session });
-        Ok(Outcome::Applied {
-            seq,
-            relay: Added { objects: strokes.clone(), seq },
-            change: Change::Add { client, strokes },
-        })
+        Ok(Outcome::Applied { seq, relay: Added { objects: strokes, seq }, change: Change::Add { client, objects } })
     }
 
     /// Moves or resizes objects, anyone's, by `by` on top of where each is,
@@ -147,6 +149,62 @@ impl Board {
             relay: Reverted::Edited(TextEdited { id: id.clone(), text: text.clone(), seq }),
             change: Change::Text { id, text },
         })
+    }
+
+    /// Brings objects to the front or sends them to the back, keeping their
+    /// order among themselves, as one undoable action.
+    pub fn order(&mut self, sid: &SocketId, order: Order) -> Result<Outcome<Reverted>, BoardError> {
+        order.validate()?;
+        let client = self.client_of(sid)?;
+        if let Some(missing) = order.ids.iter().find(|id| !self.index.contains_key(*id)) {
+            return Err(BoardError::UnknownStroke(missing.clone()));
+        }
+        let mut moving: Vec<usize> =
+            order.ids.iter().map(|id| self.index[id]).filter(|&i| self.strokes[i].live).collect();
+        moving.sort_unstable();
+        moving.dedup();
+        let n = moving.len();
+        let live: Vec<usize> = (0..self.strokes.len()).filter(|&i| self.strokes[i].live).collect();
+        let edge = if order.front { &live[live.len() - n..] } else { &live[..n] };
+        if edge == moving.as_slice() {
+            // Nothing live to move, or already there.
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
+        let seq = self.next_seq();
+        let bottom = self.strokes.first().map_or(0.0, |e| e.z);
+        let after: Vec<f64> = (0..n)
+            .map(|k| if order.front { seq as f64 + (k + 1) as f64 / (n + 1) as f64 } else { bottom - (n - k) as f64 })
+            .collect();
+        let ids: Vec<StrokeId> = moving.iter().map(|&i| self.strokes[i].stroke.id.clone()).collect();
+        let before = moving.iter().map(|&i| self.strokes[i].z).collect();
+        let moves = self.set_z(&ids, &after);
+        let change = Change::Order(ids.iter().cloned().zip(after.iter().copied()).collect());
+        self.record(&client, Action::Order { ids, before, after });
+        Ok(Outcome::Applied { seq, relay: Reverted::Reordered(Reordered { moves, seq }), change })
+    }
+
+    /// Gives `ids` these places in the drawing order and sorts the board by
+    /// them; returns the moves that show it to the clients, who hold only
+    /// the live objects: each moved live object goes right above the live
+    /// object now below it.
+    pub(super) fn set_z(&mut self, ids: &[StrokeId], zs: &[f64]) -> Vec<Moved> {
+        for (id, &z) in ids.iter().zip(zs) {
+            if let Some(&i) = self.index.get(id) {
+                self.strokes[i].z = z;
+            }
+        }
+        self.strokes.sort_by(|a, b| a.z.total_cmp(&b.z));
+        self.index = self.strokes.iter().enumerate().map(|(i, e)| (e.stroke.id.clone(), i)).collect();
+        let moved: HashSet<&StrokeId> = ids.iter().collect();
+        let mut below: Option<&StrokeId> = None;
+        let mut moves = Vec::new();
+        for entry in self.strokes.iter().filter(|e| e.live) {
+            if moved.contains(&entry.stroke.id) {
+                moves.push(Moved { id: entry.stroke.id.clone(), after: below.cloned() });
+            }
+            below = Some(&entry.stroke.id);
+        }
+        moves
     }
 
     /// Sets the text of live object `id`; whether it changed.

@@ -23,11 +23,14 @@ pub enum Change {
         ids: Vec<StrokeId>,
         live: bool,
     },
-    /// Whole objects, ended, added at once.
+    /// Whole objects, ended, added at once, each with its place in the
+    /// drawing order (a started stroke's place is its seq).
     Add {
         client: ClientId,
-        strokes: Vec<Stroke>,
+        objects: Vec<(Stroke, f64)>,
     },
+    /// Objects' new places in the drawing order.
+    Order(Vec<(StrokeId, f64)>),
     /// Objects placed anew (moved, resized).
     Place(Vec<Placed>),
     /// A text or note's text changed.
@@ -58,6 +61,8 @@ pub struct StoredStroke {
     pub live: bool,
     /// Highest stored batch number.
     pub batch: u32,
+    /// Its place in the drawing order.
+    pub z: f64,
 }
 
 /// A board as read back from storage.
@@ -66,6 +71,6 @@ pub struct StoredBoard {
     pub name: BoardName,
     pub seq: u64,
     pub access: BoardAccess,
-    /// In drawing order, removed ones included.
+    /// In drawing order (by `z`), removed ones included.
     pub strokes: Vec<StoredStroke>,
 }

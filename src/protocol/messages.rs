@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    check_points, Access, BoardName, Color, Event, Placed, SocketId, StrokeId, TextEdited, Transform, ValidationError,
-    MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
+    check_points, Access, BoardName, Color, Event, Moved, Placed, SocketId, StrokeId, TextEdited, Transform,
+    ValidationError, MAX_ERASE, MAX_WIDTH, MIN_WIDTH,
 };
 
 macro_rules! event {
@@ -352,6 +352,9 @@ pub struct Ack {
     /// The text an undo or redo of a text edit put back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited: Option<TextEdited>,
+    /// Where a change of the drawing order (or its undo) put the objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reordered: Option<Vec<Moved>>,
     /// On a refusal that may succeed later (a rate limit, storage trouble,
     /// a batch that arrived before the one it follows): keep the event and
     /// send it again, in order, after this many milliseconds.

@@ -36,6 +36,8 @@ event! {
     TextEdited => "text",
     Select => "select",
     Selected => "select",
+    Order => "order",
+    Reordered => "order",
 }
 
 /// Where an object is drawn: each stored point `(x, y)` shows at
@@ -271,6 +273,60 @@ pub struct TextEdited {
     pub seq: u64,
 }
 
+/// Client → server: bring objects to the front (`front: true`, above
+/// everything) or send them to the back, keeping their order among
+/// themselves, as one undoable action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub ids: Vec<StrokeId>,
+    pub front: bool,
+}
+
+impl Order {
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        match self.ids.len() {
+            0 => Err(ValidationError::NothingSelected),
+            n if n > MAX_ERASE => Err(ValidationError::TooManySelected),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// One object's new place in the drawing order: right above `after`, or
+/// at the very bottom without it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Moved {
+    pub id: StrokeId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<StrokeId>,
+}
+
+/// Server → others (and in acks): objects changed places in the drawing
+/// order. Apply the moves one after the other, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reordered {
+    pub moves: Vec<Moved>,
+    pub seq: u64,
+}
+
+/// Applies `moves` to objects in drawing order, one after the other; a
+/// move of an object not there, or after one not there, is skipped.
+pub fn apply_moves(objects: &mut Vec<Stroke>, moves: &[Moved]) -> bool {
+    let mut changed = false;
+    for m in moves {
+        let Some(from) = objects.iter().position(|s| s.id == m.id) else { continue };
+        let object = objects.remove(from);
+        let to = match &m.after {
+            None => Some(0),
+            Some(after) => objects.iter().position(|s| &s.id == after).map(|i| i + 1),
+        };
+        let to = to.unwrap_or(from);
+        changed |= to != from;
+        objects.insert(to, object);
+    }
+    changed
+}
+
 /// Client → server, volatile: what I have selected, and how far I have
 /// dragged it so far (`by`, not yet committed).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -308,6 +364,30 @@ impl Stroke {
     /// A text's font size as shown (its width, scaled with its placement).
     pub fn font_size(&self) -> f32 {
         self.width * if self.tool == Tool::Text { self.placement().sy } else { 1.0 }
+    }
+}
+
+/// The `type` of objects copied to the clipboard.
+pub const CLIPBOARD_TYPE: &str = "scrawl/objects";
+
+/// Objects on the clipboard, as JSON text: `{"type": "scrawl/objects",
+/// "objects": [...]}`, pasted into any board, in any tab.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClipboardObjects {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub objects: Vec<Stroke>,
+}
+
+impl ClipboardObjects {
+    pub fn new(objects: Vec<Stroke>) -> Self {
+        Self { kind: CLIPBOARD_TYPE.to_owned(), objects }
+    }
+
+    /// The objects of clipboard text, if it holds some of ours.
+    pub fn parse(text: &str) -> Option<Vec<Stroke>> {
+        let clipboard: Self = serde_json::from_str(text).ok()?;
+        (clipboard.kind == CLIPBOARD_TYPE && !clipboard.objects.is_empty()).then_some(clipboard.objects)
     }
 }
 
@@ -371,6 +451,39 @@ mod tests {
         let add = Add { objects: vec![object(Tool::Pen, vec![0.0; 2 * (MAX_ADD_POINTS + 1)], None)], session: None };
         assert_eq!(add.validate(), Err(ValidationError::TooMuchToAdd));
         assert_eq!(Add { objects: vec![], session: None }.validate(), Err(ValidationError::NothingToAdd));
+    }
+
+    #[test]
+    fn moves_apply_in_order() {
+        let named = |ids: &[&str]| -> Vec<Stroke> {
+            ids.iter()
+                .map(|i| NewObject { id: StrokeId::new(*i).unwrap(), ..object(Tool::Pen, vec![0.0, 0.0], None) })
+                .map(|o| o.into_stroke("u".into()).unwrap())
+                .collect()
+        };
+        let order = |v: &[Stroke]| v.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join("");
+        let mut v = named(&["a", "b", "c", "d"]);
+        let to = |id: &str, after: Option<&str>| Moved {
+            id: StrokeId::new(id).unwrap(),
+            after: after.map(|a| StrokeId::new(a).unwrap()),
+        };
+        assert!(apply_moves(&mut v, &[to("b", Some("d")), to("a", Some("b"))]));
+        assert_eq!(order(&v), "cdba");
+        assert!(apply_moves(&mut v, &[to("a", None)]));
+        assert_eq!(order(&v), "acdb");
+        assert!(!apply_moves(&mut v, &[to("zz", None), to("c", Some("missing"))]));
+        assert_eq!(order(&v), "acdb");
+    }
+
+    #[test]
+    fn the_clipboard_holds_only_our_type() {
+        let o = object(Tool::Text, vec![1.0, 2.0], Some("hi")).into_stroke("u".into()).unwrap();
+        let text = serde_json::to_string(&ClipboardObjects::new(vec![o.clone()])).unwrap();
+        assert!(text.starts_with(r#"{"type":"scrawl/objects","objects":["#));
+        assert_eq!(ClipboardObjects::parse(&text), Some(vec![o]));
+        assert_eq!(ClipboardObjects::parse(r#"{"type":"other","objects":[]}"#), None);
+        assert_eq!(ClipboardObjects::parse("plain text"), None);
+        assert_eq!(ClipboardObjects::parse(r#"{"type":"scrawl/objects","objects":[]}"#), None);
     }
 
     #[test]

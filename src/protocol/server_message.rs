@@ -2,8 +2,8 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Access, Added, BoardDeleted, Cleared, CursorMoved, Event, History, Presence, Selected, StrokeEnd, StrokePoints,
-    StrokeRemove, StrokeRestore, StrokeStarted, Synced, TextEdited, Transformed, Welcome,
+    Access, Added, BoardDeleted, Cleared, CursorMoved, Event, History, Presence, Reordered, Selected, StrokeEnd,
+    StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Synced, TextEdited, Transformed, Welcome,
 };
 
 /// Every server → client event, decoded by name into its type.
@@ -51,6 +51,7 @@ server_messages! {
     Transformed(Transformed),
     TextEdited(TextEdited),
     Selected(Selected),
+    Reordered(Reordered),
 }
 
 impl ServerMessage {
@@ -66,6 +67,7 @@ impl ServerMessage {
             Self::Added(m) => Some(m.seq),
             Self::Transformed(m) => Some(m.seq),
             Self::TextEdited(m) => Some(m.seq),
+            Self::Reordered(m) => Some(m.seq),
             Self::Welcome(_) | Self::History(_) | Self::Synced(_) | Self::Cursor(_) | Self::Presence(_) => None,
             Self::Access(_) | Self::BoardDeleted(_) | Self::Selected(_) => None,
         }

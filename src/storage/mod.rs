@@ -191,8 +191,8 @@ impl Storage {
             .await?
             .ok_or_else(|| corrupt("board deleted while loading", name))?;
         let rows = sqlx::query(
-            "SELECT id, client, user, color, width, tool, open, live, text, sx, sy, dx, dy FROM strokes \
-             WHERE board = ? ORDER BY seq",
+            "SELECT id, client, user, color, width, tool, open, live, text, sx, sy, dx, dy, z FROM strokes \
+             WHERE board = ? ORDER BY z, seq",
         )
         .bind(name.as_str())
         .fetch_all(&self.pool)
@@ -251,6 +251,7 @@ fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
         open: row.try_get("open")?,
         live: row.try_get("live")?,
         batch: 0,
+        z: row.try_get("z")?,
     })
 }
 

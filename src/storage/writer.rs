@@ -202,10 +202,22 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                 super::boards::delete_rows(conn, &a.board).await?;
                 deleted.insert(board.to_owned());
             }
-            Change::StrokeStart { client, stroke } => insert_stroke(conn, a, client, stroke, true).await?,
-            Change::Add { client, strokes } => {
-                for stroke in strokes {
-                    insert_stroke(conn, a, client, stroke, false).await?;
+            Change::StrokeStart { client, stroke } => {
+                insert_stroke(conn, a, client, stroke, true, a.seq as f64).await?
+            }
+            Change::Add { client, objects } => {
+                for (stroke, z) in objects {
+                    insert_stroke(conn, a, client, stroke, false, *z).await?;
+                }
+            }
+            Change::Order(places) => {
+                for (id, z) in places {
+                    sqlx::query("UPDATE strokes SET z = ? WHERE board = ? AND id = ?")
+                        .bind(z)
+                        .bind(board)
+                        .bind(id.as_str())
+                        .execute(&mut *conn)
+                        .await?;
                 }
             }
             Change::Place(placed) => {
@@ -254,19 +266,21 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
 }
 
 /// A stroke's row and its first points: open while it is drawn, ended
-/// when it was added whole.
+/// when it was added whole; `z` is its place in the drawing order.
 async fn insert_stroke(
     conn: &mut SqliteConnection,
     a: &Applied,
     client: &ClientId,
     stroke: &Stroke,
     open: bool,
+    z: f64,
 ) -> Result<(), sqlx::Error> {
     let board = a.board.as_str();
     let t = stroke.placement();
     sqlx::query(
-        "INSERT OR IGNORE INTO strokes (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO strokes \
+         (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy, z) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
     )
     .bind(board)
     .bind(stroke.id.as_str())
@@ -282,6 +296,7 @@ async fn insert_stroke(
     .bind(t.sy as f64)
     .bind(t.dx as f64)
     .bind(t.dy as f64)
+    .bind(z)
     .execute(&mut *conn)
     .await?;
     insert_segment(conn, board, &stroke.id, 0, &stroke.points).await

@@ -11,9 +11,9 @@ mod replica;
 mod tests;
 
 use crate::protocol::{
-    Access, Ack, Added, Cleared, CursorMoved, Event, Placed, Presence, Rename, Selected, ServerMessage, SocketId,
-    Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced, TextEdited, Transform,
-    Transformed, User, Welcome,
+    Access, Ack, Added, Cleared, CursorMoved, Event, Moved, Placed, Presence, Rename, Reordered, Selected,
+    ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced,
+    TextEdited, Transform, Transformed, User, Welcome,
 };
 use gaps::Gaps;
 use outbox::Outbox;
@@ -179,6 +179,7 @@ impl BoardSync {
             ServerMessage::TextEdited(TextEdited { id, text, seq }) if replica.is_new(seq) => {
                 replica.set_text(&id, text)
             }
+            ServerMessage::Reordered(Reordered { moves, seq }) if replica.is_new(seq) => replica.reorder(&moves),
             ServerMessage::Selected(selected) => Change::Selection(selected),
             // Old relays, and `stroke:end`, which changes nothing drawn.
             ServerMessage::StrokeStarted(_)
@@ -189,7 +190,8 @@ impl BoardSync {
             | ServerMessage::Cleared(_)
             | ServerMessage::Added(_)
             | ServerMessage::Transformed(_)
-            | ServerMessage::TextEdited(_) => Change::None,
+            | ServerMessage::TextEdited(_)
+            | ServerMessage::Reordered(_) => Change::None,
         }
     }
 
@@ -233,7 +235,7 @@ impl BoardSync {
         match ack {
             Err(e) => Acknowledged::Unreadable(e),
             Ok(Ack { ok: false, error, code, .. }) => Acknowledged::Refused { event, error, code },
-            Ok(Ack { seq, removed, restored, transformed, edited, .. }) => {
+            Ok(Ack { seq, removed, restored, transformed, edited, reordered, .. }) => {
                 // A rename changes no board: its ack carries the board's seq, not its own.
                 if let Some(seq) = seq.filter(|_| event != Rename::NAME && self.replica.is_synced()) {
                     self.gaps.saw(seq);
@@ -244,6 +246,9 @@ impl BoardSync {
                 }
                 if let Some(TextEdited { id, text, .. }) = edited {
                     removed = removed.or(self.replica.set_text(&id, text));
+                }
+                if let Some(moves) = reordered {
+                    removed = removed.or(self.replica.reorder(&moves));
                 }
                 let from = self.strokes().len();
                 for stroke in restored.unwrap_or_default() {
@@ -296,6 +301,23 @@ impl BoardSync {
             .map(|s| Placed { id: s.id.clone(), transform: by.after(&s.placement()) })
             .collect();
         self.replica.place(&placed)
+    }
+
+    /// Brings objects to the front or sends them to the back (our order),
+    /// as the server will. The caller queues the `order`.
+    pub fn reorder(&mut self, ids: &[StrokeId], front: bool) -> Change {
+        let mut moving: Vec<&Stroke> = self.strokes().iter().filter(|s| ids.contains(&s.id)).collect();
+        if !front {
+            moving.reverse();
+        }
+        let top = self.strokes().iter().filter(|s| !ids.contains(&s.id)).last().map(|s| s.id.clone());
+        let mut after = if front { top } else { None };
+        let mut moves = Vec::with_capacity(moving.len());
+        for s in moving {
+            moves.push(Moved { id: s.id.clone(), after: if front { after.clone() } else { None } });
+            after = Some(s.id.clone());
+        }
+        self.replica.reorder(&moves)
     }
 
     /// Sets a text's text (our typing). The caller queues the `text`.

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::Change;
-use crate::protocol::{merge_history, History, Placed, Stroke, StrokeId, StrokePoints, Tool};
+use crate::protocol::{apply_moves, merge_history, History, Moved, Placed, Stroke, StrokeId, StrokePoints, Tool};
 
 #[derive(Debug, Default)]
 pub(super) struct Replica {
@@ -114,6 +114,15 @@ impl Replica {
             }
         }
         change
+    }
+
+    /// Moves objects in the drawing order as the server says.
+    pub(super) fn reorder(&mut self, moves: &[Moved]) -> Change {
+        if apply_moves(&mut self.strokes, moves) {
+            Change::Redraw
+        } else {
+            Change::None
+        }
     }
 
     pub(super) fn set_text(&mut self, id: &StrokeId, text: String) -> Change {

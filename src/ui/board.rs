@@ -29,19 +29,45 @@ pub enum Link {
     Deleted,
 }
 
+/// What the pointer does on the canvas: select, move and resize what is
+/// there, or make something new with a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Select,
+    Make(Tool),
+}
+
+impl Pick {
+    /// Its name in the toolbar's `data-tool`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pick::Select => "select",
+            Pick::Make(tool) => tool.as_str(),
+        }
+    }
+}
+
 /// What the toolbar asks the live session to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Undo,
     Redo,
     Clear,
+    /// Edit the selection.
+    Delete,
+    Duplicate,
+    Copy,
+    Cut,
+    Paste,
+    Front,
+    Back,
     Rename(String),
     ResetView,
     ExportPng,
     ExportSvg,
     ExportJson,
     /// Put this text (a link) on the clipboard.
-    Copy(String),
+    CopyLink(String),
     Owner(OwnerCommand),
 }
 
@@ -71,7 +97,9 @@ pub struct BoardView {
     pub waiting: RwSignal<usize>,
     /// Why the server last refused a change for good (the board is full, …).
     pub notice: RwSignal<Option<String>>,
-    pub tool: RwSignal<Tool>,
+    pub tool: RwSignal<Pick>,
+    /// How many objects we have selected.
+    pub selected: RwSignal<usize>,
     /// Ink colour; `None` uses the colour the server gave us.
     pub color: RwSignal<Option<Color>>,
     pub width: RwSignal<f32>,
@@ -98,7 +126,8 @@ impl BoardView {
             users: RwSignal::new(Vec::new()),
             waiting: RwSignal::new(0),
             notice: RwSignal::new(None),
-            tool: RwSignal::new(Tool::Pen),
+            tool: RwSignal::new(Pick::Make(Tool::Pen)),
+            selected: RwSignal::new(0),
             color: RwSignal::new(None),
             width: RwSignal::new(4.0),
             zoom: RwSignal::new(100),
@@ -196,20 +225,22 @@ pub(super) fn BoardPage() -> impl IntoView {
         <Title text=format!("{name} · scrawl")/>
         <div class="board" class:view-only=move || !view.can_draw()>
             <svg class="first-paint" aria-hidden="true" inner_html=first_paint></svg>
-            <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" aria-label=t.get("board.canvas")></canvas>
+            <canvas class="board-canvas" node_ref=canvas data-testid="board-canvas" data-tool=move || view.tool.get().as_str() aria-label=t.get("board.canvas")></canvas>
             <div class="cursors" aria-hidden="true"></div>
-            <header class="board-bar">
-                <a href="/" class="logo small" rel="external">"scrawl"</a>
-                <span class="board-name" title=t.get("board.name_title")>{name.clone()}</span>
-                <span class="me" title=t.get("board.your_colour") data-testid="me">
-                    <span class="swatch" data-testid="my-color" data-color=my_color style:background-color=my_color></span>
-                    <span class="me-name">{my_name}</span>
-                </span>
-            </header>
+            <div class="top-start">
+                <header class="board-bar">
+                    <a href="/" class="logo small" rel="external">"scrawl"</a>
+                    <span class="board-name" title=t.get("board.name_title")>{name.clone()}</span>
+                    <span class="me" title=t.get("board.your_colour") data-testid="me">
+                        <span class="swatch" data-testid="my-color" data-color=my_color style:background-color=my_color></span>
+                        <span class="me-name">{my_name}</span>
+                    </span>
+                </header>
+                <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
+            </div>
             <noscript><p class="no-script">{t.get("board.no_script")}</p></noscript>
             <People/>
             <Toolbar board=name.clone()/>
-            <footer class="status" data-testid="status" data-state=state role="status">{status}</footer>
             <div class="zoom">
                 <LanguageMenu/>
                 <button aria-label=t.get("board.reset_view") title=t.get("board.reset_view_title") data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>

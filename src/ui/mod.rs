@@ -18,7 +18,7 @@ use crate::i18n::{Locale, Texts, TEXTS_ELEMENT};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-pub use board::{BoardView, Command, Link, OwnerCommand};
+pub use board::{BoardView, Command, Link, OwnerCommand, Pick};
 
 /// The HTML document around [`App`], in the request's language: `lang`,
 /// `dir`, and the page's texts for the browser to read.

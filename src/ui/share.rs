@@ -139,7 +139,7 @@ fn LinkRow(
         if let Some(input) = input.get() {
             input.select();
         }
-        view.run(Command::Copy(copied.clone()));
+        view.run(Command::CopyLink(copied.clone()));
     };
     view! {
         <div class="link-row">

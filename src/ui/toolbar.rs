@@ -7,18 +7,31 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use super::board::{BoardView, Command, OwnerCommand, DEFAULT_INK};
+use super::board::{BoardView, Command, OwnerCommand, Pick, DEFAULT_INK};
 use super::share::{ShareButton, ShareDialog};
 use super::texts;
 use crate::protocol::{Color, Role, Tool};
 
 /// Each tool's text key, shortcut and icon.
-const TOOLS: [(Tool, &str, &str, &str); 5] = [
-    (Tool::Pen, "tools.pen", "P", "✎"),
-    (Tool::Eraser, "tools.eraser", "E", "⌫"),
-    (Tool::Line, "tools.line", "L", "╱"),
-    (Tool::Rect, "tools.rect", "R", "▭"),
-    (Tool::Ellipse, "tools.ellipse", "O", "◯"),
+const TOOLS: [(Pick, &str, &str, &str); 8] = [
+    (Pick::Select, "tools.select", "V", "↖"),
+    (Pick::Make(Tool::Pen), "tools.pen", "P", "✎"),
+    (Pick::Make(Tool::Eraser), "tools.eraser", "E", "⌫"),
+    (Pick::Make(Tool::Line), "tools.line", "L", "╱"),
+    (Pick::Make(Tool::Rect), "tools.rect", "R", "▭"),
+    (Pick::Make(Tool::Ellipse), "tools.ellipse", "O", "◯"),
+    (Pick::Make(Tool::Text), "tools.text", "T", "T"),
+    (Pick::Make(Tool::Note), "tools.note", "N", "▤"),
+];
+
+/// What can be done to a selection: the command, its text keys and icon.
+const SELECTION: [(Command, &str, &str, &str); 6] = [
+    (Command::Delete, "edit.delete", "edit.delete_title", "🗑"),
+    (Command::Duplicate, "edit.duplicate", "edit.duplicate_title", "⧉"),
+    (Command::Copy, "edit.copy", "edit.copy_title", "⎘"),
+    (Command::Cut, "edit.cut", "edit.cut_title", "✂"),
+    (Command::Front, "edit.front", "edit.front_title", "⤒"),
+    (Command::Back, "edit.back", "edit.back_title", "⤓"),
 ];
 
 const SWATCHES: [&str; 8] = ["#1e1e1e", "#e03131", "#1971c2", "#2f9e44", "#f08c00", "#9c36b5", "#0c8599", "#ffffff"];
@@ -87,6 +100,7 @@ fn DrawingTools() -> impl IntoView {
                     aria-pressed=move || (view.tool.get() == tool).to_string()
                     title=title
                     data-tool=tool.as_str()
+                    aria-keyshortcuts=key
                     on:click=move |_| view.tool.set(tool)
                 >
                     {icon}
@@ -155,9 +169,26 @@ fn DrawingTools() -> impl IntoView {
             <button aria-label=t.get("tools.undo") title=t.get("tools.undo_title") on:click=move |_| view.run(Command::Undo)>"↶"</button>
             <button aria-label=t.get("tools.redo") title=t.get("tools.redo_title") on:click=move |_| view.run(Command::Redo)>"↷"</button>
             <button aria-label=t.get("tools.clear") title=t.get("tools.clear_title") on:click=move |_| view.run(Command::Clear)>"✕"</button>
+            <button aria-label=t.get("edit.paste") title=t.get("edit.paste_title") on:click=move |_| view.run(Command::Paste)>"📋"</button>
         </div>
+        <Show when=move || { view.selected.get() > 0 }>
+            <div class="group selection" role="group" aria-label=t.get("edit.nav")>{selection_actions(view)}</div>
+        </Show>
     }
     .into_any()
+}
+
+/// The buttons of what can be done to the selection.
+fn selection_actions(view: BoardView) -> impl IntoView {
+    let t = texts();
+    SELECTION
+        .into_iter()
+        .map(|(command, label, title, icon)| {
+            view! {
+                <button aria-label=t.get(label) title=t.get(title) on:click=move |_| view.run(command.clone())>{icon}</button>
+            }
+        })
+        .collect_view()
 }
 
 #[component]

@@ -38,8 +38,8 @@ use super::limits::{AddressSlot, Class, ConnectionLimits, Limits, Verdict};
 use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_KEY};
 use crate::i18n::{Locale, Texts};
 use crate::protocol::{
-    Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event, History, Redo,
-    RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced,
+    Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event, History, Order,
+    Redo, RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced,
     TransformObjects, Undo, Welcome, MAX_ERASE,
 };
 pub use refusal::ConnectError;
@@ -301,6 +301,7 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     on_change::<Add, _, _>(&socket, Class::Edit, Need::Draw, Board::add);
     on_change::<TransformObjects, _, _>(&socket, Class::Stroke, Need::Draw, Board::transform);
     on_change::<EditText, _, _>(&socket, Class::Stroke, Need::Draw, Board::edit_text);
+    on_change::<Order, _, _>(&socket, Class::Edit, Need::Draw, Board::order);
     on_change(&socket, Class::Edit, Need::Owner, |board, sid, RemoveDrawing { user }| {
         let client = board.client_of_user(&user).cloned().ok_or(BoardError::NoSuchUser)?;
         board.remove_drawing(sid, &client)
@@ -381,6 +382,7 @@ impl RelayOf for Reverted {
             Reverted::Restored(restores) => restores.iter().filter_map(relay::encode).collect(),
             Reverted::Placed(placed) => placed.relays(),
             Reverted::Edited(edited) => edited.relays(),
+            Reverted::Reordered(reordered) => reordered.relays(),
         }
     }
 
@@ -390,6 +392,7 @@ impl RelayOf for Reverted {
             Reverted::Restored(restores) => ack.restored = Some(restores.iter().map(|r| r.stroke.clone()).collect()),
             Reverted::Placed(placed) => ack.transformed = Some(placed.objects.clone()),
             Reverted::Edited(edited) => ack.edited = Some(edited.clone()),
+            Reverted::Reordered(reordered) => ack.reordered = Some(reordered.moves.clone()),
         }
     }
 }
