@@ -38,10 +38,11 @@ test("one finger draws, two fingers pinch-zoom without drawing", async ({ browse
   // A later one-finger stroke is the known event to wait for: strokes are
   // relayed in order, so once the peer shows it, a stroke from the pinch
   // would have arrived before it.
-  const marker: [number, number][] = [[80, 650], [200, 650]];
-  await touch("touchStart", [{ x: 80, y: 650, id: 1 }]);
+  // Above the toolbar, which wraps onto rows at the bottom of a phone.
+  const marker: [number, number][] = [[80, 560], [200, 560]];
+  await touch("touchStart", [{ x: 80, y: 560, id: 1 }]);
   for (let i = 1; i <= 6; i++) {
-    await touch("touchMove", [{ x: 80 + 20 * i, y: 650, id: 1 }]);
+    await touch("touchMove", [{ x: 80 + 20 * i, y: 560, id: 1 }]);
   }
   await touch("touchEnd", []);
   const onPeer = await toScreen(peer, await toBoard(page, marker));

@@ -216,7 +216,10 @@ impl Session {
         if !self.may_draw() {
             return;
         }
-        self.end_editing();
+        if self.editor.is_some() {
+            // A press outside the text being typed ends the typing, nothing more.
+            return self.end_editing();
+        }
         let (x, y) = self.renderer.to_board(at.0, at.1);
         let pick = self.view.tool.get_untracked();
         if pick != Pick::Select && !self.selection.ids.is_empty() {

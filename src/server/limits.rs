@@ -147,6 +147,7 @@ impl Limits {
             strokes: RateLimiter::direct(rate(self.stroke_rate, 2)),
             edits: RateLimiter::direct(rate(self.edit_rate, 2)),
             cursors: RateLimiter::direct(rate(CURSORS_PER_SECOND, 1)),
+            selections: RateLimiter::direct(rate(CURSORS_PER_SECOND, 1)),
             refusals: RateLimiter::direct(
                 Rate::per_second(NonZeroU32::new(REFUSALS_PER_SECOND).expect("non-zero"))
                     .allow_burst(NonZeroU32::new(REFUSALS_BURST).expect("non-zero")),
@@ -188,6 +189,9 @@ pub struct ConnectionLimits {
     strokes: DefaultDirectRateLimiter,
     edits: DefaultDirectRateLimiter,
     cursors: DefaultDirectRateLimiter,
+    /// `select` updates: as many as cursors, on their own budget, so a drag
+    /// that moves the pointer still shows its end.
+    selections: DefaultDirectRateLimiter,
     refusals: DefaultDirectRateLimiter,
     /// Until when each class is refused, after a refusal.
     blocked: Mutex<[Option<Instant>; 2]>,
@@ -244,6 +248,11 @@ impl ConnectionLimits {
     /// Whether a cursor update may be relayed now.
     pub fn cursor(&self) -> bool {
         self.cursors.check().is_ok()
+    }
+
+    /// Whether a selection update may be relayed now.
+    pub fn selection(&self) -> bool {
+        self.selections.check().is_ok()
     }
 }
 

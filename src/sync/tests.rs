@@ -1,5 +1,6 @@
 use serde_json::{json, Value};
 
+mod objects;
 mod retries;
 
 use super::{Acknowledged, BoardSync, Change};

@@ -26,9 +26,9 @@ const TOOLS: [(Pick, &str, &str, &str); 8] = [
 
 /// What can be done to a selection: the command, its text keys and icon.
 const SELECTION: [(Command, &str, &str, &str); 6] = [
-    (Command::Delete, "edit.delete", "edit.delete_title", "🗑"),
-    (Command::Duplicate, "edit.duplicate", "edit.duplicate_title", "⧉"),
-    (Command::Copy, "edit.copy", "edit.copy_title", "⎘"),
+    (Command::Delete, "edit.delete", "edit.delete_title", "⌦"),
+    (Command::Duplicate, "edit.duplicate", "edit.duplicate_title", "❐"),
+    (Command::Copy, "edit.copy", "edit.copy_title", "❏"),
     (Command::Cut, "edit.cut", "edit.cut_title", "✂"),
     (Command::Front, "edit.front", "edit.front_title", "⤒"),
     (Command::Back, "edit.back", "edit.back_title", "⤓"),
@@ -169,7 +169,7 @@ fn DrawingTools() -> impl IntoView {
             <button aria-label=t.get("tools.undo") title=t.get("tools.undo_title") on:click=move |_| view.run(Command::Undo)>"↶"</button>
             <button aria-label=t.get("tools.redo") title=t.get("tools.redo_title") on:click=move |_| view.run(Command::Redo)>"↷"</button>
             <button aria-label=t.get("tools.clear") title=t.get("tools.clear_title") on:click=move |_| view.run(Command::Clear)>"✕"</button>
-            <button aria-label=t.get("edit.paste") title=t.get("edit.paste_title") on:click=move |_| view.run(Command::Paste)>"📋"</button>
+            <button aria-label=t.get("edit.paste") title=t.get("edit.paste_title") on:click=move |_| view.run(Command::Paste)>"▣"</button>
         </div>
         <Show when=move || { view.selected.get() > 0 }>
             <div class="group selection" role="group" aria-label=t.get("edit.nav")>{selection_actions(view)}</div>

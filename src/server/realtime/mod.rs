@@ -466,7 +466,7 @@ async fn on_cursor(socket: SocketRef, TryData(data): TryData<Value>) {
 /// others live; throttled and dropped like a cursor.
 async fn on_select(socket: SocketRef, TryData(data): TryData<Value>) {
     let Some(conn) = socket.extensions.get::<Connection>() else { return };
-    if !conn.limits.cursor() {
+    if !conn.limits.selection() {
         return;
     }
     let Some(select) = data.ok().and_then(|d| serde_json::from_value::<Select>(d).ok()) else { return };
