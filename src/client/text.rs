@@ -4,8 +4,6 @@
 //! most ten times a second while typed, all as one editing session, which
 //! one undo takes back. `Esc` or a click elsewhere ends it.
 
-use std::rc::Rc;
-
 use leptos::prelude::GetUntracked;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
@@ -239,7 +237,7 @@ impl Session {
 
 /// Typing, `Esc` and leaving the text area.
 fn listen_editor(area: &HtmlTextAreaElement, session: &Shared) {
-    let on = |name: &str, handler: Rc<dyn Fn(&mut Session, web_sys::Event)>| {
+    let on = |name: &str, handler: fn(&mut Session, web_sys::Event)| {
         let session = session.clone();
         let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             // A blur while the session is busy (it removed the area itself) needs nothing.
@@ -250,15 +248,12 @@ fn listen_editor(area: &HtmlTextAreaElement, session: &Shared) {
         let _ = area.add_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
         closure.forget();
     };
-    on("input", Rc::new(|s, _| s.typed()));
-    on("blur", Rc::new(|s, _| s.end_editing()));
-    on(
-        "keydown",
-        Rc::new(|s, e| {
-            if e.dyn_ref::<KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
-                e.prevent_default();
-                s.end_editing();
-            }
-        }),
-    );
+    on("input", |s, _| s.typed());
+    on("blur", |s, _| s.end_editing());
+    on("keydown", |s, e| {
+        if e.dyn_ref::<KeyboardEvent>().is_some_and(|k| k.key() == "Escape") {
+            e.prevent_default();
+            s.end_editing();
+        }
+    });
 }

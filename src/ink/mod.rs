@@ -316,7 +316,7 @@ fn segment_meets_rect(a: (f32, f32), b: (f32, f32), r: &Bounds) -> bool {
 }
 
 /// The topmost object whose ink is within `r` of `p`.
-pub fn topmost<'a>(strokes: &'a [Stroke], p: (f32, f32), r: f32) -> Option<&'a Stroke> {
+pub fn topmost(strokes: &[Stroke], p: (f32, f32), r: f32) -> Option<&Stroke> {
     strokes.iter().rev().find(|s| touches(s, p, r))
 }
 

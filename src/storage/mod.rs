@@ -144,7 +144,7 @@ impl Storage {
     /// change is retried until it is durable; `Durable` then resolves.
     pub fn submit(&self, applied: Applied) -> Durable {
         self.queued.fetch_add(1, Ordering::Relaxed);
-        self.queue(|done| Job::Write(applied, done))
+        self.queue(|done| Job::Write(Box::new(applied), done))
     }
 
     /// Why a new change should be refused now: storage has been failing for

@@ -28,7 +28,7 @@ const FIRST_RETRY: Duration = Duration::from_millis(50);
 const LAST_RETRY: Duration = Duration::from_secs(2);
 
 pub(super) enum Job {
-    Write(Applied, Done),
+    Write(Box<Applied>, Done),
     Flush(Done),
 }
 
@@ -75,7 +75,7 @@ pub(super) async fn write_loop(
         for job in batch {
             match job {
                 Job::Write(applied, done) => {
-                    changes.push(applied);
+                    changes.push(*applied);
                     waiters.push((done, true));
                 }
                 Job::Flush(done) => waiters.push((done, false)),

@@ -310,7 +310,7 @@ impl BoardSync {
         if !front {
             moving.reverse();
         }
-        let top = self.strokes().iter().filter(|s| !ids.contains(&s.id)).last().map(|s| s.id.clone());
+        let top = self.strokes().iter().rev().find(|s| !ids.contains(&s.id)).map(|s| s.id.clone());
         let mut after = if front { top } else { None };
         let mut moves = Vec::with_capacity(moving.len());
         for s in moving {
