@@ -215,6 +215,12 @@ impl ConnectionLimits {
         until.checked_duration_since(Instant::now())
     }
 
+    /// Counts one more refusal of an event sent while held; `true` once the
+    /// connection ignored so many that it is cut off.
+    pub fn refused_while_held(&self) -> bool {
+        self.refusals.check().is_err()
+    }
+
     /// Decides on one event of `class` from this connection at `ip`.
     pub fn check(&self, class: Class, limits: &Limits, ip: IpAddr) -> Verdict {
         let now = Instant::now();

@@ -131,7 +131,8 @@ impl Connection {
     /// refusal still holding, then rate limits.
     fn admit(&self, class: Class) -> Result<(), EventError> {
         if let Some(wait) = self.limits.held() {
-            return Err(EventError::Held(wait));
+            // Sending on regardless counts as ignoring a rate limit.
+            return Err(if self.limits.refused_while_held() { EventError::Abuse } else { EventError::Held(wait) });
         }
         match self.limits.check(class, &self.realtime.limits, self.address.ip) {
             Verdict::Allow => Ok(()),
@@ -165,7 +166,7 @@ impl Connection {
             // After the ack saying why.
             tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
             out.metrics.disconnect("abuse");
-            let _ = socket.clone().disconnect();
+            out.cut_off(socket);
         }
     }
 

@@ -140,12 +140,20 @@ impl Outlet {
     /// The socket cannot keep up: stop sending to it and close it so that
     /// it resyncs; never skip it and go on.
     fn overflow(&self, socket: &SocketRef) {
-        if !self.overflowed.0.write().insert(socket.id) {
-            return;
+        if self.cut_off(socket) {
+            tracing::warn!(sid = %socket.id, "send buffer full; disconnecting so it resyncs");
+            self.metrics.relay_overflow();
+            self.metrics.disconnect("overflow");
         }
-        tracing::warn!(sid = %socket.id, "send buffer full; disconnecting so it resyncs");
-        self.metrics.relay_overflow();
-        self.metrics.disconnect("overflow");
+    }
+
+    /// Sends `socket` nothing more and disconnects it, as soon as its send
+    /// buffer has room for the disconnect packet; `false` if that was under
+    /// way already.
+    pub fn cut_off(&self, socket: &SocketRef) -> bool {
+        if !self.overflowed.0.write().insert(socket.id) {
+            return false;
+        }
         let socket = socket.clone();
         tokio::spawn(async move {
             // The disconnect packet itself needs room in the buffer.
@@ -157,5 +165,6 @@ impl Outlet {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         });
+        true
     }
 }
