@@ -39,6 +39,53 @@ test("the official socket.io-client joins, draws, gets acks and receives a peer'
   b.disconnect();
 });
 
+test("the official client adds, moves, retypes and reorders objects, with undo", async ({ baseURL }) => {
+  const board = uniqueBoard("node-objects");
+  const a = connect(baseURL!, { board, client: "node-a" });
+  await next(a, "synced");
+  const b = connect(baseURL!, { board, client: "node-b" });
+  await next(b, "synced");
+
+  const added = next<{ objects: { id: string; tool: string; text: string }[]; seq: number }>(b, "add");
+  const note = { id: "note1", color: "#fde68a", width: 18, tool: "note", points: [0, 0, 200, 200], text: "Hello" };
+  const text = { id: "text1", color: "#1e1e1e", width: 16, tool: "text", points: [300, 0], text: "Hi" };
+  expect(await a.emitWithAck("add", { objects: [note, text], session: 1 })).toEqual({ ok: true, seq: 1 });
+  expect((await added).objects.map((o) => [o.id, o.tool, o.text])).toEqual([["note1", "note", "Hello"], ["text1", "text", "Hi"]]);
+
+  const retyped = next<{ id: string; text: string; seq: number }>(b, "text");
+  expect(await a.emitWithAck("text", { id: "note1", text: "Hello, world", session: 1 })).toMatchObject({ ok: true, seq: 2 });
+  expect(await retyped).toEqual({ id: "note1", text: "Hello, world", seq: 2 });
+
+  const moved = next<{ objects: { id: string; transform: object }[]; seq: number }>(b, "transform");
+  const by = { sx: 1, sy: 1, dx: 10, dy: 20 };
+  const ack = await a.emitWithAck("transform", { ids: ["note1"], by });
+  expect(ack).toEqual({ ok: true, seq: 3, transformed: [{ id: "note1", transform: by }] });
+  expect(await moved).toEqual({ objects: [{ id: "note1", transform: by }], seq: 3 });
+
+  const reordered = next<{ moves: { id: string; after?: string }[]; seq: number }>(b, "order");
+  expect(await a.emitWithAck("order", { ids: ["note1"], front: true })).toMatchObject({ ok: true, seq: 4 });
+  expect(await reordered).toEqual({ moves: [{ id: "note1", after: "text1" }], seq: 4 });
+
+  // Each undo takes back one action: the order, the move, then the add with its typing.
+  const undoOrder = await a.emitWithAck("undo", {});
+  expect(undoOrder.reordered).toEqual([{ id: "note1" }]);
+  const undoMove = await a.emitWithAck("undo", {});
+  expect(undoMove.transformed).toEqual([{ id: "note1", transform: { sx: 1, sy: 1, dx: 0, dy: 0 } }]);
+  const undoAdd = await a.emitWithAck("undo", {});
+  expect(undoAdd.removed).toEqual(["note1", "text1"]);
+
+  // A selection shows to the others; a bad edit is refused and not relayed.
+  const selected = next<{ user: string; ids: string[] }>(b, "select");
+  a.emit("select", { ids: ["text1"] });
+  expect((await selected).ids).toEqual(["text1"]);
+  const refused = await a.emitWithAck("text", { id: "text1", text: "x".repeat(10_001) });
+  expect(refused).toMatchObject({ ok: false, code: "invalid" });
+  expect(refused.error).toContain("10000 characters");
+
+  a.disconnect();
+  b.disconnect();
+});
+
 test("a bad board name is refused with connect_error", async ({ baseURL }) => {
   const s = connect(baseURL!, { board: "not a board!" });
   const err = await next<Error>(s, "connect_error");

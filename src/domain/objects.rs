@@ -138,7 +138,7 @@ impl Board {
                 after.clone_from(&text);
                 log.redo.clear();
             }
-            Some(Action::Add { ids, session: Some(s) }) if *ids == [id.clone()] && *s == session => log.redo.clear(),
+            Some(Action::Add { ids, session: Some(s) }) if ids.contains(&id) && *s == session => log.redo.clear(),
             _ => {
                 let action = Action::Edit { id: id.clone(), before, after: text.clone(), session };
                 self.record(&client, action);
