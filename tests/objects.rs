@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use scrawl::protocol::{apply_moves, Event, Order, Redo, Select};
+use scrawl::protocol::{apply_moves, Event, Order, Placed, Redo, Select};
 use scrawl::protocol::{
     Add, Color, EditText, NewObject, ServerMessage, Stroke, Tool, Transform, TransformObjects, Undo, MAX_TEXT,
 };
@@ -238,6 +238,21 @@ async fn bad_edits_are_refused_and_store_nothing() {
 }
 
 #[tokio::test]
+async fn a_move_leaves_strokes_still_being_drawn_where_they_are() {
+    let server = TestServer::start().await;
+    let mut a = server.join("drawing", "a").await;
+    let mut b = server.join("drawing", "b").await;
+    draw(&mut a.client, "done").await;
+    ok(&mut b.client, &start_msg("open", vec![1.0, 1.0])).await;
+    let reply = ack(&mut a.client, &moved(&["done", "open"], 5.0, 5.0)).await;
+    assert_eq!(reply.transformed.unwrap(), [Placed { id: id("done"), transform: Transform::translate(5.0, 5.0) }]);
+    ok(&mut b.client, &batch("open", 1, vec![2.0, 2.0])).await;
+    let late = server.join("drawing", "late").await;
+    assert_eq!(find(&late.strokes, "open").transform, None);
+    assert_eq!(find(&late.strokes, "open").points, [1.0, 1.0, 2.0, 2.0]);
+}
+
+#[tokio::test]
 async fn a_resent_move_is_applied_once() {
     let server = TestServer::start().await;
     let mut a = server.join("resend", "a").await;
@@ -248,6 +263,9 @@ async fn a_resent_move_is_applied_once() {
     assert_eq!(again, first, "the resend acks the current seq");
     let late = server.join("resend", "late").await;
     assert_eq!(find(&late.strokes, "x").transform, Some(Transform::translate(3.0, 0.0)));
+    // An id named twice moves once.
+    let twice = ack(&mut a.client, &moved(&["x", "x"], 1.0, 0.0)).await;
+    assert_eq!(twice.transformed.unwrap(), [Placed { id: id("x"), transform: Transform::translate(4.0, 0.0) }]);
 }
 
 #[tokio::test]

@@ -221,11 +221,7 @@ impl Session {
             return self.end_editing();
         }
         let (x, y) = self.renderer.to_board(at.0, at.1);
-        let pick = self.view.tool.get_untracked();
-        if pick != Pick::Select && !self.selection.ids.is_empty() {
-            self.pick(pick);
-        }
-        let tool = match pick {
+        let tool = match self.view.tool.get_untracked() {
             Pick::Select => return self.select_down(pointer, (x, y), self.input.shift),
             Pick::Make(tool @ (Tool::Text | Tool::Note)) => return self.place_text(tool, (x, y)),
             Pick::Make(tool) => tool,

@@ -90,7 +90,7 @@ impl Session {
             _ => None,
         };
         if let Some(tool) = tool {
-            self.pick(tool);
+            self.view.tool.set(tool);
         }
         let width = self.view.width.get_untracked();
         match key.as_str() {

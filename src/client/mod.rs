@@ -27,13 +27,16 @@ mod text;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::prelude::Set;
+use leptos::prelude::{Effect, Get, Set};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, HtmlCanvasElement, KeyboardEvent, MouseEvent, PointerEvent, WheelEvent};
 
 use crate::i18n::Texts;
-use crate::protocol::{clean_name, Access, Auth, BoardName, Clear, Event, Redo, Rename, ServerMessage, StrokeId, Undo};
+use crate::protocol::{
+    clean_name, Access, Add, Auth, BoardName, Clear, EditText, Event, Order, Redo, Rename, ServerMessage, StrokeId,
+    TransformObjects, Undo,
+};
 use crate::socketio::browser::{BrowserSocket, SocketEvent};
 use crate::sync::{Acknowledged, BoardSync, Change};
 use crate::ui::{BoardView, Command, Link};
@@ -75,6 +78,10 @@ struct Session {
 }
 
 type Shared = Rc<RefCell<Session>>;
+
+/// The edits of objects, which change them in our replica before the server
+/// answers.
+const EDITS: [&str; 4] = [Add::NAME, TransformObjects::NAME, Order::NAME, EditText::NAME];
 
 /// The code of the server's refusals of a change for a viewer.
 const READ_ONLY: &str = "read-only";
@@ -131,7 +138,17 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
     session.borrow_mut().this = Rc::downgrade(&session);
     view.connect({
         let session = session.clone();
-        move |command| session.borrow_mut().command(command)
+        move |command| Session::run(&session, command)
+    });
+    // A tool picked in the toolbar: the session follows (a tool other than Select drops the selection).
+    Effect::new({
+        let session = session.clone();
+        move |_| {
+            let tool = view.tool.get();
+            if let Ok(mut s) = session.try_borrow_mut() {
+                s.tool_picked(tool);
+            }
+        }
     });
 
     let on_socket = {
@@ -220,6 +237,10 @@ impl Session {
                     // English keeps protocol v1's prefix, which the notice says already.
                     let why = error.strip_prefix("read-only: ").unwrap_or(&error);
                     self.view.notice.set(Some(t.fill("status.not_saved_view_only", &[("why", &why)])));
+                } else if EDITS.contains(&event) {
+                    // Our replica shows an edit the board does not have: sync again once nothing of ours waits.
+                    self.resync = true;
+                    self.view.notice.set(Some(t.fill("status.not_saved", &[("why", &error)])));
                 } else if share::is_owner_event(event) {
                     // Puts the settings in the dialog back as they are.
                     self.view.access.set(self.sync.access().cloned());
@@ -309,6 +330,7 @@ impl Session {
     /// the one being typed into left to its text area), then the selections.
     fn redraw(&self) {
         self.renderer.clear();
+        let moving = self.moving();
         for s in self.sync.strokes() {
             if self.is_editing(&s.id) {
                 if s.tool == crate::protocol::Tool::Note {
@@ -316,9 +338,9 @@ impl Session {
                 }
                 continue;
             }
-            self.renderer.draw(&self.shown(s), 0);
+            self.renderer.draw(&Self::shown(s, &moving), 0);
         }
-        self.draw_selections();
+        self.draw_selections(&moving);
     }
 
     /// Pan or zoom changed: redraw, and move the cursors along.
@@ -347,6 +369,20 @@ impl Session {
 
     fn show_waiting(&self) {
         self.view.waiting.set(self.sync.waiting_strokes());
+    }
+
+    /// Runs a command of the page. A command that arrives while the session
+    /// is busy (an event the session's own work set off, such as a field
+    /// losing focus) runs right after.
+    fn run(session: &Shared, command: Command) {
+        match session.try_borrow_mut() {
+            Ok(mut s) => s.command(command),
+            Err(_) => {
+                let session = session.clone();
+                let later = Closure::once_into_js(move || session.borrow_mut().command(command));
+                let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
+            }
+        }
     }
 
     fn command(&mut self, command: Command) {

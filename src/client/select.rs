@@ -5,7 +5,7 @@
 //! selection: delete, duplicate, copy, cut, paste (through the system
 //! clipboard, as JSON of type `scrawl/objects`), bring to front, send to back.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::{GetUntracked, Set};
 use wasm_bindgen::closure::Closure;
@@ -16,7 +16,7 @@ use super::{now, window, Session};
 use crate::ink::{self, Bounds};
 use crate::protocol::{
     Add, ClipboardObjects, Erase, Event, NewObject, Order, Select, Selected, SocketId, Stroke, StrokeId, Transform,
-    TransformObjects, MAX_ADD, MAX_ADD_POINTS, MAX_ERASE,
+    TransformObjects, MAX_ADD, MAX_ADD_BYTES, MAX_ADD_POINTS, MAX_ERASE,
 };
 use crate::ui::Pick;
 
@@ -41,7 +41,17 @@ pub(super) struct Selection {
     others: HashMap<SocketId, Selected>,
     /// What we copied last: pasting without a readable clipboard uses it.
     copied: Option<String>,
+    /// What we last told the others, and when.
+    sent: Select,
     last_sent: f64,
+}
+
+/// The system clipboard, where the page may use it (HTTPS or localhost).
+pub(super) fn clipboard() -> Option<web_sys::Clipboard> {
+    let navigator = window().navigator();
+    js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .is_ok_and(|c| !c.is_undefined())
+        .then(|| navigator.clipboard())
 }
 
 /// Where each selected object shows while it is dragged or resized.
@@ -96,10 +106,11 @@ impl Session {
             Gesture::Marquee { from, to, base, .. } => {
                 *to = p;
                 let rect = Bounds::spanning(*from, *to);
-                let mut ids = base.clone();
-                let touched = self.sync.strokes().iter().filter(|s| ink::touches_rect(s, &rect));
-                ids.extend(touched.map(|s| s.id.clone()).filter(|id| !base.contains(id)));
-                self.selection.ids = ids;
+                let kept: HashSet<&StrokeId> = base.iter().collect();
+                let touched =
+                    self.sync.strokes().iter().filter(|s| !kept.contains(&s.id) && ink::touches_rect(s, &rect));
+                let touched: Vec<StrokeId> = touched.map(|s| s.id.clone()).collect();
+                self.selection.ids = base.iter().cloned().chain(touched).collect();
             }
             Gesture::Drag { from, by, .. } => {
                 *by = Transform::translate(p.0 - from.0, p.1 - from.1);
@@ -134,12 +145,15 @@ impl Session {
     /// Moves or resizes the selection by `by`, for everyone.
     fn commit_transform(&mut self, by: Transform) {
         let ids = self.selection.ids.clone();
-        if !by.is_identity() && !ids.is_empty() && by.validate().is_ok() {
+        // A move or resize the server would refuse (too far, too small) does not happen.
+        let fits = |s: &Stroke| !ids.contains(&s.id) || by.after(&s.placement()).validate_placement().is_ok();
+        let allowed = by.validate().is_ok() && self.sync.strokes().iter().all(fits);
+        if !by.is_identity() && !ids.is_empty() && allowed {
             let change = self.sync.transform(&ids, &by);
             self.render(change);
-            let op = self.next_stroke_id();
             for chunk in ids.chunks(MAX_ERASE) {
-                self.send(&TransformObjects { ids: chunk.to_vec(), by, op: op.clone() }, chunk);
+                let op = self.next_stroke_id();
+                self.send(&TransformObjects { ids: chunk.to_vec(), by, op }, chunk);
             }
         }
         self.selection_changed(None);
@@ -154,21 +168,28 @@ impl Session {
     /// The selection changed (or is dragged by `live`): keep only what is
     /// still on the board, tell the toolbar and the others, show it.
     pub(super) fn selection_changed(&mut self, live: Option<Transform>) {
-        let strokes = self.sync.strokes();
-        self.selection.ids.retain(|id| strokes.iter().any(|s| &s.id == id));
+        let here: HashSet<&StrokeId> = self.sync.strokes().iter().map(|s| &s.id).collect();
+        self.selection.ids.retain(|id| here.contains(id));
         self.view.selected.set(self.selection.ids.len());
-        let t = now();
-        // The last position of a drag always goes out; the ones before it at most 30 times a second.
-        if live.is_none() || t - self.selection.last_sent >= SELECT_INTERVAL_MS {
-            self.selection.last_sent = t;
-            if let Some(socket) = self.socket.as_ref().filter(|_| self.sync.is_synced()) {
-                let select = Select { ids: self.selection.ids.clone(), by: live };
-                if let Ok(data) = serde_json::to_string(&select) {
-                    socket.emit(Select::NAME, &data);
-                }
-            }
-        }
+        self.tell_selection(live);
         self.redraw();
+    }
+
+    /// Tells the others our selection when it changed: during a drag at
+    /// most 30 times a second, and always where it ends.
+    fn tell_selection(&mut self, live: Option<Transform>) {
+        let select = Select { ids: self.selection.ids.clone(), by: live };
+        let t = now();
+        let early = live.is_some() && t - self.selection.last_sent < SELECT_INTERVAL_MS;
+        if select == self.selection.sent || early {
+            return;
+        }
+        let Some(socket) = self.socket.as_ref().filter(|_| self.sync.is_synced()) else { return };
+        if let Ok(data) = serde_json::to_string(&select) {
+            socket.emit(Select::NAME, &data);
+            self.selection.sent = select;
+            self.selection.last_sent = t;
+        }
     }
 
     /// Someone else's selection changed.
@@ -195,36 +216,42 @@ impl Session {
         }
     }
 
-    /// Where an object shows now: dragged by us or by someone else.
-    pub(super) fn shown<'a>(&self, s: &'a Stroke) -> std::borrow::Cow<'a, Stroke> {
-        let ours = self.dragging().filter(|_| self.selection.ids.contains(&s.id));
-        let theirs = || self.selection.others.values().find(|o| o.ids.contains(&s.id)).and_then(|o| o.by);
-        match ours.or_else(theirs) {
-            Some(by) => std::borrow::Cow::Owned(moved(s, &by)),
+    /// The objects being dragged right now, by us or by others, and how far.
+    pub(super) fn moving(&self) -> HashMap<&StrokeId, Transform> {
+        let theirs = self.selection.others.values().filter_map(|o| Some((&o.ids, o.by?)));
+        let ours = self.dragging().map(|by| (&self.selection.ids, by));
+        theirs.chain(ours).flat_map(|(ids, by)| ids.iter().map(move |id| (id, by))).collect()
+    }
+
+    /// Where an object shows now, `moving` as it is dragged.
+    pub(super) fn shown<'a>(s: &'a Stroke, moving: &HashMap<&StrokeId, Transform>) -> std::borrow::Cow<'a, Stroke> {
+        match moving.get(&s.id) {
+            Some(by) => std::borrow::Cow::Owned(moved(s, by)),
             None => std::borrow::Cow::Borrowed(s),
         }
     }
 
     /// The bounds of `ids` as they show now.
-    fn bounds_of(&self, ids: &[StrokeId]) -> Option<Bounds> {
-        let shown = self.sync.strokes().iter().filter(|s| ids.contains(&s.id)).map(|s| self.shown(s));
+    fn bounds_of(&self, ids: &[StrokeId], moving: &HashMap<&StrokeId, Transform>) -> Option<Bounds> {
+        let ids: HashSet<&StrokeId> = ids.iter().collect();
+        let shown = self.sync.strokes().iter().filter(|s| ids.contains(&s.id)).map(|s| Self::shown(s, moving));
         shown.filter_map(|s| ink::object_bounds(&s)).reduce(|a, b| a.union(&b))
     }
 
     fn selection_bounds(&self) -> Option<Bounds> {
-        self.bounds_of(&self.selection.ids)
+        self.bounds_of(&self.selection.ids, &self.moving())
     }
 
     /// Draws the selections over the board: the others' in their colours,
     /// ours with its resize handles, and the marquee.
-    pub(super) fn draw_selections(&self) {
+    pub(super) fn draw_selections(&self, moving: &HashMap<&StrokeId, Transform>) {
         for (user, selected) in &self.selection.others {
             let color = self.sync.user(user).map_or("#adb5bd", |u| u.color.as_str());
-            if let Some(b) = self.bounds_of(&selected.ids) {
+            if let Some(b) = self.bounds_of(&selected.ids, moving) {
                 self.renderer.outline(&b, color, false);
             }
         }
-        if let Some(b) = self.selection_bounds() {
+        if let Some(b) = self.bounds_of(&self.selection.ids, moving) {
             self.renderer.outline(&b, SELECTION_COLOR, true);
         }
         if let Gesture::Marquee { from, to, .. } = &self.input.gesture {
@@ -248,7 +275,8 @@ impl Session {
 
     /// The selected objects, in drawing order.
     fn selected(&self) -> Vec<Stroke> {
-        self.sync.strokes().iter().filter(|s| self.selection.ids.contains(&s.id)).cloned().collect()
+        let ids: HashSet<&StrokeId> = self.selection.ids.iter().collect();
+        self.sync.strokes().iter().filter(|s| ids.contains(&s.id)).cloned().collect()
     }
 
     /// Puts the selection on the clipboard as JSON of type `scrawl/objects`;
@@ -260,10 +288,9 @@ impl Session {
         }
         let Ok(json) = serde_json::to_string(&ClipboardObjects::new(objects)) else { return };
         self.selection.copied = Some(json.clone());
-        let navigator = window().navigator();
-        if js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")).is_ok_and(|c| !c.is_undefined()) {
+        if let Some(clipboard) = clipboard() {
             let failed = Closure::once(|e: JsValue| leptos::logging::warn!("scrawl: could not copy: {e:?}"));
-            let _ = navigator.clipboard().write_text(&json).catch(&failed);
+            let _ = clipboard.write_text(&json).catch(&failed);
             failed.forget();
         }
     }
@@ -299,9 +326,6 @@ impl Session {
 
     /// The toolbar's Paste: reads the system clipboard, else what we copied.
     pub(super) fn paste_from_clipboard(session: &super::Shared) {
-        let navigator = window().navigator();
-        let readable =
-            js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")).is_ok_and(|c| !c.is_undefined());
         let fallback = {
             let session = session.clone();
             move || {
@@ -310,9 +334,7 @@ impl Session {
                 s.paste_text(&copied);
             }
         };
-        if !readable {
-            return fallback();
-        }
+        let Some(clipboard) = clipboard() else { return fallback() };
         let read = {
             let session = session.clone();
             Closure::once(move |text: JsValue| {
@@ -321,30 +343,24 @@ impl Session {
             })
         };
         let failed = Closure::once(move |_: JsValue| fallback());
-        let _ = navigator.clipboard().read_text().then(&read).catch(&failed);
+        let _ = clipboard.read_text().then(&read).catch(&failed);
         read.forget();
         failed.forget();
     }
 
     /// Adds copies of `objects`, moved by `by`, with new ids; they become
-    /// the selection. They go in as few `add`s as the limits allow.
+    /// the selection. They go in as few `add`s as the limits allow; an
+    /// object no `add` can take (a stroke of more than `MAX_ADD_POINTS`
+    /// points, anything the server would refuse) is left out.
     fn add_copies(&mut self, objects: Vec<Stroke>, by: Transform) {
         let Some(me) = self.sync.me().map(|u| u.id.clone()) else { return };
-        let mut batch: Vec<NewObject> = Vec::new();
-        let mut points = 0;
+        let (mut batch, mut points, mut bytes) = (Vec::new(), 0, 0);
         let mut ids = Vec::new();
         for s in objects {
             let Some(id) = self.next_stroke_id() else { continue };
             let t = by.after(&s.placement());
-            let n = s.points.len() / 2;
-            if !batch.is_empty() && (batch.len() == MAX_ADD || points + n > MAX_ADD_POINTS) {
-                self.add_objects(std::mem::take(&mut batch), &me, None);
-                points = 0;
-            }
-            points += n;
-            ids.push(id.clone());
             let transform = (!t.is_identity()).then_some(t);
-            batch.push(NewObject {
+            let object = NewObject {
                 id,
                 color: s.color,
                 width: s.width,
@@ -352,7 +368,19 @@ impl Session {
                 points: s.points,
                 text: s.text,
                 transform,
-            });
+            };
+            let n = object.points.len() / 2;
+            let size = serde_json::to_string(&object).map_or(usize::MAX, |json| json.len() + 1);
+            if n > MAX_ADD_POINTS || size > MAX_ADD_BYTES || object.clone().into_stroke(me.clone()).is_err() {
+                continue;
+            }
+            if batch.len() == MAX_ADD || points + n > MAX_ADD_POINTS || bytes + size > MAX_ADD_BYTES {
+                self.add_objects(std::mem::take(&mut batch), &me, None);
+                (points, bytes) = (0, 0);
+            }
+            (points, bytes) = (points + n, bytes + size);
+            ids.push(object.id.clone());
+            batch.push(object);
         }
         if !batch.is_empty() {
             self.add_objects(batch, &me, None);
@@ -418,9 +446,8 @@ impl Session {
 }
 
 impl Session {
-    /// Picks a tool (a shortcut): any but Select drops the selection.
-    pub(super) fn pick(&mut self, tool: Pick) {
-        self.view.tool.set(tool);
+    /// A tool was picked (a shortcut, or the toolbar): any but Select drops the selection.
+    pub(super) fn tool_picked(&mut self, tool: Pick) {
         if tool != Pick::Select && !self.selection.ids.is_empty() {
             self.selection.ids.clear();
             self.selection_changed(None);

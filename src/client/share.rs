@@ -24,12 +24,8 @@ fn confirm(question: &str) -> bool {
 /// Without a clipboard (a page not served over HTTPS) nothing happens: the
 /// link is selected in its field, to copy by hand.
 pub(super) fn copy(view: BoardView, text: String) {
-    let navigator = window().navigator();
-    let clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"));
-    if !clipboard.is_ok_and(|c| !c.is_undefined()) {
-        return;
-    }
-    let written = navigator.clipboard().write_text(&text);
+    let Some(clipboard) = super::select::clipboard() else { return };
+    let written = clipboard.write_text(&text);
     let done = Closure::once(move |_: JsValue| view.copied.set(Some(text)));
     let failed = Closure::once(|e: JsValue| leptos::logging::warn!("scrawl: could not copy the link: {e:?}"));
     let _ = written.then(&done).catch(&failed);

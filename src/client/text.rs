@@ -9,7 +9,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
-use super::{now, window, Session, Shared};
+use std::cell::RefCell;
+use std::rc::Weak;
+
+use super::{now, window, Session};
 use crate::ink;
 use crate::protocol::{EditText, Erase, NewObject, StrokeId, Tool, MAX_TEXT, MAX_WIDTH, MIN_WIDTH};
 
@@ -117,10 +120,13 @@ impl Session {
         });
         self.place_editor();
         self.redraw();
-        let _ = area.focus();
-        if let Some(shared) = self.this.upgrade() {
-            listen_editor(&area, &shared);
-        }
+        listen_editor(&area, &self.this);
+        // Focused once the session is free: the field that loses the focus
+        // may run a command (a name being typed is saved on `change`).
+        let focus = Closure::once_into_js(move || {
+            let _ = area.focus();
+        });
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(focus.unchecked_ref(), 0);
     }
 
     /// Puts the text area over the object, at the current pan and zoom.
@@ -236,12 +242,12 @@ impl Session {
 }
 
 /// Typing, `Esc` and leaving the text area.
-fn listen_editor(area: &HtmlTextAreaElement, session: &Shared) {
+fn listen_editor(area: &HtmlTextAreaElement, session: &Weak<RefCell<Session>>) {
     let on = |name: &str, handler: fn(&mut Session, web_sys::Event)| {
         let session = session.clone();
         let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
             // A blur while the session is busy (it removed the area itself) needs nothing.
-            if let Ok(mut s) = session.try_borrow_mut() {
+            if let Some(Ok(mut s)) = session.upgrade().as_ref().map(|s| s.try_borrow_mut()) {
                 handler(&mut s, e);
             }
         });

@@ -151,6 +151,36 @@ struct ClientLog {
     recent_ops: std::collections::VecDeque<StrokeId>,
 }
 
+/// About how many bytes one client's undo and redo may hold; past that its
+/// oldest actions can no longer be undone.
+const MAX_LOG_BYTES: usize = 4 << 20;
+
+impl Action {
+    /// About how many bytes it holds.
+    fn weight(&self) -> usize {
+        const ID: usize = 48;
+        match self {
+            Action::Draw(_) => ID,
+            Action::Hide(ids) | Action::Add { ids, .. } | Action::Place { ids, .. } => ID * ids.len(),
+            Action::Order { ids, .. } => (ID + 16) * ids.len(),
+            Action::Edit { before, after, .. } => ID + before.len() + after.len(),
+        }
+    }
+}
+
+impl ClientLog {
+    /// Forgets the oldest actions while the log holds more than `MAX_LOG_BYTES`.
+    fn trim(&mut self) {
+        let mut total: usize = self.undo.iter().chain(&self.redo).map(Action::weight).sum();
+        let mut drop = 0;
+        while total > MAX_LOG_BYTES && drop < self.undo.len() {
+            total -= self.undo[drop].weight();
+            drop += 1;
+        }
+        self.undo.drain(..drop);
+    }
+}
+
 /// What an object counts against the quota's points: its points, and one
 /// per character of its text.
 fn cost(stroke: &Stroke) -> usize {
@@ -315,6 +345,7 @@ impl Board {
         let log = self.log(client);
         log.undo.push(action);
         log.redo.clear();
+        log.trim();
     }
 
     /// Refuses `strokes` more live strokes with `points` more points when

@@ -373,3 +373,51 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn a_clients_undo_history_is_bounded_in_bytes() {
+    use crate::protocol::{Add, EditText, NewObject, MAX_TEXT};
+    let mut b = board_with(&[("s", "c")]);
+    let text = NewObject {
+        id: id("t"),
+        color: Color::new("#123456").unwrap(),
+        width: 16.0,
+        tool: Tool::Text,
+        points: vec![0.0, 0.0],
+        text: Some("x".into()),
+        transform: None,
+    };
+    b.add(&sid("s"), Add { objects: vec![text], session: None }).unwrap();
+    // 1,000 editing sessions, each swapping 10,000 characters for 10,000 others.
+    for session in 0..1000u32 {
+        let letter = if session % 2 == 0 { "a" } else { "b" };
+        b.edit_text(&sid("s"), EditText { id: id("t"), text: letter.repeat(MAX_TEXT), session }).unwrap();
+    }
+    let mut undone = 0;
+    while b.undo(&sid("s")).is_ok() {
+        undone += 1;
+    }
+    // About 4 MB of 20 KB actions: the latest couple of hundred can be undone, not all 1,001.
+    assert!((150..=250).contains(&undone), "{undone} undos");
+    assert_eq!(live_ids(&b), ["t"], "the add itself was forgotten, so the text stays");
+}
+
+#[test]
+fn places_in_the_drawing_order_stay_unique_through_undo_and_redo() {
+    use crate::protocol::Order;
+    let mut b = board_with(&[("x", "cx"), ("y", "cy")]);
+    for (s, stroke) in [("x", "a"), ("y", "b"), ("x", "c")] {
+        b.start_stroke(&sid(s), start(stroke)).unwrap();
+        b.end_stroke(&sid(s), end(stroke)).unwrap();
+    }
+    let back = |what: &str| Order { ids: vec![id(what)], front: false };
+    b.order(&sid("x"), back("c")).unwrap();
+    b.undo(&sid("x")).unwrap();
+    b.order(&sid("y"), back("b")).unwrap();
+    b.redo(&sid("x")).unwrap();
+    // The redo puts c where its send-to-back put it; b went below that since.
+    assert_eq!(live_ids(&b), ["b", "c", "a"]);
+    let mut zs: Vec<f64> = b.strokes.iter().map(|e| e.z).collect();
+    zs.dedup();
+    assert_eq!(zs.len(), 3, "every object has its own place: {zs:?}");
+}

@@ -56,13 +56,15 @@ impl Board {
                 })
             }
             Action::Order { ids, before, after } => {
-                let moves = self.set_z(ids, if forwards { after } else { before });
-                (!moves.is_empty()).then(|| {
-                    let seq = self.next_seq();
-                    let zs = if forwards { after } else { before };
-                    let change = Change::Order(ids.iter().cloned().zip(zs.iter().copied()).collect());
-                    Outcome::Applied { seq, relay: Reverted::Reordered(Reordered { moves, seq }), change }
-                })
+                // Hidden objects keep their places, as storage does.
+                if !ids.iter().any(|id| self.index.get(id).is_some_and(|&i| self.strokes[i].live)) {
+                    return None;
+                }
+                let zs = if forwards { after } else { before };
+                let moves = self.set_z(ids, zs);
+                let seq = self.next_seq();
+                let change = Change::Order(ids.iter().cloned().zip(zs.iter().copied()).collect());
+                Some(Outcome::Applied { seq, relay: Reverted::Reordered(Reordered { moves, seq }), change })
             }
             Action::Edit { id, before, after, .. } => {
                 let text = if forwards { after } else { before };
@@ -117,13 +119,15 @@ impl Board {
         loop {
             let log = self.log(&client);
             let action = if forwards { log.redo.last() } else { log.undo.last() }?.clone();
-            // Showing strokes again must fit the quota; the action then stays where it was.
-            let shows = match (&action, forwards) {
-                (Action::Draw(id), true) => std::slice::from_ref(id),
-                (Action::Add { ids, .. }, true) | (Action::Hide(ids), false) => ids.as_slice(),
-                _ => &[],
+            // What it shows again must fit the quota; the action then stays where it was.
+            let fits = match (&action, forwards) {
+                (Action::Draw(id), true) => self.check_restore(std::slice::from_ref(id)),
+                (Action::Add { ids, .. }, true) | (Action::Hide(ids), false) => self.check_restore(ids),
+                (Action::Edit { before, after, .. }, true) => self.check_text_quota(before, after),
+                (Action::Edit { before, after, .. }, false) => self.check_text_quota(after, before),
+                _ => Ok(()),
             };
-            if let Err(e) = self.check_restore(shows) {
+            if let Err(e) = fits {
                 return Some(Err(e));
             }
             let log = self.log(&client);

@@ -64,18 +64,22 @@ impl Board {
                 return Ok(Outcome::Duplicate { seq: self.seq });
             }
         }
+        let mut open = None;
         for id in &t.ids {
             let entry = &self.strokes[*self.index.get(id).ok_or_else(|| BoardError::UnknownStroke(id.clone()))?];
             if entry.open {
-                return Err(BoardError::Open(id.clone()));
-            }
-            if entry.live {
+                open = Some(id);
+            } else if entry.live {
                 t.by.after(&entry.stroke.placement()).validate_placement()?;
             }
         }
+        // Strokes still being drawn stay where they are; only they: a refusal.
         let placed = self.place(&t.ids, &t.by);
         if placed.is_empty() {
-            return Ok(Outcome::Duplicate { seq: self.seq });
+            return match open {
+                Some(id) => Err(BoardError::Open(id.clone())),
+                None => Ok(Outcome::Duplicate { seq: self.seq }),
+            };
         }
         let seq = self.next_seq();
         let log = self.log(&client);
@@ -94,15 +98,17 @@ impl Board {
         })
     }
 
-    /// Places the live objects among `ids` by `by` on top of where they
-    /// are, skipping any it would take out of bounds; returns where they are now.
+    /// Places the live, ended objects among `ids` (each once) by `by` on
+    /// top of where they are, skipping any it would take out of bounds;
+    /// returns where they are now.
     pub(super) fn place(&mut self, ids: &[StrokeId], by: &Transform) -> Vec<Placed> {
-        let mut placed = Vec::with_capacity(ids.len());
+        let mut placed: Vec<Placed> = Vec::with_capacity(ids.len());
+        let mut seen = HashSet::with_capacity(ids.len());
         for id in ids {
-            let Some(&i) = self.index.get(id) else { continue };
+            let Some(&i) = self.index.get(id).filter(|_| seen.insert(id)) else { continue };
             let entry = &mut self.strokes[i];
             let transform = by.after(&entry.stroke.placement());
-            if !entry.live || transform.validate_placement().is_err() {
+            if !entry.live || entry.open || transform.validate_placement().is_err() {
                 continue;
             }
             entry.stroke.transform = (!transform.is_identity()).then_some(transform);
@@ -127,8 +133,7 @@ impl Board {
         if before == text {
             return Ok(Outcome::Duplicate { seq: self.seq });
         }
-        let grows = text.chars().count().saturating_sub(before.chars().count());
-        self.check_quota(0, grows)?;
+        self.check_text_quota(&before, &text)?;
         self.set_text(&id, &text);
         let seq = self.next_seq();
         let session = edit.session;
@@ -171,10 +176,12 @@ impl Board {
             return Ok(Outcome::Duplicate { seq: self.seq });
         }
         let seq = self.next_seq();
-        let bottom = self.strokes.first().map_or(0.0, |e| e.z);
-        let after: Vec<f64> = (0..n)
-            .map(|k| if order.front { seq as f64 + (k + 1) as f64 / (n + 1) as f64 } else { bottom - (n - k) as f64 })
-            .collect();
+        // Places no other object has, nor will have: above every new
+        // object's so far (their seq) or below every place given before
+        // (each back went below its own seq's negative).
+        let step = |k: usize| (k + 1) as f64 / (n + 1) as f64;
+        let after: Vec<f64> =
+            (0..n).map(|k| if order.front { seq as f64 + step(k) } else { -(seq as f64) - 1.0 + step(k) }).collect();
         let ids: Vec<StrokeId> = moving.iter().map(|&i| self.strokes[i].stroke.id.clone()).collect();
         let before = moving.iter().map(|&i| self.strokes[i].z).collect();
         let moves = self.set_z(&ids, &after);
@@ -205,6 +212,11 @@ impl Board {
             below = Some(&entry.stroke.id);
         }
         moves
+    }
+
+    /// Whether replacing text `before` with `after` keeps the board within its quota.
+    pub(super) fn check_text_quota(&self, before: &str, after: &str) -> Result<(), BoardError> {
+        self.check_quota(0, after.chars().count().saturating_sub(before.chars().count()))
     }
 
     /// Sets the text of live object `id`; whether it changed.

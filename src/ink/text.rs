@@ -59,25 +59,37 @@ pub fn line_width(line: &str, size: f32) -> f32 {
 
 /// Breaks each paragraph into lines no wider than `max` (at font size
 /// `size`), between words where it can, inside a word too long for a line.
+/// Linear in the text: each character is measured once.
 fn wrap(text: &str, max: f32, size: f32) -> Vec<String> {
+    let advance = |c: char| line_width(c.encode_utf8(&mut [0; 4]), size);
+    let space = advance(' ');
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
-        let mut line = String::new();
+        let (mut line, mut width) = (String::new(), 0.0);
         for word in paragraph.split(' ') {
-            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
-            if line_width(&candidate, size) <= max || line.is_empty() && line_width(word, size) <= max {
-                line = candidate;
+            let word_width = line_width(word, size);
+            if line.is_empty() && word_width <= max {
+                (line, width) = (word.to_owned(), word_width);
+                continue;
+            }
+            if !line.is_empty() && width + space + word_width <= max {
+                line.push(' ');
+                line.push_str(word);
+                width += space + word_width;
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
+                width = 0.0;
             }
             for c in word.chars() {
-                line.push(c);
-                if line_width(&line, size) > max && line.chars().count() > 1 {
-                    line.pop();
-                    lines.push(std::mem::replace(&mut line, c.to_string()));
+                let w = advance(c);
+                if width + w > max && !line.is_empty() {
+                    lines.push(std::mem::take(&mut line));
+                    width = 0.0;
                 }
+                line.push(c);
+                width += w;
             }
         }
         lines.push(line);
@@ -193,6 +205,7 @@ mod tests {
         assert_eq!(wrap("abcdefghij", 20.0, 10.0), ["abc", "def", "ghi", "j"]);
         assert_eq!(wrap("one\n\ntwo", 1000.0, 10.0), ["one", "", "two"]);
         assert_eq!(wrap("", 1000.0, 10.0), [""]);
+        assert_eq!(wrap("ab abcdefg", 35.0, 10.0), ["ab", "abcdef", "g"]);
     }
 
     #[test]

@@ -12,6 +12,17 @@ pub const HISTORY_CHUNK_BYTES: usize = 256 * 1024;
 const STROKE_BYTES: usize = 96;
 const POINT_BYTES: usize = 26;
 
+/// What a text and a placement add to an object's JSON, at most: a text
+/// escaped (a control character as `\uXXXX`, six bytes for one), and the
+/// four numbers of a transform.
+fn object_bytes(stroke: &Stroke) -> usize {
+    stroke
+        .text
+        .as_ref()
+        .map_or(0, |t| 16 + 6 * t.chars().filter(|c| c.is_control() || *c == '"' || *c == '\\').count() + t.len())
+        + stroke.transform.map_or(0, |_| 96)
+}
+
 /// Splits strokes into `history` chunks of at most `HISTORY_CHUNK_POINTS`
 /// points and about `HISTORY_CHUNK_BYTES` bytes; a stroke longer than the
 /// room left continues in following chunks with the same id and only its
@@ -25,7 +36,7 @@ pub fn history_chunks<'a>(strokes: impl IntoIterator<Item = &'a Stroke>) -> Vec<
     for stroke in strokes {
         let mut rest = &stroke.points[..];
         loop {
-            used += STROKE_BYTES + stroke.id.len() + stroke.user.len();
+            used += STROKE_BYTES + stroke.id.len() + stroke.user.len() + object_bytes(stroke);
             let room = limit.saturating_sub(used) / POINT_BYTES * 2;
             // Every entry carries at least one point, so each chunk makes progress.
             let take = rest.len().min(room.max(2));
@@ -107,6 +118,19 @@ mod tests {
             merge_history(&mut merged, c);
         }
         assert_eq!(merged, strokes);
+    }
+
+    #[test]
+    fn texts_count_against_the_chunk_bytes() {
+        let strokes: Vec<Stroke> =
+            (0..100).map(|i| Stroke { text: Some("\"x\n".repeat(2_500)), ..stroke(&format!("t{i}"), 1) }).collect();
+        let chunks = history_chunks(&strokes);
+        assert!(chunks.len() > 1);
+        for c in &chunks {
+            let bytes = serde_json::to_string(c).unwrap().len();
+            // At most one object (12.5 KB of JSON here) past the budget.
+            assert!(bytes <= HISTORY_CHUNK_BYTES + 13_000, "a chunk of {bytes} bytes");
+        }
     }
 
     #[test]

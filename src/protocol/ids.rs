@@ -6,7 +6,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{MAX_BOARD_NAME, MAX_COORD, MAX_ERASE, MAX_POINTS_PER_MESSAGE, MAX_STROKE_ID, MAX_WIDTH, MIN_WIDTH};
+use super::{
+    MAX_ADD, MAX_ADD_POINTS, MAX_BOARD_NAME, MAX_COORD, MAX_ERASE, MAX_OFFSET, MAX_POINTS_PER_MESSAGE, MAX_SCALE,
+    MAX_STROKE_ID, MAX_TEXT, MAX_WIDTH, MIN_SCALE, MIN_WIDTH,
+};
 
 /// Why a value is refused. The message goes back to the client as is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,9 +42,9 @@ pub enum ValidationError {
     TooManyErased,
     #[error("name is empty")]
     EmptyName,
-    #[error("a transform needs finite scales within 0.001..1000 and offsets within ±1e8, and may not place an object further")]
+    #[error("a transform needs finite scales within {MIN_SCALE}..{MAX_SCALE} and offsets within ±{MAX_OFFSET:e}, and may not place an object further")]
     Transform,
-    #[error("a text may hold at most 10000 characters")]
+    #[error("a text may hold at most {MAX_TEXT} characters")]
     TextTooLong,
     #[error("a text needs its text")]
     TextMissing,
@@ -53,11 +56,11 @@ pub enum ValidationError {
     AddOnly(&'static str),
     #[error("nothing to add")]
     NothingToAdd,
-    #[error("too much to add at once: at most 500 objects and 8192 points")]
+    #[error("too much to add at once: at most {MAX_ADD} objects and {MAX_ADD_POINTS} points")]
     TooMuchToAdd,
     #[error("nothing is selected")]
     NothingSelected,
-    #[error("more than 1000 objects selected")]
+    #[error("more than {MAX_ERASE} objects selected")]
     TooManySelected,
 }
 

@@ -18,6 +18,10 @@ pub const MAX_TEXT: usize = 10_000;
 pub const MAX_ADD: usize = 500;
 /// Most points (x, y pairs) in one `add`, all objects together.
 pub const MAX_ADD_POINTS: usize = 8_192;
+/// How many bytes of JSON a client puts in one `add` at most, well inside
+/// the server's default message limit (256 KiB), which closes the
+/// connection of a larger message.
+pub const MAX_ADD_BYTES: usize = 192 * 1024;
 /// Bounds of the scale factors of one `transform`.
 pub const MIN_SCALE: f32 = 0.001;
 pub const MAX_SCALE: f32 = 1000.0;
@@ -238,13 +242,17 @@ pub struct TransformObjects {
 
 impl TransformObjects {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.ids.is_empty() {
-            return Err(ValidationError::NothingSelected);
-        }
-        if self.ids.len() > MAX_ERASE {
-            return Err(ValidationError::TooManySelected);
-        }
+        check_selection(&self.ids)?;
         self.by.validate()
+    }
+}
+
+/// The objects an edit names: at least one, at most `MAX_ERASE`.
+fn check_selection(ids: &[StrokeId]) -> Result<(), ValidationError> {
+    match ids.len() {
+        0 => Err(ValidationError::NothingSelected),
+        n if n > MAX_ERASE => Err(ValidationError::TooManySelected),
+        _ => Ok(()),
     }
 }
 
@@ -284,11 +292,7 @@ pub struct Order {
 
 impl Order {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        match self.ids.len() {
-            0 => Err(ValidationError::NothingSelected),
-            n if n > MAX_ERASE => Err(ValidationError::TooManySelected),
-            _ => Ok(()),
-        }
+        check_selection(&self.ids)
     }
 }
 

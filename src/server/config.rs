@@ -112,7 +112,8 @@ pub struct Settings {
     /// Stroke events per second all connections from one address may send.
     #[arg(long, env = "SCRAWL_IP_STROKE_RATE", default_value_t = 4000)]
     pub ip_stroke_rate: u32,
-    /// Undo, redo, clear, erase and rename events per second one connection may send.
+    /// Undo, redo, clear, erase, rename and object edits (add, transform,
+    /// text, order) per second one connection may send.
     #[arg(long, env = "SCRAWL_EDIT_RATE", default_value_t = 20)]
     pub edit_rate: u32,
     /// The same, for all connections from one address.

@@ -76,6 +76,10 @@ const FIRST_PAINT_BYTES: usize = 1 << 20;
 /// The first paint of a board: bounded in points, strokes and bytes.
 fn first_paint(strokes: &[Stroke]) -> Option<FirstPaint> {
     let shown = &strokes[strokes.len().saturating_sub(FIRST_PAINT_STROKES)..];
+    // Texts alone over the byte budget: not worth laying out.
+    if shown.iter().filter_map(|s| s.text.as_ref()).map(String::len).sum::<usize>() > FIRST_PAINT_BYTES {
+        return None;
+    }
     let detail = ink::Detail::within(shown, FIRST_PAINT_BUDGET, FIRST_PAINT_MIN_STEP);
     let svg = ink::svg_body(shown, detail);
     (svg.len() <= FIRST_PAINT_BYTES).then_some(FirstPaint(svg))

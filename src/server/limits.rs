@@ -25,7 +25,8 @@ use super::config::Settings;
 pub enum Class {
     /// `stroke:start`, `stroke:points`, `stroke:end`: what drawing sends.
     Stroke,
-    /// `undo`, `redo`, `clear`, `erase`, `rename`: fewer, and each reaches
+    /// `undo`, `redo`, `clear`, `erase`, `rename`, and the edits of objects
+    /// (`add`, `transform`, `text`, `order`): fewer, and each reaches
     /// everyone on the board.
     Edit,
 }

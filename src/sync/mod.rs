@@ -164,7 +164,7 @@ impl BoardSync {
             }
             ServerMessage::Synced(Synced { seq }) => {
                 self.gaps.synced(seq);
-                replica.finish_sync(seq, &self.outbox.pending_strokes());
+                replica.finish_sync(seq, &self.outbox.pending_strokes(), &self.outbox.created_strokes());
                 Change::Synced
             }
             ServerMessage::StrokeStarted(StrokeStarted { stroke, seq }) if replica.is_new(seq) => replica.add(stroke),
@@ -240,21 +240,21 @@ impl BoardSync {
                 if let Some(seq) = seq.filter(|_| event != Rename::NAME && self.replica.is_synced()) {
                     self.gaps.saw(seq);
                 }
-                let mut removed = removed.map_or(Change::None, |ids| self.replica.remove(&ids));
+                let mut change = removed.map_or(Change::None, |ids| self.replica.remove(&ids));
                 if let Some(placed) = transformed {
-                    removed = removed.or(self.replica.place(&placed));
+                    change = change.or(self.replica.place(&placed));
                 }
                 if let Some(TextEdited { id, text, .. }) = edited {
-                    removed = removed.or(self.replica.set_text(&id, text));
+                    change = change.or(self.replica.set_text(&id, text));
                 }
                 if let Some(moves) = reordered {
-                    removed = removed.or(self.replica.reorder(&moves));
+                    change = change.or(self.replica.reorder(&moves));
                 }
                 let from = self.strokes().len();
                 for stroke in restored.unwrap_or_default() {
                     self.replica.add(stroke);
                 }
-                Acknowledged::Done(if removed == Change::Redraw {
+                Acknowledged::Done(if change == Change::Redraw {
                     Change::Redraw
                 } else if self.strokes().len() > from {
                     Change::Added { from }

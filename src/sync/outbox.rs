@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use crate::protocol::StrokeId;
+use crate::protocol::{Add, Event, StrokeId, StrokeStart};
 
 #[derive(Debug)]
 struct Entry {
@@ -67,5 +67,11 @@ impl Outbox {
     /// The strokes with changes the server has not acknowledged yet.
     pub(super) fn pending_strokes(&self) -> HashSet<&StrokeId> {
         self.entries.iter().flat_map(|e| &e.strokes).collect()
+    }
+
+    /// The objects that unacknowledged events create (`stroke:start`, `add`).
+    pub(super) fn created_strokes(&self) -> HashSet<&StrokeId> {
+        let creates = |e: &&Entry| e.event == StrokeStart::NAME || e.event == Add::NAME;
+        self.entries.iter().filter(creates).flat_map(|e| &e.strokes).collect()
     }
 }

@@ -41,14 +41,17 @@ impl Replica {
         merge_history(&mut self.incoming, chunk);
     }
 
-    /// The history is complete: it becomes the board, keeping the strokes
-    /// in `pending` (ours, with unacknowledged changes) as we drew them.
-    pub(super) fn finish_sync(&mut self, seq: u64, pending: &HashSet<&StrokeId>) {
+    /// The history is complete: it becomes the board, keeping the objects
+    /// in `pending` (with changes of ours not acknowledged yet) as we have
+    /// them; of those missing from it, only the ones we are creating
+    /// (`created`) come back: the others were removed meanwhile.
+    pub(super) fn finish_sync(&mut self, seq: u64, pending: &HashSet<&StrokeId>, created: &HashSet<&StrokeId>) {
         let mut board = std::mem::take(&mut self.incoming);
         for local in self.strokes.iter().filter(|s| pending.contains(&s.id)) {
             match board.iter_mut().find(|s| s.id == local.id) {
                 Some(s) => *s = local.clone(),
-                None => board.push(local.clone()),
+                None if created.contains(&local.id) => board.push(local.clone()),
+                None => {}
             }
         }
         self.strokes = board;

@@ -300,8 +300,8 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     on_change(&socket, Class::Edit, Need::Draw, |board, sid, Clear| board.clear(sid));
     on_change::<Erase, _, _>(&socket, Class::Edit, Need::Draw, Board::erase);
     on_change::<Add, _, _>(&socket, Class::Edit, Need::Draw, Board::add);
-    on_change::<TransformObjects, _, _>(&socket, Class::Stroke, Need::Draw, Board::transform);
-    on_change::<EditText, _, _>(&socket, Class::Stroke, Need::Draw, Board::edit_text);
+    on_change::<TransformObjects, _, _>(&socket, Class::Edit, Need::Draw, Board::transform);
+    on_change::<EditText, _, _>(&socket, Class::Edit, Need::Draw, Board::edit_text);
     on_change::<Order, _, _>(&socket, Class::Edit, Need::Draw, Board::order);
     on_change(&socket, Class::Edit, Need::Owner, |board, sid, RemoveDrawing { user }| {
         let client = board.client_of_user(&user).cloned().ok_or(BoardError::NoSuchUser)?;
