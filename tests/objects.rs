@@ -20,6 +20,7 @@ fn object(s: &str, tool: Tool, points: Vec<f32>, text: Option<&str>) -> NewObjec
         points,
         text: text.map(str::to_owned),
         transform: None,
+        image: None,
     }
 }
 

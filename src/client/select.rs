@@ -368,6 +368,7 @@ impl Session {
                 points: s.points,
                 text: s.text,
                 transform,
+                image: s.image,
             };
             let n = object.points.len() / 2;
             let size = serde_json::to_string(&object).map_or(usize::MAX, |json| json.len() + 1);

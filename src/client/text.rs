@@ -68,6 +68,7 @@ impl Session {
                 points: vec![p.0, p.1, p.0 + NOTE_SIDE, p.1 + NOTE_SIDE],
                 text: Some(String::new()),
                 transform: None,
+                image: None,
             };
             self.add_objects(vec![note], &me, Some(session));
         }
@@ -209,7 +210,8 @@ impl Session {
         editor.last_sent = now();
         let (id, at, session) = (editor.id.clone(), editor.at, editor.session);
         let text = Some(text);
-        let object = NewObject { id, color, width, tool: Tool::Text, points: vec![at.0, at.1], text, transform: None };
+        let points = vec![at.0, at.1];
+        let object = NewObject { id, color, width, tool: Tool::Text, points, text, transform: None, image: None };
         self.add_objects(vec![object], &me, Some(session));
     }
 

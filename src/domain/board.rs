@@ -47,6 +47,8 @@ pub enum BoardError {
     Removed(StrokeId),
     #[error("\"{0}\" holds no text")]
     NotText(StrokeId),
+    #[error("image {0} was not uploaded to this board")]
+    UnknownImage(String),
 }
 
 /// How much one board may hold while it is shown: live strokes and their points.
@@ -202,6 +204,8 @@ pub struct Board {
     access: BoardAccess,
     /// Deleted: it takes no more changes.
     closed: bool,
+    /// The images uploaded to it, which its objects may show.
+    images: std::collections::HashSet<String>,
 }
 
 impl Board {
@@ -218,6 +222,7 @@ impl Board {
             live_points: 0,
             access: BoardAccess::default(),
             closed: false,
+            images: Default::default(),
         }
     }
 
@@ -229,6 +234,7 @@ impl Board {
         let mut board = Board::new(stored.name, quota);
         board.seq = stored.seq;
         board.access = stored.access;
+        board.images = stored.images.into_iter().collect();
         for s in stored.strokes {
             if s.live {
                 board.log(&s.client).undo.push(Action::Draw(s.stroke.id.clone()));
@@ -285,6 +291,11 @@ impl Board {
 
     pub fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// An image was uploaded to this board: its objects may show it.
+    pub fn allow_image(&mut self, hash: String) {
+        self.images.insert(hash);
     }
 
     /// The client a connected user acts for.

@@ -205,6 +205,7 @@ fn restore_rebuilds_undo_from_live_strokes() {
         points: vec![],
         text: None,
         transform: None,
+        image: None,
     };
     let client = ClientId::new("c").unwrap();
     let stored = StoredBoard {
@@ -215,6 +216,7 @@ fn restore_rebuilds_undo_from_live_strokes() {
             StoredStroke { stroke: stroke("a"), client: client.clone(), open: false, live: true, batch: 2, z: 1.0 },
             StoredStroke { stroke: stroke("b"), client: client.clone(), open: true, live: false, batch: 0, z: 2.0 },
         ],
+        images: vec![],
     };
     let mut b = Board::restore(stored, Quota::default());
     b.join(sid("s"), client, None, editor());
@@ -386,6 +388,7 @@ fn a_clients_undo_history_is_bounded_in_bytes() {
         points: vec![0.0, 0.0],
         text: Some("x".into()),
         transform: None,
+        image: None,
     };
     b.add(&sid("s"), Add { objects: vec![text], session: None }).unwrap();
     // 1,000 editing sessions, each swapping 10,000 characters for 10,000 others.

@@ -31,7 +31,11 @@ impl Board {
             if self.index.contains_key(&object.id) || !ids.insert(object.id.clone()) {
                 return Err(BoardError::IdTaken(object.id));
             }
-            strokes.push(object.into_stroke(sid.clone())?);
+            let stroke = object.into_stroke(sid.clone())?;
+            if let Some(hash) = stroke.image.as_ref().filter(|h| !self.images.contains(*h)) {
+                return Err(BoardError::UnknownImage(hash.clone()));
+            }
+            strokes.push(stroke);
         }
         let points = strokes.iter().map(cost).sum();
         self.check_quota(strokes.len(), points)?;

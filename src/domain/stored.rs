@@ -73,4 +73,6 @@ pub struct StoredBoard {
     pub access: BoardAccess,
     /// In drawing order (by `z`), removed ones included.
     pub strokes: Vec<StoredStroke>,
+    /// The hashes of the images uploaded to it.
+    pub images: Vec<String>,
 }

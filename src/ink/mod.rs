@@ -64,8 +64,8 @@ impl Bounds {
 /// Where one object shows: a stroke's points widened by half its width, a
 /// text's lines, a note's square.
 pub fn object_bounds(s: &Stroke) -> Option<Bounds> {
-    if let Some(layout) = layout(s) {
-        return Some(layout.bounds);
+    if let Some(b) = filled_box(s) {
+        return Some(b);
     }
     let points = s.placed_points();
     let mut pairs = points.chunks_exact(2).map(|p| (p[0], p[1]));
@@ -148,10 +148,48 @@ fn first_last(points: &[f32]) -> Option<((f32, f32), (f32, f32))> {
     (n > 0).then(|| ((points[0], points[1]), (points[2 * n - 2], points[2 * n - 1])))
 }
 
-/// One object as an SVG element.
+/// Where the server serves an image, by its hash.
+pub fn image_path(hash: &str) -> String {
+    format!("/images/{hash}")
+}
+
+/// The square an image fills, where it shows.
+pub fn image_box(s: &Stroke) -> Option<Bounds> {
+    if s.tool != Tool::Image {
+        return None;
+    }
+    let points = s.placed_points();
+    let ((x0, y0), (x1, y1)) = first_last(&points)?;
+    Some(Bounds::spanning((x0, y0), (x1, y1)))
+}
+
+/// The box a text, a note or an image fills: anywhere in it touches it.
+fn filled_box(s: &Stroke) -> Option<Bounds> {
+    layout(s).map(|l| l.bounds).or_else(|| image_box(s))
+}
+
+/// One object as an SVG element; an image links to the server's copy.
 pub fn svg_element(out: &mut String, s: &Stroke, detail: Detail) {
+    element(out, s, detail, &image_path)
+}
+
+/// One object as an SVG element; `href` gives an image's address.
+fn element(out: &mut String, s: &Stroke, detail: Detail, href: &dyn Fn(&str) -> String) {
     if let Some(layout) = layout(s) {
         return text::svg(out, s, &layout);
+    }
+    if let (Some(b), Some(hash)) = (image_box(s), &s.image) {
+        // A validated hash, or a data: URL of base64: nothing to escape.
+        out.push_str("<image x=\"");
+        num(out, b.min_x);
+        out.push_str("\" y=\"");
+        num(out, b.min_y);
+        out.push_str("\" width=\"");
+        num(out, b.width());
+        out.push_str("\" height=\"");
+        num(out, b.height());
+        let _ = write!(out, r#"" preserveAspectRatio="none" href="{}"/>"#, href(hash));
+        return;
     }
     let points = s.placed_points();
     let Some(((x0, y0), (x1, y1))) = first_last(&points) else { return };
@@ -204,7 +242,7 @@ pub fn svg_element(out: &mut String, s: &Stroke, detail: Detail) {
             num(out, (y1 - y0).abs() / 2.0);
             let _ = write!(out, r#"" {stroke_attrs}/>"#);
         }
-        Tool::Text | Tool::Note => {}
+        Tool::Text | Tool::Note | Tool::Image => {}
     }
 }
 
@@ -217,15 +255,18 @@ pub fn svg_body<'a>(strokes: impl IntoIterator<Item = &'a Stroke>, detail: Detai
     out
 }
 
-/// A standalone SVG file of the whole drawing, cropped to its bounds plus `pad`.
-pub fn svg_document(strokes: &[Stroke], pad: f32) -> String {
+/// A standalone SVG file of the whole drawing, cropped to its bounds plus
+/// `pad`; `href` gives each image's address (a `data:` URL, to stand alone).
+pub fn svg_document(strokes: &[Stroke], pad: f32, href: &dyn Fn(&str) -> String) -> String {
     let b = bounds(strokes).unwrap_or(Bounds { min_x: 0.0, min_y: 0.0, max_x: 0.0, max_y: 0.0 });
     let (x, y, w, h) = (b.min_x - pad, b.min_y - pad, b.width() + 2.0 * pad, b.height() + 2.0 * pad);
     let mut out = String::new();
     let _ =
         write!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x} {y} {w} {h}" width="{w}" height="{h}">"#);
     let _ = write!(out, r##"<rect x="{x}" y="{y}" width="{w}" height="{h}" fill="#ffffff"/>"##);
-    out.push_str(&svg_body(strokes, Detail::FULL));
+    for s in strokes {
+        element(&mut out, s, Detail::FULL, href);
+    }
     out.push_str("</svg>");
     out
 }
@@ -257,15 +298,15 @@ fn outline(s: &Stroke) -> Vec<(f32, f32)> {
                 })
                 .collect()
         }
-        Tool::Text | Tool::Note => Vec::new(),
+        Tool::Text | Tool::Note | Tool::Image => Vec::new(),
     }
 }
 
 /// Whether a circle at `p` of radius `r` touches the object: a stroke's
 /// ink (not the empty space it encloses), anywhere on a text or a note.
 pub fn touches(s: &Stroke, p: (f32, f32), r: f32) -> bool {
-    if let Some(layout) = layout(s) {
-        return layout.bounds.grown(r).contains(p);
+    if let Some(b) = filled_box(s) {
+        return b.grown(r).contains(p);
     }
     let line = outline(s);
     let reach = r + s.width / 2.0;
@@ -279,8 +320,8 @@ pub fn touches(s: &Stroke, p: (f32, f32), r: f32) -> bool {
 /// Whether the object shows anywhere inside `rect` (a marquee): its ink
 /// crosses or lies in it, or its text box overlaps it.
 pub fn touches_rect(s: &Stroke, rect: &Bounds) -> bool {
-    if let Some(layout) = layout(s) {
-        return layout.bounds.overlaps(rect);
+    if let Some(b) = filled_box(s) {
+        return b.overlaps(rect);
     }
     let rect = rect.grown(s.width / 2.0);
     let line = outline(s);
@@ -335,6 +376,7 @@ mod tests {
             points,
             text: None,
             transform: None,
+            image: None,
         }
     }
 
@@ -375,7 +417,7 @@ mod tests {
             stroke(Tool::Ellipse, vec![0.0, 0.0, 10.0, 20.0]),
             stroke(Tool::Line, vec![0.0, 0.0, 10.0, 20.0]),
         ];
-        let doc = svg_document(&strokes, 10.0);
+        let doc = svg_document(&strokes, 10.0, &image_path);
         assert!(doc.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"-12 -12 34 44\""));
         for tag in [
             "<path d=\"M0 0L5 5\"",

@@ -195,6 +195,7 @@ mod tests {
             points,
             text: Some(text.to_owned()),
             transform: None,
+            image: None,
         }
     }
 

@@ -85,6 +85,7 @@ mod tests {
             points: (0..n * 2).map(|i| i as f32).collect(),
             text: None,
             transform: None,
+            image: None,
         }
     }
 

@@ -58,6 +58,10 @@ pub enum ValidationError {
     NothingToAdd,
     #[error("too much to add at once: at most {MAX_ADD} objects and {MAX_ADD_POINTS} points")]
     TooMuchToAdd,
+    #[error("an image needs the hash of an uploaded image (64 hex digits)")]
+    ImageHash,
+    #[error("a {0} shows no image")]
+    ImageNotAllowed(&'static str),
     #[error("nothing is selected")]
     NothingSelected,
     #[error("more than {MAX_ERASE} objects selected")]

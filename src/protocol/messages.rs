@@ -109,16 +109,19 @@ pub enum Tool {
     Text,
     /// A sticky note: two corners, with wrapped text.
     Note,
+    /// An uploaded image: two corners.
+    Image,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 7] = [Tool::Pen, Tool::Eraser, Tool::Line, Tool::Rect, Tool::Ellipse, Tool::Text, Tool::Note];
+    pub const ALL: [Tool; 8] =
+        [Tool::Pen, Tool::Eraser, Tool::Line, Tool::Rect, Tool::Ellipse, Tool::Text, Tool::Note, Tool::Image];
     /// Their names on the wire, in the order of `ALL`.
-    const NAMES: [&'static str; 7] = ["pen", "eraser", "line", "rect", "ellipse", "text", "note"];
+    const NAMES: [&'static str; 8] = ["pen", "eraser", "line", "rect", "ellipse", "text", "note", "image"];
 
     /// Whether objects of this tool are added whole (`add`), never drawn.
     pub fn is_object(self) -> bool {
-        matches!(self, Tool::Text | Tool::Note)
+        matches!(self, Tool::Text | Tool::Note | Tool::Image)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -156,6 +159,10 @@ pub struct Stroke {
     /// Where it was moved or resized to; none if it never was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<Transform>,
+    /// The image an image shows: the SHA-256 of its bytes, in hex, served
+    /// at `/images/{hash}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,6 +206,7 @@ impl StrokeStart {
             points: self.points.clone(),
             text: None,
             transform: None,
+            image: None,
         }
     }
 
@@ -259,10 +267,13 @@ impl<'de> Deserialize<'de> for StrokeStarted {
             text: Option<String>,
             #[serde(default)]
             transform: Option<Transform>,
+            #[serde(default)]
+            image: Option<String>,
             seq: u64,
         }
-        let Flat { id, user, color, width, tool, points, text, transform, seq } = Flat::deserialize(deserializer)?;
-        Ok(StrokeStarted { stroke: Stroke { id, user, color, width, tool, points, text, transform }, seq })
+        let Flat { id, user, color, width, tool, points, text, transform, image, seq } =
+            Flat::deserialize(deserializer)?;
+        Ok(StrokeStarted { stroke: Stroke { id, user, color, width, tool, points, text, transform, image }, seq })
     }
 }
 

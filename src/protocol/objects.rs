@@ -142,6 +142,14 @@ pub struct NewObject {
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transform: Option<Transform>,
+    /// An image's hash (an upload's answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+/// Whether `hash` names an image: 64 lowercase hex digits (SHA-256).
+pub fn is_image_hash(hash: &str) -> bool {
+    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 impl NewObject {
@@ -161,7 +169,7 @@ impl NewObject {
         }
         let corners = match self.tool {
             Tool::Text => Some(1),
-            Tool::Note | Tool::Line | Tool::Rect | Tool::Ellipse => Some(2),
+            Tool::Note | Tool::Image | Tool::Line | Tool::Rect | Tool::Ellipse => Some(2),
             Tool::Pen | Tool::Eraser => None,
         };
         if corners.is_some_and(|n| self.points.len() != 2 * n) {
@@ -172,6 +180,12 @@ impl NewObject {
             (Tool::Note, None) => Some(String::new()),
             (Tool::Text, None) => return Err(ValidationError::TextMissing),
             (_, Some(_)) => return Err(ValidationError::TextNotAllowed(self.tool.as_str())),
+            (_, None) => None,
+        };
+        let image = match (self.tool, self.image) {
+            (Tool::Image, Some(hash)) if is_image_hash(&hash) => Some(hash),
+            (Tool::Image, _) => return Err(ValidationError::ImageHash),
+            (_, Some(_)) => return Err(ValidationError::ImageNotAllowed(self.tool.as_str())),
             (_, None) => None,
         };
         let transform = self.transform.filter(|t| !t.is_identity());
@@ -187,6 +201,7 @@ impl NewObject {
             points: self.points,
             text,
             transform,
+            image,
         })
     }
 }
@@ -432,6 +447,7 @@ mod tests {
             points,
             text: text.map(str::to_owned),
             transform: None,
+            image: None,
         }
     }
 

@@ -136,7 +136,14 @@ impl Boards {
         self.storage.forget_deleted(name).await?;
         let board = match self.storage.load(name).await? {
             Some(stored) => Board::restore(stored, self.quota),
-            None => Board::new(name.clone(), self.quota),
+            None => {
+                // Never drawn on, but images may have been uploaded to it already.
+                let mut board = Board::new(name.clone(), self.quota);
+                for hash in self.storage.image_hashes(name).await? {
+                    board.allow_image(hash);
+                }
+                board
+            }
         };
         Ok(Mutex::new(board))
     }

@@ -97,6 +97,12 @@ pub struct Settings {
     /// larger one closes its connection.
     #[arg(long, env = "SCRAWL_MAX_MESSAGE_BYTES", default_value_t = 256 * 1024)]
     pub max_message_bytes: usize,
+    /// Largest image upload, in bytes.
+    #[arg(long, env = "SCRAWL_MAX_IMAGE_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub max_image_bytes: usize,
+    /// Most bytes of images one board may hold.
+    #[arg(long, env = "SCRAWL_BOARD_MAX_IMAGE_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub board_max_image_bytes: u64,
     /// Also accept Engine.IO long-polling (the client only uses WebSocket).
     #[arg(long, env = "SCRAWL_ALLOW_POLLING")]
     pub allow_polling: bool,

@@ -317,6 +317,7 @@ mod tests {
             points: vec![i as f32, 0.0, i as f32, 5.0],
             text: None,
             transform: None,
+            image: None,
         };
         // 50,000 two-point strokes: only the latest 5,000 are drawn.
         let many: Vec<Stroke> = (0..50_000).map(stroke).collect();

@@ -6,6 +6,7 @@
 //! - `boards`: the registry of boards open in this process.
 //! - `limits`: rate limits and per-address caps.
 //! - `http`: page, redirect, JSON, health and metrics handlers, with `ApiError`.
+//! - `images`: image uploads and their content-addressed downloads.
 //! - `web`: security headers, the CSP nonce and the same-origin check.
 //! - `assets`: `/pkg` in production, from memory, gzipped and revalidated.
 //! - `realtime`: the Socket.IO handlers and relay fan-out.
@@ -17,6 +18,7 @@ mod boards;
 mod config;
 pub mod healthcheck;
 mod http;
+mod images;
 mod limits;
 mod operator;
 mod realtime;
@@ -199,6 +201,12 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .route("/go", get(http::go_to_board))
         .route("/language", get(http::choose_language))
         .route("/api/boards/{name}", get(http::board_json))
+        .route(
+            "/api/boards/{name}/images",
+            axum::routing::post(images::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_image_bytes + 1)),
+        )
+        .route("/images/{hash}", get(images::serve))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .leptos_routes_with_context(&state, routes, web::provide_request_context, {

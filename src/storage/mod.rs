@@ -10,6 +10,7 @@
 //! - `maintenance`: the online backup and the invariant check.
 
 mod boards;
+mod images;
 mod maintenance;
 mod writer;
 
@@ -30,6 +31,7 @@ use crate::domain::{Applied, StoredBoard, StoredStroke};
 use crate::metrics::Metrics;
 use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool, Transform};
 pub use boards::BoardSummary;
+pub use images::{StoredImage, UPLOAD_GRACE_SECS};
 pub use maintenance::Problem;
 use writer::{write_loop, Health, Job};
 
@@ -191,7 +193,7 @@ impl Storage {
             .await?
             .ok_or_else(|| corrupt("board deleted while loading", name))?;
         let rows = sqlx::query(
-            "SELECT id, client, user, color, width, tool, open, live, text, sx, sy, dx, dy, z FROM strokes \
+            "SELECT id, client, user, color, width, tool, open, live, text, sx, sy, dx, dy, z, image FROM strokes \
              WHERE board = ? ORDER BY z, seq",
         )
         .bind(name.as_str())
@@ -217,7 +219,8 @@ impl Storage {
             s.batch = u32::try_from(row.try_get::<i64, _>("n")?).map_err(|_| corrupt("batch number", &id))?;
         }
         let seq = u64::try_from(seq).map_err(|_| corrupt("board seq", name))?;
-        Ok(Some(StoredBoard { name: name.clone(), seq, access, strokes }))
+        let images = self.image_hashes(name).await?;
+        Ok(Some(StoredBoard { name: name.clone(), seq, access, strokes, images }))
     }
 }
 
@@ -241,6 +244,7 @@ fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
         points: Vec::new(),
         text: row.try_get("text")?,
         transform: None,
+        image: row.try_get("image")?,
     };
     let f = |column: &str| row.try_get::<f64, _>(column).map(|v| v as f32);
     let transform = Transform { sx: f("sx")?, sy: f("sy")?, dx: f("dx")?, dy: f("dy")? };
@@ -282,6 +286,7 @@ mod tests {
             points: vec![-1.5, 2.0],
             text: None,
             transform: None,
+            image: None,
         }
     }
 

@@ -279,8 +279,8 @@ async fn insert_stroke(
     let t = stroke.placement();
     sqlx::query(
         "INSERT OR IGNORE INTO strokes \
-         (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy, z) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+         (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy, z, image) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(board)
     .bind(stroke.id.as_str())
@@ -297,6 +297,7 @@ async fn insert_stroke(
     .bind(t.dx as f64)
     .bind(t.dy as f64)
     .bind(z)
+    .bind(stroke.image.as_deref())
     .execute(&mut *conn)
     .await?;
     insert_segment(conn, board, &stroke.id, 0, &stroke.points).await

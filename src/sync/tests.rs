@@ -27,6 +27,7 @@ fn stroke(s: &str, tool: Tool, points: &[f32]) -> Stroke {
         points: points.to_vec(),
         text: None,
         transform: None,
+        image: None,
     }
 }
 

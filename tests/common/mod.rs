@@ -153,6 +153,25 @@ pub async fn get_with(
     Ok((parts.status, parts.headers, String::from_utf8_lossy(&body).into_owned()))
 }
 
+/// `POST http://addr/path` with this body and these request headers.
+pub async fn post_with(
+    addr: &str,
+    path: &str,
+    body: Vec<u8>,
+    headers: &[(&str, &str)],
+) -> Result<(StatusCode, HeaderMap, Vec<u8>), String> {
+    let client = Client::builder(TokioExecutor::new()).build_http::<http_body_util::Full<axum::body::Bytes>>();
+    let mut request = axum::http::Request::post(format!("http://{addr}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = http_body_util::Full::new(axum::body::Bytes::from(body));
+    let response = client.request(request.body(body).unwrap()).await.map_err(|e| e.to_string())?;
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok((parts.status, parts.headers, body.to_vec()))
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some((stop, task)) = self.running.take() {

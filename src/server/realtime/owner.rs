@@ -15,12 +15,14 @@ use crate::domain::{Applied, Board, BoardAccess, BoardError, Change, KeyHash};
 use crate::protocol::{Ack, BoardDeleted, BoardName, DeleteBoard, Event, Kick, ResetLinks, Role, SetLock, SetMode};
 use crate::server::boards::BoardRef;
 use crate::server::limits::Class;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, UPLOAD_GRACE_SECS};
 
 /// How often open boards are compared with what the operator stored.
 const FOLLOW: Duration = Duration::from_secs(5);
 /// How often boards are checked for expiry.
 const EXPIRY_CHECK: Duration = Duration::from_secs(3600);
+/// How often images that nothing shows any more are collected.
+const IMAGE_COLLECTION: Duration = Duration::from_secs(600);
 
 /// What an owner's event does.
 #[derive(Default)]
@@ -217,10 +219,11 @@ fn adopt(board: &BoardRef, stored: BoardAccess) -> bool {
 /// Follows what the operator's commands store next to this server: new
 /// links take effect and old ones stop working within [`FOLLOW`], and a
 /// deleted board's members are told and disconnected. Also deletes boards
-/// idle for longer than `--expire-after`.
+/// idle for longer than `--expire-after`, and collects images nothing shows.
 pub(super) async fn follow_storage(realtime: Arc<Realtime>) {
     let mut tick = tokio::time::interval(FOLLOW);
     let mut expiry = tokio::time::interval(EXPIRY_CHECK);
+    let mut collect = tokio::time::interval(IMAGE_COLLECTION);
     loop {
         tokio::select! {
             _ = tick.tick() => match follow(&realtime).await {
@@ -234,6 +237,11 @@ pub(super) async fn follow_storage(realtime: Arc<Realtime>) {
                     tracing::warn!(error = %e, "could not delete idle boards");
                 }
             }
+            _ = collect.tick() => match realtime.boards.storage().collect_images(UPLOAD_GRACE_SECS).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(images = n, "collected images nothing shows"),
+                Err(e) => tracing::warn!(error = %e, "could not collect images"),
+            },
         }
     }
 }

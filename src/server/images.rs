@@ -1,0 +1,176 @@
+//! Images on boards over HTTP: `POST /api/boards/{name}/images` takes one
+//! PNG, JPEG, WebP or GIF (checked from its header, never decoded) from
+//! someone who may draw there, within the size caps, and keeps it by the
+//! SHA-256 of its bytes; `GET /images/{hash}` serves it, immutable.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::domain::{KeyHash, MAX_KEY};
+use crate::protocol::{is_image_hash, BoardName, Role, ValidationError};
+use crate::storage::{StorageError, StoredImage};
+
+/// Longest side of an image accepted, in pixels: the client scales larger
+/// ones down to 2,048 before uploading.
+pub const MAX_IMAGE_SIDE: usize = 8192;
+
+/// Why an upload or a download is refused; the message goes back as JSON.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("{0}")]
+    BadBoardName(#[from] ValidationError),
+    /// A private board without a valid key, or an unknown image.
+    #[error("not found")]
+    NotFound,
+    #[error("read-only: your link lets you watch this board, not add images to it")]
+    ReadOnly,
+    #[error("the image is larger than {max} bytes")]
+    TooLarge { max: usize },
+    #[error("this board holds {max} bytes of images already")]
+    BoardFull { max: u64 },
+    #[error("only PNG, JPEG, WebP and GIF images are accepted")]
+    Format,
+    #[error("the image's header is broken: {0}")]
+    Header(String),
+    #[error("the image is {width}×{height} px: at most {MAX_IMAGE_SIDE} px a side")]
+    Dimensions { width: usize, height: usize },
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+}
+
+impl IntoResponse for ImageError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ImageError::BadBoardName(_) | ImageError::Header(_) | ImageError::Dimensions { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            ImageError::NotFound => StatusCode::NOT_FOUND,
+            ImageError::ReadOnly => StatusCode::FORBIDDEN,
+            ImageError::TooLarge { .. } | ImageError::BoardFull { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ImageError::Format => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ImageError::Storage(e) => {
+                tracing::error!(error = %e, "image storage failed");
+                return (StatusCode::INTERNAL_SERVER_ERROR, Json(serde_json::json!({ "error": "internal error" })))
+                    .into_response();
+            }
+        };
+        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// What an upload answers: the hash to put in an `image` object, and its size.
+#[derive(Debug, Serialize)]
+pub struct Uploaded {
+    pub hash: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The type and size of an image from its header.
+fn inspect(bytes: &[u8]) -> Result<StoredImage, ImageError> {
+    use imagesize::ImageType;
+    let mime = match imagesize::image_type(bytes).map_err(|_| ImageError::Format)? {
+        ImageType::Png => "image/png",
+        ImageType::Jpeg => "image/jpeg",
+        ImageType::Webp => "image/webp",
+        ImageType::Gif => "image/gif",
+        _ => return Err(ImageError::Format),
+    };
+    let size = imagesize::blob_size(bytes).map_err(|e| ImageError::Header(e.to_string()))?;
+    let (width, height) = (size.width, size.height);
+    if width == 0 || height == 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
+        return Err(ImageError::Dimensions { width, height });
+    }
+    Ok(StoredImage { mime: mime.to_owned(), width: width as u32, height: height as u32, bytes: bytes.to_vec() })
+}
+
+/// `POST /api/boards/{name}/images`: the body is the image. The key of the
+/// board's link, for a private or protected board, comes as
+/// `Authorization: Bearer KEY`.
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Uploaded>), ImageError> {
+    let name = BoardName::new(name)?;
+    let settings = &state.settings;
+    // The body limit (one byte over the cap) refuses a longer body unread.
+    let too_large = || ImageError::TooLarge { max: settings.max_image_bytes };
+    let body = body.map_err(|_| too_large())?;
+    if body.len() > settings.max_image_bytes {
+        return Err(too_large());
+    }
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|key| key.len() <= MAX_KEY)
+        .map(|key| KeyHash::of(key.trim()));
+    let board = state.boards.enter(&name).await?;
+    {
+        let board = board.lock();
+        let access = board.access();
+        match access.role_of(key.as_ref()) {
+            None => return Err(ImageError::NotFound),
+            Some(Role::Owner) => {}
+            Some(Role::Edit) if !access.locked => {}
+            Some(_) => return Err(ImageError::ReadOnly),
+        }
+    }
+    let image = inspect(&body)?;
+    let hash = format!("{:x}", Sha256::digest(&body));
+    let storage = state.boards.storage();
+    let (held, has) = storage.board_images(&name, &hash).await?;
+    if !has && held + body.len() as u64 > settings.board_max_image_bytes {
+        return Err(ImageError::BoardFull { max: settings.board_max_image_bytes });
+    }
+    storage.put_image(&name, &hash, &image).await?;
+    board.lock().allow_image(hash.clone());
+    Ok((StatusCode::CREATED, Json(Uploaded { hash, width: image.width, height: image.height })))
+}
+
+/// `GET /images/{hash}`: the image, cached for good (its address is its content).
+pub async fn serve(State(state): State<AppState>, Path(hash): Path<String>) -> Result<Response, ImageError> {
+    if !is_image_hash(&hash) {
+        return Err(ImageError::NotFound);
+    }
+    let image = state.boards.storage().image(&hash).await?.ok_or(ImageError::NotFound)?;
+    let mut response = image.bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(mime) = HeaderValue::from_str(&image.mime) {
+        headers.insert(header::CONTENT_TYPE, mime);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_decide_what_is_accepted() {
+        let png = [
+            &[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13][..],
+            b"IHDR",
+            &[0, 0, 0, 40, 0, 0, 0, 30, 8, 6, 0, 0, 0],
+        ]
+        .concat();
+        let image = inspect(&png).unwrap();
+        assert_eq!((image.mime.as_str(), image.width, image.height), ("image/png", 40, 30));
+        assert!(matches!(inspect(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), Err(ImageError::Format)));
+        assert!(matches!(inspect(b"GIF89a\x00\x00\x00\x00"), Err(ImageError::Dimensions { .. })));
+        let huge = [&png[..16], &[0, 0, 0x40, 0, 0, 0, 0, 1]].concat();
+        assert!(matches!(inspect(&huge), Err(ImageError::Dimensions { width: 16384, height: 1 })));
+    }
+}
