@@ -12,6 +12,7 @@
 //!   server → client events.
 //! - `objects`: editing what is on a board: adding whole objects (text,
 //!   notes, pastes), moving and resizing, text edits, selections.
+//! - `presenting`: the laser pointer, shared viewports and the owner's summons.
 //! - `access`: board modes, roles, link keys and the owner's events.
 //! - `history`: splitting a board into bounded `history` chunks and merging
 //!   them back.
@@ -21,6 +22,7 @@ mod history;
 mod ids;
 mod messages;
 mod objects;
+mod presenting;
 mod server_message;
 
 pub use access::*;
@@ -28,6 +30,7 @@ pub use history::{history_chunks, merge_history};
 pub use ids::{check_points, BoardName, ClientId, Color, SocketId, StrokeId, ValidationError};
 pub use messages::*;
 pub use objects::*;
+pub use presenting::*;
 pub use server_message::ServerMessage;
 
 /// Longest board name, in characters of `[A-Za-z0-9_-]`.

@@ -2,8 +2,9 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Access, Added, BoardDeleted, Cleared, CursorMoved, Event, History, Presence, Reordered, Selected, StrokeEnd,
-    StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Synced, TextEdited, Transformed, Welcome,
+    Access, Added, BoardDeleted, Cleared, CursorMoved, Event, History, LaserMoved, Presence, Reordered, Selected,
+    StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Summoned, Synced, TextEdited, Transformed,
+    ViewportMoved, Welcome,
 };
 
 /// Every server → client event, decoded by name into its type.
@@ -52,6 +53,9 @@ server_messages! {
     TextEdited(TextEdited),
     Selected(Selected),
     Reordered(Reordered),
+    Laser(LaserMoved),
+    Viewport(ViewportMoved),
+    Summoned(Summoned),
 }
 
 impl ServerMessage {
@@ -70,6 +74,7 @@ impl ServerMessage {
             Self::Reordered(m) => Some(m.seq),
             Self::Welcome(_) | Self::History(_) | Self::Synced(_) | Self::Cursor(_) | Self::Presence(_) => None,
             Self::Access(_) | Self::BoardDeleted(_) | Self::Selected(_) => None,
+            Self::Laser(_) | Self::Viewport(_) | Self::Summoned(_) => None,
         }
     }
 }

@@ -79,6 +79,8 @@ pub fn client_ip(headers: &axum::http::HeaderMap, peer: Option<std::net::SocketA
 
 /// Cursor updates one connection may send per second; the rest are dropped.
 const CURSORS_PER_SECOND: u32 = 30;
+/// Viewports relayed per second and connection, at most.
+const VIEWPORTS_PER_SECOND: u32 = 10;
 /// Refusals a connection may collect in a burst, and per second after it,
 /// before it is disconnected.
 const REFUSALS_BURST: u32 = 200;
@@ -149,6 +151,8 @@ impl Limits {
             edits: RateLimiter::direct(rate(self.edit_rate, 2)),
             cursors: RateLimiter::direct(rate(CURSORS_PER_SECOND, 1)),
             selections: RateLimiter::direct(rate(CURSORS_PER_SECOND, 1)),
+            lasers: RateLimiter::direct(rate(CURSORS_PER_SECOND, 1)),
+            viewports: RateLimiter::direct(rate(VIEWPORTS_PER_SECOND, 1)),
             refusals: RateLimiter::direct(
                 Rate::per_second(NonZeroU32::new(REFUSALS_PER_SECOND).expect("non-zero"))
                     .allow_burst(NonZeroU32::new(REFUSALS_BURST).expect("non-zero")),
@@ -193,6 +197,8 @@ pub struct ConnectionLimits {
     /// `select` updates: as many as cursors, on their own budget, so a drag
     /// that moves the pointer still shows its end.
     selections: DefaultDirectRateLimiter,
+    lasers: DefaultDirectRateLimiter,
+    viewports: DefaultDirectRateLimiter,
     refusals: DefaultDirectRateLimiter,
     /// Until when each class is refused, after a refusal.
     blocked: Mutex<[Option<Instant>; 2]>,
@@ -260,6 +266,16 @@ impl ConnectionLimits {
     /// Whether a selection update may be relayed now.
     pub fn selection(&self) -> bool {
         self.selections.check().is_ok()
+    }
+
+    /// Whether a laser pointer's position may be relayed now.
+    pub fn laser(&self) -> bool {
+        self.lasers.check().is_ok()
+    }
+
+    /// Whether a viewport may be relayed now.
+    pub fn viewport(&self) -> bool {
+        self.viewports.check().is_ok()
     }
 }
 

@@ -11,9 +11,9 @@ mod replica;
 mod tests;
 
 use crate::protocol::{
-    Access, Ack, Added, Cleared, CursorMoved, Event, Moved, Placed, Presence, Rename, Reordered, Selected,
-    ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Synced,
-    TextEdited, Transform, Transformed, User, Welcome,
+    Access, Ack, Added, Cleared, CursorMoved, Event, LaserMoved, Moved, Placed, Presence, Rename, Reordered, Selected,
+    ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Summoned,
+    Synced, TextEdited, Transform, Transformed, User, ViewportMoved, Welcome,
 };
 use gaps::Gaps;
 use outbox::Outbox;
@@ -45,6 +45,10 @@ pub enum Change {
     Cursor(CursorMoved),
     /// Someone's selection, and how far they dragged it. Not part of the board.
     Selection(Selected),
+    /// Someone's laser pointer, viewport, or the owner's summons to follow them.
+    Laser(LaserMoved),
+    Viewport(ViewportMoved),
+    Summoned(SocketId),
     /// Our role or the board's access settings changed.
     Access,
     /// The board was deleted; the server disconnects us next.
@@ -181,6 +185,9 @@ impl BoardSync {
             }
             ServerMessage::Reordered(Reordered { moves, seq }) if replica.is_new(seq) => replica.reorder(&moves),
             ServerMessage::Selected(selected) => Change::Selection(selected),
+            ServerMessage::Laser(laser) => Change::Laser(laser),
+            ServerMessage::Viewport(viewport) => Change::Viewport(viewport),
+            ServerMessage::Summoned(Summoned { user }) => Change::Summoned(user),
             // Old relays, and `stroke:end`, which changes nothing drawn.
             ServerMessage::StrokeStarted(_)
             | ServerMessage::StrokePoints(_)

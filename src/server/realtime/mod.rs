@@ -38,9 +38,10 @@ use super::limits::{AddressSlot, Class, ConnectionLimits, Limits, Verdict};
 use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_KEY};
 use crate::i18n::{Locale, Texts};
 use crate::protocol::{
-    Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event, History, Order,
-    Redo, RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd, StrokePoints, StrokeStart, Synced,
-    TransformObjects, Undo, Welcome, MAX_ERASE,
+    check_points, Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event,
+    History, Laser, LaserMoved, Order, Redo, RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd,
+    StrokePoints, StrokeStart, Summon, Summoned, Synced, TransformObjects, Undo, Viewport, ViewportMoved, Welcome,
+    MAX_ERASE,
 };
 pub use refusal::ConnectError;
 use refusal::EventError;
@@ -311,6 +312,9 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     socket.on(Rename::NAME, on_rename);
     socket.on(Cursor::NAME, on_cursor);
     socket.on(Select::NAME, on_select);
+    socket.on(Laser::NAME, on_laser);
+    socket.on(Viewport::NAME, on_viewport);
+    socket.on(Summon::NAME, on_summon);
     socket.on_disconnect(move |socket: SocketRef| async move {
         // Dropping the connection leaves the board and frees its address slot.
         let Some(conn) = socket.extensions.remove::<Connection>() else { return };
@@ -444,39 +448,79 @@ fn on_rename(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) -
     std::future::ready(())
 }
 
-/// `cursor`: throttled first, then read; anything malformed is dropped
-/// without a word (or a log line).
-async fn on_cursor(socket: SocketRef, TryData(data): TryData<Value>) {
+/// A volatile event: throttled by `admit` first, then read and checked by
+/// `relay`, which makes it the relay to the rest of the board; anything
+/// malformed, or from a connection without `need`, is dropped without a
+/// word (or a log line).
+async fn relay_volatile<E: Event, R: Event>(
+    socket: SocketRef,
+    data: Result<Value, impl std::fmt::Debug>,
+    admit: fn(&ConnectionLimits) -> bool,
+    need: Option<Need>,
+    relay: impl FnOnce(SocketId, E) -> Option<R>,
+) {
     let Some(conn) = socket.extensions.get::<Connection>() else { return };
-    if !conn.limits.cursor() {
+    if !admit(&conn.limits) {
         return;
     }
-    let Some(cursor) = data.ok().and_then(|d| serde_json::from_value::<Cursor>(d).ok()) else { return };
-    // Only those who may draw show their pointer.
-    if conn.allowed(&conn.board.lock(), Need::Draw).is_err() {
+    let Some(event) = data.ok().and_then(|d| serde_json::from_value::<E>(d).ok()) else { return };
+    if need.is_some_and(|need| conn.allowed(&conn.board.lock(), need).is_err()) {
         return;
     }
-    if crate::protocol::check_points(&[cursor.x, cursor.y]).is_err() {
-        return;
-    }
-    let moved = CursorMoved { user: sid(&socket), x: cursor.x, y: cursor.y };
-    socket.to(conn.name.to_string()).volatile().emit(CursorMoved::NAME, &moved).await.ok();
+    let Some(relayed) = relay(sid(&socket), event) else { return };
+    socket.to(conn.name.to_string()).volatile().emit(R::NAME, &relayed).await.ok();
+}
+
+/// `cursor`: only those who may draw show their pointer.
+async fn on_cursor(socket: SocketRef, TryData(data): TryData<Value>) {
+    relay_volatile(socket, data, ConnectionLimits::cursor, Some(Need::Draw), |user, Cursor { x, y }| {
+        check_points(&[x, y]).is_ok().then_some(CursorMoved { user, x, y })
+    })
+    .await
 }
 
 /// `select`: someone's selection and how far they dragged it, shown to the
-/// others live; throttled and dropped like a cursor.
+/// others live.
 async fn on_select(socket: SocketRef, TryData(data): TryData<Value>) {
-    let Some(conn) = socket.extensions.get::<Connection>() else { return };
-    if !conn.limits.selection() {
-        return;
-    }
-    let Some(select) = data.ok().and_then(|d| serde_json::from_value::<Select>(d).ok()) else { return };
-    if select.ids.len() > MAX_ERASE || select.by.is_some_and(|by| by.validate().is_err()) {
-        return;
-    }
-    if conn.allowed(&conn.board.lock(), Need::Draw).is_err() {
-        return;
-    }
-    let selected = Selected { user: sid(&socket), ids: select.ids, by: select.by };
-    socket.to(conn.name.to_string()).volatile().emit(Selected::NAME, &selected).await.ok();
+    relay_volatile(socket, data, ConnectionLimits::selection, Some(Need::Draw), |user, Select { ids, by }| {
+        let valid = ids.len() <= MAX_ERASE && by.is_none_or(|by| by.validate().is_ok());
+        valid.then_some(Selected { user, ids, by })
+    })
+    .await
+}
+
+/// `laser`: the pointer of someone presenting.
+async fn on_laser(socket: SocketRef, TryData(data): TryData<Value>) {
+    relay_volatile(socket, data, ConnectionLimits::laser, Some(Need::Draw), |user, Laser { x, y }| {
+        check_points(&[x, y]).is_ok().then_some(LaserMoved { user, x, y })
+    })
+    .await
+}
+
+/// `viewport`: what someone sees, for those who follow them; anyone's.
+async fn on_viewport(socket: SocketRef, TryData(data): TryData<Value>) {
+    relay_volatile(socket, data, ConnectionLimits::viewport, None, |user, view: Viewport| {
+        view.is_valid().then_some(ViewportMoved { user, view })
+    })
+    .await
+}
+
+/// `owner:summon`: everyone else on the board follows the owner's view.
+/// Acked at once; the summons is not volatile.
+fn on_summon(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) -> AckFuture {
+    let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
+    conn.realtime.out.metrics.event(Summon::NAME);
+    let result = conn.admit(Class::Edit).and_then(|()| {
+        serde_json::from_value::<Summon>(data.unwrap_or(Value::Null))?;
+        let board = conn.board.lock();
+        conn.allowed(&board, Need::Owner)?;
+        Ok(Ack::ok(board.seq()))
+    });
+    Box::pin(async move {
+        if result.is_ok() {
+            let summoned = Summoned { user: sid(&socket) };
+            socket.to(conn.name.to_string()).emit(Summoned::NAME, &summoned).await.ok();
+        }
+        conn.reply(&socket, ack, result);
+    })
 }
