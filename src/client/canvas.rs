@@ -6,6 +6,9 @@
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
+use std::rc::Rc;
+
+use super::images::ImageCache;
 use crate::ink::{self, Bounds};
 use crate::protocol::{Stroke, Tool};
 
@@ -17,6 +20,8 @@ pub const MAX_ZOOM: f64 = 10.0;
 pub struct Renderer {
     canvas: HtmlCanvasElement,
     ctx: CanvasRenderingContext2d,
+    /// The images objects show, loaded once for every renderer.
+    images: Rc<ImageCache>,
     /// Backing-store pixels per CSS pixel.
     scale: f64,
     pub zoom: f64,
@@ -33,16 +38,16 @@ fn context(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
 }
 
 impl Renderer {
-    pub fn new(canvas: HtmlCanvasElement) -> Self {
+    pub fn new(canvas: HtmlCanvasElement, images: Rc<ImageCache>) -> Self {
         let ctx = context(&canvas);
-        let mut renderer = Self { canvas, ctx, scale: 1.0, zoom: 1.0, offset: (0.0, 0.0) };
+        let mut renderer = Self { canvas, ctx, images, scale: 1.0, zoom: 1.0, offset: (0.0, 0.0) };
         renderer.resize();
         renderer
     }
 
     /// A detached canvas of `width` × `height` pixels on a white background,
     /// showing board point `origin` at its top-left corner at `zoom`.
-    pub fn offscreen(width: u32, height: u32, zoom: f64, origin: (f64, f64)) -> Option<Self> {
+    pub fn offscreen(&self, width: u32, height: u32, zoom: f64, origin: (f64, f64)) -> Option<Self> {
         let canvas: HtmlCanvasElement =
             web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
         canvas.set_width(width);
@@ -50,7 +55,8 @@ impl Renderer {
         let ctx = context(&canvas);
         ctx.set_fill_style_str("#ffffff");
         ctx.fill_rect(0.0, 0.0, width as f64, height as f64);
-        let renderer = Self { canvas, ctx, scale: 1.0, zoom, offset: (-origin.0 * zoom, -origin.1 * zoom) };
+        let images = self.images.clone();
+        let renderer = Self { canvas, ctx, images, scale: 1.0, zoom, offset: (-origin.0 * zoom, -origin.1 * zoom) };
         renderer.apply_view();
         Some(renderer)
     }
@@ -113,6 +119,16 @@ impl Renderer {
         self.apply_view();
     }
 
+    /// Shows the board rectangle at (`x`, `y`) of `w` × `h` whole and
+    /// centred (another's view, which had another size).
+    pub fn fit(&mut self, x: f64, y: f64, w: f64, h: f64) {
+        let rect = self.canvas.get_bounding_client_rect();
+        let zoom = (rect.width() / w).min(rect.height() / h).clamp(MIN_ZOOM, MAX_ZOOM);
+        self.zoom = zoom;
+        self.offset = ((rect.width() - w * zoom) / 2.0 - x * zoom, (rect.height() - h * zoom) / 2.0 - y * zoom);
+        self.apply_view();
+    }
+
     pub fn reset_view(&mut self) {
         self.zoom = 1.0;
         self.offset = (0.0, 0.0);
@@ -131,6 +147,9 @@ impl Renderer {
     pub fn draw(&self, stroke: &Stroke, from: usize) {
         if let Some(layout) = ink::layout(stroke) {
             return self.draw_text(stroke, &layout);
+        }
+        if let (Some(b), Some(hash)) = (ink::image_box(stroke), &stroke.image) {
+            return self.draw_image(hash, &b);
         }
         let p = stroke.placed_points();
         let n = p.len() / 2;
@@ -188,9 +207,23 @@ impl Renderer {
                     std::f64::consts::TAU,
                 );
             }
-            Tool::Text | Tool::Note => {}
+            Tool::Text | Tool::Note | Tool::Image => {}
         }
         ctx.stroke();
+    }
+
+    /// An image in its box; a grey box until it has loaded.
+    fn draw_image(&self, hash: &str, b: &Bounds) {
+        let (x, y, w, h) = (b.min_x as f64, b.min_y as f64, b.width() as f64, b.height() as f64);
+        match self.images.get(hash) {
+            Some(image) => {
+                let _ = self.ctx.draw_image_with_html_image_element_and_dw_and_dh(&image, x, y, w, h);
+            }
+            None => {
+                self.ctx.set_fill_style_str("#e9ecef");
+                self.ctx.fill_rect(x, y, w, h);
+            }
+        }
     }
 
     /// A text's lines, or a note's square and its lines.

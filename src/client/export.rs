@@ -6,18 +6,19 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use super::canvas::Renderer;
+use super::images::ImageCache;
 use super::window;
 use crate::ink;
 use crate::protocol::{BoardName, Stroke};
 
-pub(super) fn png(board: &BoardName, strokes: &[Stroke]) {
+pub(super) fn png(board: &BoardName, strokes: &[Stroke], screen: &Renderer) {
     let pad = 16.0;
     let Some(b) = ink::bounds(strokes) else { return };
     let (w, h) = (b.width() as f64 + 2.0 * pad, b.height() as f64 + 2.0 * pad);
     // Twice the resolution, within what browsers allow for one canvas.
     let scale = (2.0f64).min(8192.0 / w.max(h));
     let origin = (b.min_x as f64 - pad, b.min_y as f64 - pad);
-    let Some(r) = Renderer::offscreen((w * scale).ceil() as u32, (h * scale).ceil() as u32, scale, origin) else {
+    let Some(r) = screen.offscreen((w * scale).ceil() as u32, (h * scale).ceil() as u32, scale, origin) else {
         return;
     };
     for s in strokes {
@@ -28,8 +29,10 @@ pub(super) fn png(board: &BoardName, strokes: &[Stroke]) {
     }
 }
 
-pub(super) fn svg(board: &BoardName, strokes: &[Stroke]) {
-    download_text(&format!("{board}.svg"), "image/svg+xml", &ink::svg_document(strokes, 16.0));
+/// The SVG download; it embeds its images, so the file stands alone.
+pub(super) fn svg(board: &BoardName, strokes: &[Stroke], images: &ImageCache) {
+    let document = ink::svg_document(strokes, 16.0, &|hash| images.data_url(hash));
+    download_text(&format!("{board}.svg"), "image/svg+xml", &document);
 }
 
 /// The JSON download: `{ name, strokes }`.

@@ -223,6 +223,7 @@ impl Session {
         let (x, y) = self.renderer.to_board(at.0, at.1);
         let tool = match self.view.tool.get_untracked() {
             Pick::Select => return self.select_down(pointer, (x, y), self.input.shift),
+            Pick::Laser => return self.laser_at((x, y)),
             Pick::Make(tool @ (Tool::Text | Tool::Note)) => return self.place_text(tool, (x, y)),
             Pick::Make(tool) => tool,
         };
@@ -266,7 +267,11 @@ impl Session {
         let id = e.pointer_id();
         let at = (e.client_x() as f64, e.client_y() as f64);
         self.send_cursor(at);
-        self.input.last_at = Some(self.renderer.to_board(at.0, at.1));
+        let p = self.renderer.to_board(at.0, at.1);
+        self.input.last_at = Some(p);
+        if self.view.tool.get_untracked() == Pick::Laser && self.may_draw() {
+            self.laser_at(p);
+        }
         let previous = self.input.touches.get(&id).copied();
         if previous.is_some() {
             self.input.touches.insert(id, at);

@@ -78,6 +78,9 @@ impl Session {
             self.selection.ids.clear();
             return self.selection_changed(None);
         }
+        if key == "Escape" && self.view.following.get_untracked().is_some() {
+            return self.view.following.set(None);
+        }
         let tool = match lower.as_str() {
             "v" => Some(Pick::Select),
             "p" => Some(Pick::Make(Tool::Pen)),
@@ -87,6 +90,7 @@ impl Session {
             "o" => Some(Pick::Make(Tool::Ellipse)),
             "t" => Some(Pick::Make(Tool::Text)),
             "n" => Some(Pick::Make(Tool::Note)),
+            "k" => Some(Pick::Laser),
             _ => None,
         };
         if let Some(tool) = tool {

@@ -13,13 +13,17 @@
 //! - `select`: the selection: picking, moving, resizing, the others'
 //!   selections, and delete, duplicate, copy, cut and paste.
 //! - `text`: typing texts and notes on the board.
+//! - `images`: the loaded images, and adding one (button, paste, drop).
+//! - `present`: the laser pointer, our viewport, following someone's.
 
 mod canvas;
 mod cursors;
 mod export;
+mod images;
 mod input;
 mod keys;
 mod local;
+mod present;
 mod select;
 mod share;
 mod text;
@@ -27,10 +31,10 @@ mod text;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::prelude::{Effect, Get, Set};
+use leptos::prelude::{Effect, Get, GetUntracked, Set};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{ClipboardEvent, HtmlCanvasElement, KeyboardEvent, MouseEvent, PointerEvent, WheelEvent};
+use web_sys::{ClipboardEvent, DragEvent, HtmlCanvasElement, KeyboardEvent, MouseEvent, PointerEvent, WheelEvent};
 
 use crate::i18n::Texts;
 use crate::protocol::{
@@ -75,6 +79,8 @@ struct Session {
     text_session: u32,
     /// The session itself, for callbacks it sets up later.
     this: std::rc::Weak<RefCell<Session>>,
+    images: Rc<images::ImageCache>,
+    presenting: present::Presenting,
 }
 
 type Shared = Rc<RefCell<Session>>;
@@ -116,11 +122,12 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
             serde_json::to_string(&auth).ok()
         }
     };
+    let images = Rc::new(images::ImageCache::default());
     let session: Shared = Rc::new(RefCell::new(Session {
         board,
         client,
         view,
-        renderer: Renderer::new(canvas.clone()),
+        renderer: Renderer::new(canvas.clone(), images.clone()),
         socket: None,
         sync: BoardSync::default(),
         input: Input::default(),
@@ -134,11 +141,32 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         // Numbers not reused by this client's earlier pages.
         text_session: (now() as u64 % 1_000_000_000) as u32,
         this: std::rc::Weak::new(),
+        images: images.clone(),
+        presenting: present::Presenting::default(),
     }));
     session.borrow_mut().this = Rc::downgrade(&session);
+    images.set_on_load({
+        let session = Rc::downgrade(&session);
+        move || {
+            if let Some(Ok(s)) = session.upgrade().as_ref().map(|s| s.try_borrow()) {
+                s.redraw();
+            }
+        }
+    });
     view.connect({
         let session = session.clone();
         move |command| Session::run(&session, command)
+    });
+    // Someone to follow picked in the people panel (or a summons): their view.
+    Effect::new({
+        let session = session.clone();
+        move |_| {
+            if view.following.get().is_some() {
+                if let Ok(mut s) = session.try_borrow_mut() {
+                    s.follow();
+                }
+            }
+        }
     });
     // A tool picked in the toolbar: the session follows (a tool other than Select drops the selection).
     Effect::new({
@@ -163,19 +191,31 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
     listen(&canvas, "pointercancel", &session, |s, e: PointerEvent| s.pointer_up(&e));
     listen(&canvas, "wheel", &session, |s, e: WheelEvent| s.wheel(&e));
     listen(&canvas, "dblclick", &session, |s, e: MouseEvent| s.double_click(&e));
+    listen(&canvas, "dragover", &session, |_, e: DragEvent| e.prevent_default());
+    {
+        let shared = session.clone();
+        let dropped = Closure::<dyn FnMut(DragEvent)>::new(move |e: DragEvent| {
+            e.prevent_default();
+            let at = shared.borrow().renderer.to_board(e.client_x() as f64, e.client_y() as f64);
+            images::add_files(&shared, e.data_transfer().and_then(|d| d.files()), Some(at));
+        });
+        let _ = canvas.add_event_listener_with_callback("drop", dropped.as_ref().unchecked_ref());
+        dropped.forget();
+    }
     let win: web_sys::EventTarget = window().into();
     listen(&win, "keydown", &session, |s, e: KeyboardEvent| s.key(&e, true));
     listen(&win, "keyup", &session, |s, e: KeyboardEvent| s.key(&e, false));
     listen(&win, "paste", &session, |s, e: ClipboardEvent| s.paste(&e));
     listen(&win, "resize", &session, |s, _: web_sys::Event| {
         s.renderer.resize();
-        s.redraw();
+        s.show_view();
     });
     // Once a second: fade idle cursors, and send what waited out a refusal.
     let tick = Closure::<dyn FnMut()>::new(move || {
         let mut s = session.borrow_mut();
         s.cursors.fade();
         s.flush();
+        s.tell_view_if_waiting();
         if s.resync && s.sync.waiting_strokes() == 0 {
             s.resync = false;
             if let Some(socket) = &s.socket {
@@ -274,6 +314,7 @@ impl Session {
                 }
                 self.view.link.set(Link::Connected);
                 self.flush();
+                self.tell_view();
             }
             Change::People => {
                 self.view.me.set(self.sync.me().cloned());
@@ -290,9 +331,17 @@ impl Session {
             Change::Presence => {
                 self.cursors.keep(self.sync.users());
                 self.keep_selections();
+                self.keep_viewports();
                 self.view.users.set(self.sync.users().to_vec());
             }
             Change::Selection(selected) => self.show_selection(selected),
+            Change::Laser(laser) => self.show_laser(laser),
+            Change::Viewport(moved) => self.viewport_moved(moved),
+            Change::Summoned(user) => {
+                if self.sync.me().is_some_and(|me| me.id != user) {
+                    self.view.following.set(Some(user));
+                }
+            }
             Change::Cursor(moved) => {
                 if let Some(user) = self.sync.user(&moved.user) {
                     self.cursors.show(user, (moved.x, moved.y), &self.renderer);
@@ -343,8 +392,18 @@ impl Session {
         self.draw_selections(&moving);
     }
 
-    /// Pan or zoom changed: redraw, and move the cursors along.
+    /// We panned or zoomed: we follow nobody any more.
     fn view_changed(&mut self) {
+        if self.view.following.get_untracked().is_some() {
+            self.view.following.set(None);
+        }
+        self.show_view();
+    }
+
+    /// The view changed: redraw, move the cursors and the text being typed
+    /// along, and tell the others.
+    fn show_view(&mut self) {
+        self.tell_view();
         self.redraw();
         self.place_editor();
         self.view.zoom.set((self.renderer.zoom * 100.0).round() as u32);
@@ -397,6 +456,7 @@ impl Session {
                 | Command::Paste
                 | Command::Front
                 | Command::Back
+                | Command::AddImage
         );
         if draws && !self.may_draw() {
             return;
@@ -439,8 +499,9 @@ impl Session {
                 self.renderer.reset_view();
                 self.view_changed();
             }
-            Command::ExportPng => export::png(&self.board, self.sync.strokes()),
-            Command::ExportSvg => export::svg(&self.board, self.sync.strokes()),
+            Command::ExportPng => export::png(&self.board, self.sync.strokes(), &self.renderer),
+            Command::ExportSvg => export::svg(&self.board, self.sync.strokes(), &self.images),
+            Command::AddImage => self.choose_images(),
             Command::ExportJson => export::json(&self.board, self.sync.strokes()),
             Command::CopyLink(text) => share::copy(self.view, text),
             Command::Owner(command) => self.owner_command(command),

@@ -440,8 +440,15 @@ impl Session {
         if in_field || !self.may_draw() {
             return;
         }
-        let text = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()).unwrap_or_default();
         e.prevent_default();
+        let files = e.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0);
+        if let (Some(files), Some(session)) = (files, self.this.upgrade()) {
+            // Uploaded once this paste is done with the session.
+            let later = Closure::once_into_js(move || super::images::add_files(&session, Some(files), None));
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
+            return;
+        }
+        let text = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()).unwrap_or_default();
         self.paste_text(&text);
     }
 }

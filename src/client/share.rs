@@ -50,6 +50,7 @@ impl Session {
             }
             OwnerCommand::Kick(user) => self.send(&Kick { user }, &[]),
             OwnerCommand::RemoveDrawing(user) => self.send(&RemoveDrawing { user }, &[]),
+            OwnerCommand::Summon => self.send(&crate::protocol::Summon, &[]),
         }
     }
 }

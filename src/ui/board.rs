@@ -34,6 +34,8 @@ pub enum Link {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pick {
     Select,
+    /// The laser pointer: shown to everyone, never stored.
+    Laser,
     Make(Tool),
 }
 
@@ -42,6 +44,7 @@ impl Pick {
     pub fn as_str(self) -> &'static str {
         match self {
             Pick::Select => "select",
+            Pick::Laser => "laser",
             Pick::Make(tool) => tool.as_str(),
         }
     }
@@ -53,6 +56,8 @@ pub enum Command {
     Undo,
     Redo,
     Clear,
+    /// Pick image files to add.
+    AddImage,
     /// Edit the selection.
     Delete,
     Duplicate,
@@ -82,6 +87,8 @@ pub enum OwnerCommand {
     DeleteBoard,
     Kick(SocketId),
     RemoveDrawing(SocketId),
+    /// Everyone follows my view.
+    Summon,
 }
 
 /// What runs the page's commands: the live session, in the browser.
@@ -100,6 +107,8 @@ pub struct BoardView {
     pub tool: RwSignal<Pick>,
     /// How many objects we have selected.
     pub selected: RwSignal<usize>,
+    /// Whose view ours follows.
+    pub following: RwSignal<Option<SocketId>>,
     /// Ink colour; `None` uses the colour the server gave us.
     pub color: RwSignal<Option<Color>>,
     pub width: RwSignal<f32>,
@@ -128,6 +137,7 @@ impl BoardView {
             notice: RwSignal::new(None),
             tool: RwSignal::new(Pick::Make(Tool::Pen)),
             selected: RwSignal::new(0),
+            following: RwSignal::new(None),
             color: RwSignal::new(None),
             width: RwSignal::new(4.0),
             zoom: RwSignal::new(100),
@@ -209,7 +219,11 @@ pub(super) fn BoardPage() -> impl IntoView {
         };
         let waiting = view.waiting.get();
         let waiting = (waiting > 0).then(|| t.count("status.waiting", waiting, &[]));
-        [Some(link), waiting, view.notice.get()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+        let following = view.following.get().map(|id| {
+            let name = view.users.with(|users| users.iter().find(|u| u.id == id).map(|u| u.name.clone()));
+            t.fill("status.following", &[("name", &name.unwrap_or_default())])
+        });
+        [Some(link), waiting, following, view.notice.get()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
     };
     let state = move || match view.link.get() {
         Link::Connecting => "connecting",

@@ -13,7 +13,7 @@ use super::texts;
 use crate::protocol::{Color, Role, Tool};
 
 /// Each tool's text key, shortcut and icon.
-const TOOLS: [(Pick, &str, &str, &str); 8] = [
+const TOOLS: [(Pick, &str, &str, &str); 9] = [
     (Pick::Select, "tools.select", "V", "↖"),
     (Pick::Make(Tool::Pen), "tools.pen", "P", "✎"),
     (Pick::Make(Tool::Eraser), "tools.eraser", "E", "⌫"),
@@ -22,6 +22,7 @@ const TOOLS: [(Pick, &str, &str, &str); 8] = [
     (Pick::Make(Tool::Ellipse), "tools.ellipse", "O", "◯"),
     (Pick::Make(Tool::Text), "tools.text", "T", "T"),
     (Pick::Make(Tool::Note), "tools.note", "N", "▤"),
+    (Pick::Laser, "tools.laser", "K", "✦"),
 ];
 
 /// What can be done to a selection: the command, its text keys and icon.
@@ -170,6 +171,7 @@ fn DrawingTools() -> impl IntoView {
             <button aria-label=t.get("tools.redo") title=t.get("tools.redo_title") on:click=move |_| view.run(Command::Redo)>"↷"</button>
             <button aria-label=t.get("tools.clear") title=t.get("tools.clear_title") on:click=move |_| view.run(Command::Clear)>"✕"</button>
             <button aria-label=t.get("edit.paste") title=t.get("edit.paste_title") on:click=move |_| view.run(Command::Paste)>"▣"</button>
+            <button aria-label=t.get("tools.image") title=t.get("tools.image_title") on:click=move |_| view.run(Command::AddImage)>"🖼"</button>
         </div>
         <Show when=move || { view.selected.get() > 0 }>
             <div class="group selection" role="group" aria-label=t.get("edit.nav")>{selection_actions(view)}</div>
@@ -213,6 +215,13 @@ pub(super) fn People() -> impl IntoView {
             </button>
             <Show when=move || open.get()>
                 <ul class="people-list" data-testid="people">
+                    <Show when=move || view.role() == Some(Role::Owner)>
+                        <li>
+                            <button class="summon" on:click=move |_| view.run(Command::Owner(OwnerCommand::Summon))>
+                                {t.get("people.summon")}
+                            </button>
+                        </li>
+                    </Show>
                     <For each=move || view.users.get() key=|u| (u.id.clone(), u.name.clone(), u.color.clone()) let:user>
                         <li>
                             <span class="dot" style:background-color=user.color.to_string()></span>
@@ -230,8 +239,28 @@ pub(super) fn People() -> impl IntoView {
                                     .into_any()
                             } else {
                                 let (id, name) = (user.id.clone(), user.name.clone());
+                                let followed = {
+                                    let id = id.clone();
+                                    move || view.following.with(|f| f.as_ref() == Some(&id))
+                                };
                                 view! {
                                     <span class="name">{user.name.clone()}</span>
+                                    <button
+                                        class="follow"
+                                        class:active=followed.clone()
+                                        aria-label=t.fill("people.follow_of", &[("name", &name)])
+                                        aria-pressed=move || followed().to_string()
+                                        title=t.get("people.follow_title")
+                                        on:click={
+                                            let id = id.clone();
+                                            move |_| {
+                                                let next = (view.following.get_untracked().as_ref() != Some(&id)).then(|| id.clone());
+                                                view.following.set(next)
+                                            }
+                                        }
+                                    >
+                                        "◎"
+                                    </button>
                                     <Show when=move || view.role() == Some(Role::Owner)>
                                         <span class="owner-actions">
                                             <button
