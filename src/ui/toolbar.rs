@@ -171,7 +171,7 @@ fn DrawingTools() -> impl IntoView {
             <button aria-label=t.get("tools.redo") title=t.get("tools.redo_title") on:click=move |_| view.run(Command::Redo)>"↷"</button>
             <button aria-label=t.get("tools.clear") title=t.get("tools.clear_title") on:click=move |_| view.run(Command::Clear)>"✕"</button>
             <button aria-label=t.get("edit.paste") title=t.get("edit.paste_title") on:click=move |_| view.run(Command::Paste)>"▣"</button>
-            <button aria-label=t.get("tools.image") title=t.get("tools.image_title") on:click=move |_| view.run(Command::AddImage)>"🖼"</button>
+            <button aria-label=t.get("tools.image") title=t.get("tools.image_title") on:click=move |_| view.run(Command::AddImage)>"▨"</button>
         </div>
         <Show when=move || { view.selected.get() > 0 }>
             <div class="group selection" role="group" aria-label=t.get("edit.nav")>{selection_actions(view)}</div>
