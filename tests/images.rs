@@ -171,3 +171,92 @@ async fn the_same_image_is_stored_once_and_collected_when_nothing_shows_it() {
     storage.collect_images(-1).await.unwrap();
     assert_eq!(status(shown).await, StatusCode::NOT_FOUND);
 }
+
+/// A PDF of `pages` pages, each with a line of Helvetica text and a red box.
+fn worksheet(pages: usize) -> Vec<u8> {
+    let content = b"BT /F1 24 Tf 72 700 Td (Worksheet: fractions) Tj ET 0.9 0.2 0.2 rg 72 500 200 100 re f";
+    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 5 + i)).collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).into_bytes(),
+        [format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(), content, b"\nendstream"].concat(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    for _ in 0..pages {
+        objects.push(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R /Resources << /Font << /F1 4 0 R >> >> >>"
+                .to_vec(),
+        );
+    }
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend(object);
+        pdf.extend(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    pdf
+}
+
+fn pdf_settings() -> Settings {
+    Settings { pdf_renderer: Some(env!("CARGO_BIN_EXE_scrawl").into()), ..Settings::default() }
+}
+
+async fn upload_pdf(server: &TestServer, board: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let path = format!("/api/boards/{board}/pdf");
+    let (status, _, body) =
+        post_with(&server.addr, &path, bytes, &[("content-type", "application/pdf")]).await.unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_pdfs_pages_become_images() {
+    let server = TestServer::start_with(pdf_settings()).await;
+    let (status, body) = upload_pdf(&server, "sheets", worksheet(3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let pages = body["pages"].as_array().unwrap();
+    assert_eq!(pages.len(), 3);
+    // US Letter (612 × 792 pt) at 2,048 px on its long side.
+    assert_eq!((pages[0]["width"].as_u64(), pages[0]["height"].as_u64()), (Some(1582), Some(2048)));
+    assert_eq!(pages[0]["hash"], pages[1]["hash"], "identical pages are one image");
+    let (status, headers, _) =
+        server.get_with_headers(&format!("/images/{}", pages[0]["hash"].as_str().unwrap())).await;
+    assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"));
+    let mut a = server.join("sheets", "a").await;
+    ok(&mut a.client, &image_object("page-1", pages[0]["hash"].as_str().unwrap())).await;
+
+    // At most 20 pages of a long one.
+    let (_, body) = upload_pdf(&server, "sheets", worksheet(25)).await;
+    assert_eq!(body["pages"].as_array().unwrap().len(), 20);
+}
+
+#[tokio::test]
+async fn a_hostile_pdf_fails_with_an_error_within_its_bounds() {
+    let server = TestServer::start_with(pdf_settings()).await;
+    let garbage = [&b"%PDF-1.7\n"[..], &[0xff; 4096]].concat();
+    let (status, body) = upload_pdf(&server, "bad", garbage).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"].as_str().unwrap().starts_with("the PDF could not be read"), "{body}");
+    let (status, body) = upload_pdf(&server, "bad", PNG.to_vec()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("not a PDF")));
+
+    // No time to render, or no memory: an error, and the server goes on.
+    let slow = TestServer::start_with(Settings { pdf_seconds: 0, ..pdf_settings() }).await;
+    let (status, body) = upload_pdf(&slow, "bad", worksheet(1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["error"].as_str().unwrap().starts_with("the PDF took longer than"), "{body}");
+    let small = TestServer::start_with(Settings { pdf_memory_mib: 4, ..pdf_settings() }).await;
+    let (status, body) = upload_pdf(&small, "bad", worksheet(1)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(small.get("/healthz").await.0, StatusCode::OK);
+    assert!(small.join("bad", "still-here").await.strokes.is_empty());
+}

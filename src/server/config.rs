@@ -57,6 +57,10 @@ pub enum Command {
     },
     /// Lists the boards: name, mode, live strokes, points, bytes and last activity.
     Boards,
+    /// Renders a PDF from stdin into PNG pages on stdout (the server runs
+    /// it in a child process, with limits).
+    #[command(hide = true)]
+    RenderPdf,
 }
 
 /// `scrawl board …`
@@ -103,6 +107,16 @@ pub struct Settings {
     /// Most bytes of images one board may hold.
     #[arg(long, env = "SCRAWL_BOARD_MAX_IMAGE_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub board_max_image_bytes: u64,
+    /// Longest a PDF may take to render, in seconds.
+    #[arg(long, env = "SCRAWL_PDF_SECONDS", default_value_t = 20)]
+    pub pdf_seconds: u64,
+    /// Most memory (address space) the PDF renderer may use, in MiB.
+    #[arg(long, env = "SCRAWL_PDF_MEMORY_MIB", default_value_t = 1024)]
+    pub pdf_memory_mib: u64,
+    /// The scrawl executable that renders PDFs (`scrawl render-pdf`); by
+    /// default the running one.
+    #[arg(long, env = "SCRAWL_PDF_RENDERER")]
+    pub pdf_renderer: Option<PathBuf>,
     /// Also accept Engine.IO long-polling (the client only uses WebSocket).
     #[arg(long, env = "SCRAWL_ALLOW_POLLING")]
     pub allow_polling: bool,

@@ -1,7 +1,9 @@
 //! Images on boards over HTTP: `POST /api/boards/{name}/images` takes one
 //! PNG, JPEG, WebP or GIF (checked from its header, never decoded) from
 //! someone who may draw there, within the size caps, and keeps it by the
-//! SHA-256 of its bytes; `GET /images/{hash}` serves it, immutable.
+//! SHA-256 of its bytes; `POST /api/boards/{name}/pdf` does the same with
+//! a PDF's first pages, rendered; `GET /images/{hash}` serves an image,
+//! immutable.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -12,7 +14,7 @@ use axum::Json;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::AppState;
+use super::{pdf, AppState, BoardRef};
 use crate::domain::{KeyHash, MAX_KEY};
 use crate::protocol::{is_image_hash, BoardName, Role, ValidationError};
 use crate::storage::{StorageError, StoredImage};
@@ -41,6 +43,10 @@ pub enum ImageError {
     Header(String),
     #[error("the image is {width}×{height} px: at most {MAX_IMAGE_SIDE} px a side")]
     Dimensions { width: usize, height: usize },
+    #[error("not a PDF")]
+    NotPdf,
+    #[error("{0}")]
+    Pdf(#[from] pdf::PdfError),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
 }
@@ -54,7 +60,12 @@ impl IntoResponse for ImageError {
             ImageError::NotFound => StatusCode::NOT_FOUND,
             ImageError::ReadOnly => StatusCode::FORBIDDEN,
             ImageError::TooLarge { .. } | ImageError::BoardFull { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ImageError::Format => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ImageError::Format | ImageError::NotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ImageError::Pdf(pdf::PdfError::Renderer(e)) => {
+                tracing::error!(error = %e, "the PDF renderer could not run");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            ImageError::Pdf(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ImageError::Storage(e) => {
                 tracing::error!(error = %e, "image storage failed");
                 return (StatusCode::INTERNAL_SERVER_ERROR, Json(serde_json::json!({ "error": "internal error" })))
@@ -91,30 +102,17 @@ fn inspect(bytes: &[u8]) -> Result<StoredImage, ImageError> {
     Ok(StoredImage { mime: mime.to_owned(), width: width as u32, height: height as u32, bytes: bytes.to_vec() })
 }
 
-/// `POST /api/boards/{name}/images`: the body is the image. The key of the
-/// board's link, for a private or protected board, comes as
+/// The board someone who may add images to it names, or why not. The key
+/// of the board's link, for a private or protected board, comes as
 /// `Authorization: Bearer KEY`.
-pub async fn upload(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Uploaded>), ImageError> {
-    let name = BoardName::new(name)?;
-    let settings = &state.settings;
-    // The body limit (one byte over the cap) refuses a longer body unread.
-    let too_large = || ImageError::TooLarge { max: settings.max_image_bytes };
-    let body = body.map_err(|_| too_large())?;
-    if body.len() > settings.max_image_bytes {
-        return Err(too_large());
-    }
+async fn writable_board(state: &AppState, name: &BoardName, headers: &HeaderMap) -> Result<BoardRef, ImageError> {
     let key = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .filter(|key| key.len() <= MAX_KEY)
         .map(|key| KeyHash::of(key.trim()));
-    let board = state.boards.enter(&name).await?;
+    let board = state.boards.enter(name).await?;
     {
         let board = board.lock();
         let access = board.access();
@@ -125,16 +123,95 @@ pub async fn upload(
             Some(_) => return Err(ImageError::ReadOnly),
         }
     }
-    let image = inspect(&body)?;
-    let hash = format!("{:x}", Sha256::digest(&body));
-    let storage = state.boards.storage();
-    let (held, has) = storage.board_images(&name, &hash).await?;
-    if !has && held + body.len() as u64 > settings.board_max_image_bytes {
-        return Err(ImageError::BoardFull { max: settings.board_max_image_bytes });
+    Ok(board)
+}
+
+/// The body, unless it is over the size cap (the body limit, one byte
+/// over the cap, refuses a longer one unread).
+fn capped(state: &AppState, body: Result<Bytes, BytesRejection>) -> Result<Bytes, ImageError> {
+    let max = state.settings.max_image_bytes;
+    match body {
+        Ok(body) if body.len() <= max => Ok(body),
+        _ => Err(ImageError::TooLarge { max }),
     }
-    storage.put_image(&name, &hash, &image).await?;
-    board.lock().allow_image(hash.clone());
-    Ok((StatusCode::CREATED, Json(Uploaded { hash, width: image.width, height: image.height })))
+}
+
+/// Keeps `images` for `board` within its cap, and lets its objects show them.
+async fn keep(
+    state: &AppState,
+    name: &BoardName,
+    board: &BoardRef,
+    images: Vec<StoredImage>,
+) -> Result<Vec<Uploaded>, ImageError> {
+    let storage = state.boards.storage();
+    let hashed: Vec<(String, StoredImage)> =
+        images.into_iter().map(|image| (format!("{:x}", Sha256::digest(&image.bytes)), image)).collect();
+    let (mut held, mut new) = (0, 0);
+    for (hash, image) in &hashed {
+        let (bytes, has) = storage.board_images(name, hash).await?;
+        held = bytes;
+        if !has {
+            new += image.bytes.len() as u64;
+        }
+    }
+    let max = state.settings.board_max_image_bytes;
+    if new > 0 && held + new > max {
+        return Err(ImageError::BoardFull { max });
+    }
+    let mut kept = Vec::with_capacity(hashed.len());
+    for (hash, image) in hashed {
+        storage.put_image(name, &hash, &image).await?;
+        board.lock().allow_image(hash.clone());
+        kept.push(Uploaded { hash, width: image.width, height: image.height });
+    }
+    Ok(kept)
+}
+
+/// `POST /api/boards/{name}/images`: the body is the image.
+pub async fn upload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Uploaded>), ImageError> {
+    let name = BoardName::new(name)?;
+    let body = capped(&state, body)?;
+    let board = writable_board(&state, &name, &headers).await?;
+    let image = inspect(&body)?;
+    let uploaded = keep(&state, &name, &board, vec![image]).await?.pop().ok_or(ImageError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(uploaded)))
+}
+
+/// What a PDF upload answers: its first pages, as images.
+#[derive(Debug, Serialize)]
+pub struct Pages {
+    pub pages: Vec<Uploaded>,
+}
+
+/// `POST /api/boards/{name}/pdf`: the body is a PDF; its first
+/// `MAX_PDF_PAGES` pages become images of the board.
+pub async fn upload_pdf(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Pages>), ImageError> {
+    let name = BoardName::new(name)?;
+    let body = capped(&state, body)?;
+    let board = writable_board(&state, &name, &headers).await?;
+    if !pdf::is_pdf(&body) {
+        return Err(ImageError::NotPdf);
+    }
+    let settings = &state.settings;
+    let renderer = match &settings.pdf_renderer {
+        Some(path) => path.clone(),
+        None => std::env::current_exe().map_err(pdf::PdfError::from)?,
+    };
+    let deadline = std::time::Duration::from_secs(settings.pdf_seconds);
+    let pngs = pdf::render_isolated(&renderer, &body, settings.pdf_memory_mib, deadline).await?;
+    let pages = pngs.iter().map(|png| inspect(png)).collect::<Result<Vec<_>, _>>()?;
+    let pages = keep(&state, &name, &board, pages).await?;
+    Ok((StatusCode::CREATED, Json(Pages { pages })))
 }
 
 /// `GET /images/{hash}`: the image, cached for good (its address is its content).

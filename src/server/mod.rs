@@ -7,6 +7,7 @@
 //! - `limits`: rate limits and per-address caps.
 //! - `http`: page, redirect, JSON, health and metrics handlers, with `ApiError`.
 //! - `images`: image uploads and their content-addressed downloads.
+//! - `pdf`: rendering PDF worksheets' pages, in a child process with limits.
 //! - `web`: security headers, the CSP nonce and the same-origin check.
 //! - `assets`: `/pkg` in production, from memory, gzipped and revalidated.
 //! - `realtime`: the Socket.IO handlers and relay fan-out.
@@ -21,6 +22,7 @@ mod http;
 mod images;
 mod limits;
 mod operator;
+mod pdf;
 mod realtime;
 mod web;
 
@@ -114,6 +116,7 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
         cli.settings.frame_ancestors
     );
     match cli.command {
+        Some(Command::RenderPdf) => std::process::exit(pdf::render_pdf_command()),
         Some(Command::Backup { file }) => {
             let storage = Storage::open_existing(&cli.db).await?;
             storage.backup(&file).await?;
@@ -204,6 +207,11 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .route(
             "/api/boards/{name}/images",
             axum::routing::post(images::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_image_bytes + 1)),
+        )
+        .route(
+            "/api/boards/{name}/pdf",
+            axum::routing::post(images::upload_pdf)
                 .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_image_bytes + 1)),
         )
         .route("/images/{hash}", get(images::serve))

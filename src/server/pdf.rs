@@ -1,0 +1,137 @@
+//! PDF worksheets: their first pages rendered as PNG images. A PDF is
+//! rendered by a child process (`scrawl render-pdf`), under a memory limit
+//! and a deadline, so a malformed or hostile file fails with an error and
+//! never takes the server down.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Most pages of one PDF added to a board.
+pub const MAX_PDF_PAGES: usize = 20;
+/// A page's long side, in pixels.
+const PAGE_SIDE: f32 = 2048.0;
+
+/// Why a PDF gives no pages.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the PDF could not be read: {0}")]
+    Unreadable(String),
+    #[error("the PDF took longer than {0:?} to render")]
+    Timeout(Duration),
+    #[error("the PDF has no pages")]
+    Empty,
+    #[error("the PDF renderer could not run: {0}")]
+    Renderer(#[from] std::io::Error),
+}
+
+/// Whether `bytes` start like a PDF.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"%PDF-")
+}
+
+/// Renders the first `MAX_PDF_PAGES` pages of `pdf` as PNGs, each at most
+/// `PAGE_SIDE` px on its long side. Runs in the child process.
+pub fn render_pages(pdf: Vec<u8>) -> Result<Vec<Vec<u8>>, String> {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::Pdf;
+    use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::{render, PixmapSettings, RenderCache, RenderSettings};
+
+    let pdf = Pdf::new(pdf).map_err(|e| format!("{e:?}"))?;
+    let cache = RenderCache::new();
+    let mut pages = Vec::new();
+    for page in pdf.pages().iter().take(MAX_PDF_PAGES) {
+        let (w, h) = page.render_dimensions();
+        let scale = (PAGE_SIDE / w.max(h).max(1.0)).min(4.0);
+        let pixmap_settings = PixmapSettings { x_scale: scale, y_scale: scale, bg_color: WHITE };
+        let pixmap =
+            render(page, &cache, &InterpreterSettings::default(), &RenderSettings::default(), &pixmap_settings);
+        pages.push(pixmap.into_png().map_err(|e| format!("{e:?}"))?);
+    }
+    Ok(pages)
+}
+
+/// `scrawl render-pdf`: a PDF on stdin; on stdout, each page's PNG after
+/// its length (4 bytes, big-endian); on failure, why on stderr and exit
+/// code 2. Returns the exit code.
+pub fn render_pdf_command() -> i32 {
+    let mut pdf = Vec::new();
+    let rendered = std::io::stdin().read_to_end(&mut pdf).map_err(|e| e.to_string()).and_then(|_| render_pages(pdf));
+    match rendered {
+        Ok(pages) => {
+            let mut out = std::io::stdout().lock();
+            for png in pages {
+                let framed = out.write_all(&(png.len() as u32).to_be_bytes()).and_then(|()| out.write_all(&png));
+                if framed.is_err() {
+                    return 2;
+                }
+            }
+            0
+        }
+        Err(why) => {
+            eprintln!("{why}");
+            2
+        }
+    }
+}
+
+/// Renders `pdf` with `scrawl render-pdf` run from `exe`, limited to
+/// `memory_mib` of address space and `deadline`; returns the pages' PNGs.
+pub async fn render_isolated(
+    exe: &Path,
+    pdf: &[u8],
+    memory_mib: u64,
+    deadline: Duration,
+) -> Result<Vec<Vec<u8>>, PdfError> {
+    let limit = format!("ulimit -v {} && exec \"$0\" render-pdf", memory_mib * 1024);
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(limit)
+        .arg(exe)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(PdfError::Unreadable("no pipes to the renderer".into()));
+    };
+    let run = async {
+        let input = pdf.to_vec();
+        let write = async move {
+            // A renderer that stops reading (it failed) is no error here: its exit code says.
+            let _ = stdin.write_all(&input).await;
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (_, read_out, read_err, status) =
+            tokio::join!(write, stdout.read_to_end(&mut out), stderr.read_to_end(&mut err), child.wait());
+        read_out?;
+        read_err?;
+        Ok::<_, std::io::Error>((status?, out, err))
+    };
+    let (status, out, err) = tokio::time::timeout(deadline, run).await.map_err(|_| PdfError::Timeout(deadline))??;
+    if !status.success() {
+        let why = String::from_utf8_lossy(&err).lines().next().unwrap_or("the renderer failed").to_owned();
+        return Err(PdfError::Unreadable(why));
+    }
+    let mut pages = Vec::new();
+    let mut rest = &out[..];
+    while let Some((len, tail)) = rest.split_first_chunk::<4>() {
+        let len = u32::from_be_bytes(*len) as usize;
+        if tail.len() < len {
+            return Err(PdfError::Unreadable("the renderer's output was cut".into()));
+        }
+        pages.push(tail[..len].to_vec());
+        rest = &tail[len..];
+    }
+    if pages.is_empty() {
+        return Err(PdfError::Empty);
+    }
+    Ok(pages)
+}
