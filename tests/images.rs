@@ -208,7 +208,8 @@ fn worksheet(pages: usize) -> Vec<u8> {
 }
 
 fn pdf_settings() -> Settings {
-    Settings { pdf_renderer: Some(env!("CARGO_BIN_EXE_scrawl").into()), ..Settings::default() }
+    // The debug build renders slowly on a busy machine: a deadline for that.
+    Settings { pdf_renderer: Some(env!("CARGO_BIN_EXE_scrawl").into()), pdf_seconds: 120, ..Settings::default() }
 }
 
 async fn upload_pdf(server: &TestServer, board: &str, bytes: Vec<u8>) -> (StatusCode, Value) {

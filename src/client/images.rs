@@ -16,8 +16,11 @@ use super::{window, Session, Shared};
 use crate::ink;
 use crate::protocol::{Color, NewObject, Tool};
 
-/// The types the server accepts.
-const ACCEPTED: [&str; 4] = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+/// The types the server accepts: images, and PDFs, whose pages it renders.
+const ACCEPTED: [&str; 5] = ["image/png", "image/jpeg", "image/webp", "image/gif", PDF];
+const PDF: &str = "application/pdf";
+/// Room between a PDF's pages, in board units.
+const PAGE_GAP: f32 = 24.0;
 /// Longest side of an uploaded image, in pixels.
 const MAX_SIDE: f64 = 2048.0;
 /// How much of the view a new image may cover at most.
@@ -104,7 +107,11 @@ pub(super) fn add_files(session: &Shared, files: Option<web_sys::FileList>, at: 
             s.view.notice.set(Some(text));
             continue;
         }
-        scale_and_upload(session.clone(), file, at);
+        if file.type_() == PDF {
+            upload(session.clone(), file.into(), Upload::Pdf, at);
+        } else {
+            scale_and_upload(session.clone(), file, at);
+        }
     }
 }
 
@@ -121,7 +128,7 @@ fn scale_and_upload(session: Shared, file: File, at: Option<(f32, f32)>) {
             let (w, h) = (image.natural_width() as f64, image.natural_height() as f64);
             let scale = (MAX_SIDE / w.max(h)).min(1.0);
             if scale >= 1.0 || file.type_() == "image/gif" {
-                return upload(session, file.into(), (w, h), at);
+                return upload(session, file.into(), Upload::Image((w, h)), at);
             }
             let (sw, sh) = ((w * scale).round(), (h * scale).round());
             let scaled = (|| {
@@ -135,7 +142,7 @@ fn scale_and_upload(session: Shared, file: File, at: Option<(f32, f32)>) {
             let Some(canvas) = scaled else { return };
             let done = Closure::once(move |blob: JsValue| {
                 if let Ok(blob) = blob.dyn_into::<Blob>() {
-                    upload(session, blob, (sw, sh), at);
+                    upload(session, blob, Upload::Image((sw, sh)), at);
                 }
             });
             // A photo stays a JPEG; anything else a PNG, to keep its transparency.
@@ -149,14 +156,23 @@ fn scale_and_upload(session: Shared, file: File, at: Option<(f32, f32)>) {
     image.set_src(&url);
 }
 
-/// Uploads `blob`, an image of `size` pixels, showing its progress, and adds it.
-fn upload(session: Shared, blob: Blob, size: (f64, f64), at: Option<(f32, f32)>) {
+/// What is uploaded: an image of this many pixels, or a PDF.
+#[derive(Clone, Copy)]
+enum Upload {
+    Image((f64, f64)),
+    Pdf,
+}
+
+/// Uploads `blob`, showing its progress, and adds it (a PDF's pages one
+/// below the other).
+fn upload(session: Shared, blob: Blob, what: Upload, at: Option<(f32, f32)>) {
     let Ok(request) = XmlHttpRequest::new() else { return };
     let (board, key) = {
         let s = session.borrow();
         (s.board.to_string(), s.view.key.get_untracked())
     };
-    if request.open("POST", &format!("/api/boards/{board}/images")).is_err() {
+    let path = if matches!(what, Upload::Pdf) { "pdf" } else { "images" };
+    if request.open("POST", &format!("/api/boards/{board}/{path}")).is_err() {
         return;
     }
     let _ = request.set_request_header("Content-Type", &blob.type_());
@@ -180,10 +196,14 @@ fn upload(session: Shared, blob: Blob, size: (f64, f64), at: Option<(f32, f32)>)
             let body = request.response_text().ok().flatten().unwrap_or_default();
             let reply: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
             let mut s = session.borrow_mut();
-            match (request.status().unwrap_or(0), reply["hash"].as_str()) {
-                (201, Some(hash)) => {
+            let pages: Vec<(String, (f64, f64))> = match what {
+                Upload::Image(size) => reply["hash"].as_str().map(|h| (h.to_owned(), size)).into_iter().collect(),
+                Upload::Pdf => reply["pages"].as_array().into_iter().flatten().filter_map(page).collect(),
+            };
+            match request.status().unwrap_or(0) {
+                201 if !pages.is_empty() => {
                     s.view.notice.set(None);
-                    s.add_image(hash, size, at);
+                    s.add_images(&pages, at);
                 }
                 _ => {
                     let why = reply["error"]
@@ -200,30 +220,44 @@ fn upload(session: Shared, blob: Blob, size: (f64, f64), at: Option<(f32, f32)>)
     let _ = request.send_with_opt_blob(Some(&blob));
 }
 
+/// A page of a PDF upload's answer: its hash and size.
+fn page(page: &serde_json::Value) -> Option<(String, (f64, f64))> {
+    Some((page["hash"].as_str()?.to_owned(), (page["width"].as_f64()?, page["height"].as_f64()?)))
+}
+
 impl Session {
-    /// Adds the uploaded image `hash` of `size` pixels, centred at `at`, no
-    /// larger than `MAX_SHARE_OF_VIEW` of the view, and selects it.
-    fn add_image(&mut self, hash: &str, size: (f64, f64), at: Option<(f32, f32)>) {
-        let (Some(me), Some(id)) = (self.sync.me().map(|u| u.id.clone()), self.next_stroke_id()) else { return };
+    /// Adds uploaded images (`hash`, pixel size), one below the other, the
+    /// first centred at `at` and no larger than `MAX_SHARE_OF_VIEW` of the
+    /// view, all at its scale; they become the selection.
+    fn add_images(&mut self, images: &[(String, (f64, f64))], at: Option<(f32, f32)>) {
+        let (Some(me), Ok(color)) = (self.sync.me().map(|u| u.id.clone()), Color::new("#000000")) else { return };
+        let Some((_, first)) = images.first() else { return };
         let rect = self.renderer.canvas().get_bounding_client_rect();
         let centre = at.or(self.input.last_at).unwrap_or_else(|| {
             self.renderer.to_board(rect.left() + rect.width() / 2.0, rect.top() + rect.height() / 2.0)
         });
-        let fit = (MAX_SHARE_OF_VIEW * rect.width() / size.0).min(MAX_SHARE_OF_VIEW * rect.height() / size.1).min(1.0);
-        let (w, h) = ((size.0 * fit / self.renderer.zoom) as f32, (size.1 * fit / self.renderer.zoom) as f32);
-        let (x, y) = (centre.0 - w / 2.0, centre.1 - h / 2.0);
-        let Ok(color) = Color::new("#000000") else { return };
-        let image = NewObject {
-            id,
-            color,
-            width: 1.0,
-            tool: Tool::Image,
-            points: vec![x, y, x + w, y + h],
-            text: None,
-            transform: None,
-            image: Some(hash.to_owned()),
-        };
-        self.selection.ids = self.add_objects(vec![image], &me, None);
+        let fit =
+            (MAX_SHARE_OF_VIEW * rect.width() / first.0).min(MAX_SHARE_OF_VIEW * rect.height() / first.1).min(1.0);
+        let scale = (fit / self.renderer.zoom) as f32;
+        let x = centre.0 - first.0 as f32 * scale / 2.0;
+        let mut y = centre.1 - first.1 as f32 * scale / 2.0;
+        let mut objects = Vec::with_capacity(images.len());
+        for (hash, (w, h)) in images {
+            let Some(id) = self.next_stroke_id() else { return };
+            let (w, h) = (*w as f32 * scale, *h as f32 * scale);
+            objects.push(NewObject {
+                id,
+                color: color.clone(),
+                width: 1.0,
+                tool: Tool::Image,
+                points: vec![x, y, x + w, y + h],
+                text: None,
+                transform: None,
+                image: Some(hash.clone()),
+            });
+            y += h + PAGE_GAP;
+        }
+        self.selection.ids = self.add_objects(objects, &me, None);
         self.view.tool.set(crate::ui::Pick::Select);
         self.selection_changed(None);
     }
