@@ -60,7 +60,11 @@ pub enum Command {
     /// Renders a PDF from stdin into PNG pages on stdout (the server runs
     /// it in a child process, with limits).
     #[command(hide = true)]
-    RenderPdf,
+    RenderPdf {
+        /// Most address space this process may use, in MiB.
+        #[arg(long)]
+        memory_mib: u64,
+    },
 }
 
 /// `scrawl board …`

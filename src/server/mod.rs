@@ -116,7 +116,7 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
         cli.settings.frame_ancestors
     );
     match cli.command {
-        Some(Command::RenderPdf) => std::process::exit(pdf::render_pdf_command()),
+        Some(Command::RenderPdf { memory_mib }) => std::process::exit(pdf::render_pdf_command(memory_mib)),
         Some(Command::Backup { file }) => {
             let storage = Storage::open_existing(&cli.db).await?;
             storage.backup(&file).await?;

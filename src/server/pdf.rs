@@ -1,7 +1,8 @@
 //! PDF worksheets: their first pages rendered as PNG images. A PDF is
-//! rendered by a child process (`scrawl render-pdf`), under a memory limit
-//! and a deadline, so a malformed or hostile file fails with an error and
-//! never takes the server down.
+//! rendered by a child process (`scrawl render-pdf`), which limits its own
+//! address space before it reads the PDF, under a deadline, so a malformed
+//! or hostile file fails with an error and never takes the server down.
+//! No shell is needed: the container image has none.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -58,7 +59,11 @@ pub fn render_pages(pdf: Vec<u8>) -> Result<Vec<Vec<u8>>, String> {
 /// `scrawl render-pdf`: a PDF on stdin; on stdout, each page's PNG after
 /// its length (4 bytes, big-endian); on failure, why on stderr and exit
 /// code 2. Returns the exit code.
-pub fn render_pdf_command() -> i32 {
+pub fn render_pdf_command(memory_mib: u64) -> i32 {
+    if let Err(e) = limit_memory(memory_mib) {
+        eprintln!("cannot limit the renderer's memory: {e}");
+        return 2;
+    }
     let mut pdf = Vec::new();
     let rendered = std::io::stdin().read_to_end(&mut pdf).map_err(|e| e.to_string()).and_then(|_| render_pages(pdf));
     match rendered {
@@ -79,6 +84,19 @@ pub fn render_pdf_command() -> i32 {
     }
 }
 
+/// Limits this process's address space to `mib` MiB: an allocation past it
+/// fails, and the process aborts, alone.
+fn limit_memory(mib: u64) -> std::io::Result<()> {
+    let bytes = mib.saturating_mul(1024 * 1024) as libc::rlim_t;
+    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+    // SAFETY: setrlimit only reads the struct given, which lives across the call.
+    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// Renders `pdf` with `scrawl render-pdf` run from `exe`, limited to
 /// `memory_mib` of address space and `deadline`; returns the pages' PNGs.
 pub async fn render_isolated(
@@ -87,11 +105,8 @@ pub async fn render_isolated(
     memory_mib: u64,
     deadline: Duration,
 ) -> Result<Vec<Vec<u8>>, PdfError> {
-    let limit = format!("ulimit -v {} && exec \"$0\" render-pdf", memory_mib * 1024);
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(limit)
-        .arg(exe)
+    let mut child = tokio::process::Command::new(exe)
+        .args(["render-pdf", "--memory-mib", &memory_mib.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
