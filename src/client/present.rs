@@ -21,11 +21,16 @@ const VIEWPORT_INTERVAL_MS: f64 = 100.0;
 /// Whose trail our own laser is.
 const OURS: &str = "";
 
+/// A laser's colour, and its points with the time each came.
+struct Trail {
+    color: String,
+    points: VecDeque<(f32, f32, f64)>,
+}
+
 #[derive(Default)]
 pub(super) struct Presenting {
     layer: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
-    /// Each laser's colour and its points with the time they came.
-    trails: HashMap<SocketId, (String, VecDeque<(f32, f32, f64)>)>,
+    trails: HashMap<SocketId, Trail>,
     animating: bool,
     last_laser_sent: f64,
     /// The others' viewports, as last told.
@@ -68,8 +73,8 @@ impl Session {
     }
 
     fn trail(&mut self, user: SocketId, color: String, p: (f32, f32)) {
-        let trail = self.presenting.trails.entry(user).or_insert_with(|| (color, VecDeque::new()));
-        trail.1.push_back((p.0, p.1, now()));
+        let trail = self.presenting.trails.entry(user).or_insert_with(|| Trail { color, points: VecDeque::new() });
+        trail.points.push_back((p.0, p.1, now()));
         if !std::mem::replace(&mut self.presenting.animating, true) {
             if let Some(session) = self.this.upgrade() {
                 animate(session);
@@ -93,7 +98,7 @@ impl Session {
         ctx.clear_rect(0.0, 0.0, w as f64, h as f64);
         let t = now();
         let mut left = false;
-        for (color, points) in self.presenting.trails.values_mut() {
+        for Trail { color, points } in self.presenting.trails.values_mut() {
             while points.front().is_some_and(|p| t - p.2 > TRAIL_MS) {
                 points.pop_front();
             }
@@ -125,7 +130,7 @@ impl Session {
             }
         }
         ctx.set_global_alpha(1.0);
-        self.presenting.trails.retain(|_, (_, points)| !points.is_empty());
+        self.presenting.trails.retain(|_, trail| !trail.points.is_empty());
         left
     }
 
