@@ -118,6 +118,7 @@ pub(super) fn add_files(session: &Shared, files: Option<web_sys::FileList>, at: 
 /// Loads `file`, scales it down to `MAX_SIDE` if it is larger (a GIF stays
 /// as it is, animated), then uploads it.
 fn scale_and_upload(session: Shared, file: File, at: Option<(f32, f32)>) {
+    let session_for_error = session.clone();
     let (Ok(url), Ok(image)) = (web_sys::Url::create_object_url_with_blob(&file), HtmlImageElement::new()) else {
         return;
     };
@@ -153,6 +154,17 @@ fn scale_and_upload(session: Shared, file: File, at: Option<(f32, f32)>) {
     };
     image.set_onload(Some(loaded.as_ref().unchecked_ref()));
     loaded.forget();
+    let broken = {
+        let url = url.clone();
+        Closure::once(move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+            let s = session_for_error.borrow();
+            let why = s.texts.get("image.wrong_type");
+            s.view.notice.set(Some(s.texts.fill("image.not_added", &[("why", &why)])));
+        })
+    };
+    image.set_onerror(Some(broken.as_ref().unchecked_ref()));
+    broken.forget();
     image.set_src(&url);
 }
 

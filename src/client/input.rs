@@ -223,7 +223,11 @@ impl Session {
         let (x, y) = self.renderer.to_board(at.0, at.1);
         let tool = match self.view.tool.get_untracked() {
             Pick::Select => return self.select_down(pointer, (x, y), self.input.shift),
-            Pick::Laser => return self.laser_at((x, y)),
+            Pick::Laser => {
+                // Moves show the laser; the press holds no gesture (no jump back to it).
+                self.input.gesture = Gesture::Idle;
+                return self.laser_at((x, y));
+            }
             Pick::Make(tool @ (Tool::Text | Tool::Note)) => return self.place_text(tool, (x, y)),
             Pick::Make(tool) => tool,
         };

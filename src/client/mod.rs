@@ -31,7 +31,7 @@ mod text;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use leptos::prelude::{Effect, Get, GetUntracked, Set};
+use leptos::prelude::{Effect, Get, GetUntracked, Set, WithUntracked};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{ClipboardEvent, DragEvent, HtmlCanvasElement, KeyboardEvent, MouseEvent, PointerEvent, WheelEvent};
@@ -329,6 +329,10 @@ impl Session {
                 self.view.link.set(Link::Deleted);
             }
             Change::Presence => {
+                // Someone new may want to follow us: they learn our view now.
+                if self.sync.users().len() > self.view.users.with_untracked(Vec::len) {
+                    self.tell_view_now();
+                }
                 self.cursors.keep(self.sync.users());
                 self.keep_selections();
                 self.keep_viewports();
@@ -400,10 +404,14 @@ impl Session {
         self.show_view();
     }
 
-    /// The view changed: redraw, move the cursors and the text being typed
-    /// along, and tell the others.
+    /// Our view changed: tell the others, and show it.
     fn show_view(&mut self) {
         self.tell_view();
+        self.refresh_view();
+    }
+
+    /// The view changed: redraw, move the cursors and the text being typed along.
+    fn refresh_view(&mut self) {
         self.redraw();
         self.place_editor();
         self.view.zoom.set((self.renderer.zoom * 100.0).round() as u32);

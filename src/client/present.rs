@@ -161,6 +161,12 @@ impl Session {
         }
     }
 
+    /// Tells the others our viewport at once (someone joined, or we summon them).
+    pub(super) fn tell_view_now(&mut self) {
+        self.presenting.last_view_sent = 0.0;
+        self.tell_view();
+    }
+
     /// Sends a viewport that had to wait.
     pub(super) fn tell_view_if_waiting(&mut self) {
         if self.presenting.view_unsent {
@@ -182,7 +188,8 @@ impl Session {
         let Some(user) = self.view.following.get_untracked() else { return };
         if let Some(view) = self.presenting.viewports.get(&user).copied() {
             self.renderer.fit(view.x as f64, view.y as f64, view.w as f64, view.h as f64);
-            self.show_view();
+            // Not told on: two people following each other would zoom out for ever.
+            self.refresh_view();
         }
     }
 

@@ -354,9 +354,11 @@ impl Session {
     /// points, anything the server would refuse) is left out.
     fn add_copies(&mut self, objects: Vec<Stroke>, by: Transform) {
         let Some(me) = self.sync.me().map(|u| u.id.clone()) else { return };
+        // An image goes only where it was uploaded: a board showing it already.
+        let images_here: HashSet<String> = self.sync.strokes().iter().filter_map(|s| s.image.clone()).collect();
         let (mut batch, mut points, mut bytes) = (Vec::new(), 0, 0);
         let mut ids = Vec::new();
-        for s in objects {
+        for s in objects.into_iter().filter(|s| s.image.as_ref().is_none_or(|h| images_here.contains(h))) {
             let Some(id) = self.next_stroke_id() else { continue };
             let t = by.after(&s.placement());
             let transform = (!t.is_identity()).then_some(t);
@@ -441,14 +443,16 @@ impl Session {
             return;
         }
         e.prevent_default();
-        let files = e.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0);
+        let text = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()).unwrap_or_default();
+        // Objects copied from a board win; else files (an image, say) before text.
+        let ours = ClipboardObjects::parse(&text).is_some();
+        let files = e.clipboard_data().and_then(|d| d.files()).filter(|f| f.length() > 0 && !ours);
         if let (Some(files), Some(session)) = (files, self.this.upgrade()) {
             // Uploaded once this paste is done with the session.
             let later = Closure::once_into_js(move || super::images::add_files(&session, Some(files), None));
             let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
             return;
         }
-        let text = e.clipboard_data().and_then(|d| d.get_data("text/plain").ok()).unwrap_or_default();
         self.paste_text(&text);
     }
 }

@@ -50,7 +50,11 @@ impl Session {
             }
             OwnerCommand::Kick(user) => self.send(&Kick { user }, &[]),
             OwnerCommand::RemoveDrawing(user) => self.send(&RemoveDrawing { user }, &[]),
-            OwnerCommand::Summon => self.send(&crate::protocol::Summon, &[]),
+            OwnerCommand::Summon => {
+                // They follow the view they are told, so it goes first.
+                self.tell_view_now();
+                self.send(&crate::protocol::Summon, &[]);
+            }
         }
     }
 }

@@ -178,7 +178,7 @@ fn element(out: &mut String, s: &Stroke, detail: Detail, href: &dyn Fn(&str) -> 
     if let Some(layout) = layout(s) {
         return text::svg(out, s, &layout);
     }
-    if let (Some(b), Some(hash)) = (image_box(s), &s.image) {
+    if let (Some(b), Some(hash)) = (image_box(s), s.image.as_ref().filter(|h| crate::protocol::is_image_hash(h))) {
         // A validated hash, or a data: URL of base64: nothing to escape.
         out.push_str("<image x=\"");
         num(out, b.min_x);

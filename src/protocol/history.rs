@@ -21,6 +21,7 @@ fn object_bytes(stroke: &Stroke) -> usize {
         .as_ref()
         .map_or(0, |t| 16 + 6 * t.chars().filter(|c| c.is_control() || *c == '"' || *c == '\\').count() + t.len())
         + stroke.transform.map_or(0, |_| 96)
+        + stroke.image.as_ref().map_or(0, |hash| 16 + hash.len())
 }
 
 /// Splits strokes into `history` chunks of at most `HISTORY_CHUNK_POINTS`

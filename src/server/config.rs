@@ -64,6 +64,9 @@ pub enum Command {
         /// Most address space this process may use, in MiB.
         #[arg(long)]
         memory_mib: u64,
+        /// Most CPU time it may use, in seconds.
+        #[arg(long)]
+        cpu_seconds: u64,
     },
 }
 

@@ -273,6 +273,16 @@ pub struct BoardJson {
     strokes: Vec<Stroke>,
 }
 
+/// The key of a board's link a request carries as `Authorization: Bearer KEY`.
+pub(super) fn bearer_key(headers: &HeaderMap) -> Option<KeyHash> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .filter(|key| key.len() <= MAX_KEY)
+        .map(|key| KeyHash::of(key.trim()))
+}
+
 /// `GET /api/boards/{name}`: the board's live strokes, for scripts and
 /// backup. A private board answers only to `Authorization: Bearer KEY`.
 pub async fn board_json(
@@ -283,13 +293,7 @@ pub async fn board_json(
     let name = BoardName::new(name)?;
     let (seq, strokes, access) =
         state.boards.snapshot(&name).await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
-    let key = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .filter(|key| key.len() <= MAX_KEY)
-        .map(|key| KeyHash::of(key.trim()));
-    if access.role_of(key.as_ref()).is_none() {
+    if access.role_of(bearer_key(&headers).as_ref()).is_none() {
         return Err(ApiError::NotFound);
     }
     Ok(Json(BoardJson { name, seq, strokes }))

@@ -14,14 +14,21 @@ use axum::Json;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use std::net::SocketAddr;
+
+use super::http::bearer_key;
+use super::limits::client_ip;
 use super::{pdf, AppState, BoardRef};
-use crate::domain::{KeyHash, MAX_KEY};
+use axum::extract::ConnectInfo;
+
 use crate::protocol::{is_image_hash, BoardName, Role, ValidationError};
 use crate::storage::{StorageError, StoredImage};
 
 /// Longest side of an image accepted, in pixels: the client scales larger
 /// ones down to 2,048 before uploading.
 pub const MAX_IMAGE_SIDE: usize = 8192;
+/// Most images uploaded to one board.
+pub const MAX_BOARD_IMAGES: u64 = 2000;
 
 /// Why an upload or a download is refused; the message goes back as JSON.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +44,12 @@ pub enum ImageError {
     TooLarge { max: usize },
     #[error("this board holds {max} bytes of images already")]
     BoardFull { max: u64 },
+    #[error("this board holds {MAX_BOARD_IMAGES} images already")]
+    TooManyImages,
+    #[error("too many uploads from your address; try again in {0} s")]
+    TooMany(u64),
+    #[error("the server is busy rendering other PDFs; try again in a minute")]
+    Busy,
     #[error("only PNG, JPEG, WebP and GIF images are accepted")]
     Format,
     #[error("the image's header is broken: {0}")]
@@ -59,7 +72,11 @@ impl IntoResponse for ImageError {
             }
             ImageError::NotFound => StatusCode::NOT_FOUND,
             ImageError::ReadOnly => StatusCode::FORBIDDEN,
-            ImageError::TooLarge { .. } | ImageError::BoardFull { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ImageError::TooLarge { .. } | ImageError::BoardFull { .. } | ImageError::TooManyImages => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ImageError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            ImageError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ImageError::Format | ImageError::NotPdf => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ImageError::Pdf(pdf::PdfError::Renderer(e)) => {
                 tracing::error!(error = %e, "the PDF renderer could not run");
@@ -105,13 +122,15 @@ fn inspect(bytes: &[u8]) -> Result<StoredImage, ImageError> {
 /// The board someone who may add images to it names, or why not. The key
 /// of the board's link, for a private or protected board, comes as
 /// `Authorization: Bearer KEY`.
-async fn writable_board(state: &AppState, name: &BoardName, headers: &HeaderMap) -> Result<BoardRef, ImageError> {
-    let key = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .filter(|key| key.len() <= MAX_KEY)
-        .map(|key| KeyHash::of(key.trim()));
+async fn writable_board(
+    state: &AppState,
+    name: &BoardName,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<BoardRef, ImageError> {
+    let ip = client_ip(headers, Some(peer), state.settings.trust_proxy);
+    state.limits.upload(ip).map_err(ImageError::TooMany)?;
+    let key = bearer_key(headers);
     let board = state.boards.enter(name).await?;
     {
         let board = board.lock();
@@ -146,40 +165,47 @@ async fn keep(
     let storage = state.boards.storage();
     let hashed: Vec<(String, StoredImage)> =
         images.into_iter().map(|image| (format!("{:x}", Sha256::digest(&image.bytes)), image)).collect();
-    let (mut held, mut new) = (0, 0);
-    for (hash, image) in &hashed {
-        let (bytes, has) = storage.board_images(name, hash).await?;
-        held = bytes;
+    // Each image once, for the caps and the store; every one answered, in order.
+    let mut unique: Vec<&(String, StoredImage)> = hashed.iter().collect();
+    unique.sort_by(|a, b| a.0.cmp(&b.0));
+    unique.dedup_by(|a, b| a.0 == b.0);
+    let (mut count, mut held, mut new_count, mut new_bytes) = (0, 0, 0, 0);
+    for (hash, image) in &unique {
+        let (n, bytes, has) = storage.board_images(name, hash).await?;
+        (count, held) = (n, bytes);
         if !has {
-            new += image.bytes.len() as u64;
+            new_count += 1;
+            new_bytes += image.bytes.len() as u64;
         }
     }
     let max = state.settings.board_max_image_bytes;
-    if new > 0 && held + new > max {
+    if new_bytes > 0 && held + new_bytes > max {
         return Err(ImageError::BoardFull { max });
     }
-    let mut kept = Vec::with_capacity(hashed.len());
-    for (hash, image) in hashed {
-        storage.put_image(name, &hash, &image).await?;
-        board.lock().allow_image(hash.clone());
-        kept.push(Uploaded { hash, width: image.width, height: image.height });
+    if count + new_count > MAX_BOARD_IMAGES {
+        return Err(ImageError::TooManyImages);
     }
-    Ok(kept)
+    for (hash, image) in unique {
+        storage.put_image(name, hash, image).await?;
+        board.lock().allow_image(hash.clone());
+    }
+    Ok(hashed.into_iter().map(|(hash, image)| Uploaded { hash, width: image.width, height: image.height }).collect())
 }
 
 /// `POST /api/boards/{name}/images`: the body is the image.
 pub async fn upload(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Uploaded>), ImageError> {
     let name = BoardName::new(name)?;
     let body = capped(&state, body)?;
-    let board = writable_board(&state, &name, &headers).await?;
+    let board = writable_board(&state, &name, &headers, peer).await?;
     let image = inspect(&body)?;
-    let uploaded = keep(&state, &name, &board, vec![image]).await?.pop().ok_or(ImageError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(uploaded)))
+    let mut kept = keep(&state, &name, &board, vec![image]).await?;
+    Ok((StatusCode::CREATED, Json(kept.remove(0))))
 }
 
 /// What a PDF upload answers: its first pages, as images.
@@ -193,12 +219,13 @@ pub struct Pages {
 pub async fn upload_pdf(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Pages>), ImageError> {
     let name = BoardName::new(name)?;
     let body = capped(&state, body)?;
-    let board = writable_board(&state, &name, &headers).await?;
+    let board = writable_board(&state, &name, &headers, peer).await?;
     if !pdf::is_pdf(&body) {
         return Err(ImageError::NotPdf);
     }
@@ -208,7 +235,13 @@ pub async fn upload_pdf(
         None => std::env::current_exe().map_err(pdf::PdfError::from)?,
     };
     let deadline = std::time::Duration::from_secs(settings.pdf_seconds);
-    let pngs = pdf::render_isolated(&renderer, &body, settings.pdf_memory_mib, deadline).await?;
+    // One PDF renders at a time; the next waits, as long as a render may take.
+    let _turn = tokio::time::timeout(deadline, state.pdf_renders.acquire())
+        .await
+        .map_err(|_| ImageError::Busy)?
+        .map_err(|_| ImageError::Busy)?;
+    let limits = pdf::Limits { memory_mib: settings.pdf_memory_mib, deadline, page_bytes: settings.max_image_bytes };
+    let pngs = pdf::render_isolated(&renderer, &body, &limits).await?;
     let pages = pngs.iter().map(|png| inspect(png)).collect::<Result<Vec<_>, _>>()?;
     let pages = keep(&state, &name, &board, pages).await?;
     Ok((StatusCode::CREATED, Json(Pages { pages })))
@@ -225,7 +258,8 @@ pub async fn serve(State(state): State<AppState>, Path(hash): Path<String>) -> R
     if let Ok(mime) = HeaderValue::from_str(&image.mime) {
         headers.insert(header::CONTENT_TYPE, mime);
     }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    // `private`: a shared cache does not keep a private board's images.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=31536000, immutable"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     Ok(response)

@@ -63,6 +63,10 @@ pub enum AdmissionError {
 
 /// Boards one address may create per minute through `/new` and `/go`.
 pub const NEW_BOARDS_PER_MINUTE: u32 = 30;
+/// Image and PDF uploads one address may make per minute, after a burst
+/// (a PDF's pages, or a few images dropped at once).
+const UPLOADS_PER_MINUTE: u32 = 30;
+const UPLOADS_BURST: u32 = 20;
 
 /// The client's address: the connection's peer, or behind a trusted proxy
 /// the last address it added to `X-Forwarded-For`.
@@ -99,6 +103,7 @@ pub struct Limits {
     ip_edits: DefaultKeyedRateLimiter<IpAddr>,
     joins: DefaultKeyedRateLimiter<IpAddr>,
     new_boards: DefaultKeyedRateLimiter<IpAddr>,
+    uploads: DefaultKeyedRateLimiter<IpAddr>,
     connections: Mutex<HashMap<IpAddr, usize>>,
     max_connections: usize,
     stroke_rate: u32,
@@ -113,6 +118,10 @@ impl Limits {
             ip_edits: RateLimiter::keyed(rate(settings.edit_rate.max(settings.ip_edit_rate), 2)),
             joins: RateLimiter::keyed(Rate::per_minute(per_minute)),
             new_boards: RateLimiter::keyed(Rate::per_minute(NonZeroU32::new(NEW_BOARDS_PER_MINUTE).expect("not 0"))),
+            uploads: RateLimiter::keyed(
+                Rate::per_minute(NonZeroU32::new(UPLOADS_PER_MINUTE).expect("not 0"))
+                    .allow_burst(NonZeroU32::new(UPLOADS_BURST).expect("not 0")),
+            ),
             connections: Mutex::default(),
             max_connections: settings.max_connections_per_ip,
             stroke_rate: settings.stroke_rate,
@@ -138,6 +147,12 @@ impl Limits {
     }
 
     /// Lets `ip` create one more board, or says when it may.
+    /// Lets one more image or PDF upload from `ip` in; else how many
+    /// seconds to wait.
+    pub fn upload(&self, ip: IpAddr) -> Result<(), u64> {
+        self.uploads.check_key(&ip).map_err(|wait| wait.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
+    }
+
     pub fn new_board(&self, ip: IpAddr) -> Result<(), AdmissionError> {
         self.new_boards.check_key(&ip).map_err(|wait| {
             AdmissionError::NewBoards(wait.wait_time_from(DefaultClock::default().now()).as_secs().max(1))
@@ -168,6 +183,7 @@ impl Limits {
         self.ip_edits.retain_recent();
         self.joins.retain_recent();
         self.new_boards.retain_recent();
+        self.uploads.retain_recent();
     }
 }
 

@@ -44,6 +44,7 @@ use tokio::net::TcpListener;
 pub use boards::{BoardRef, Boards};
 pub use config::{BoardCommand, Cli, Command, Config, Settings, VERSION};
 pub use http::{tidy_board_name, ApiError};
+pub use pdf::render_pdf_command;
 
 use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
@@ -73,6 +74,8 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// `/pkg` from memory, in production; empty otherwise.
     pub assets: assets::Assets,
+    /// Turns to render a PDF: one at a time.
+    pub pdf_renders: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -116,7 +119,9 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
         cli.settings.frame_ancestors
     );
     match cli.command {
-        Some(Command::RenderPdf { memory_mib }) => std::process::exit(pdf::render_pdf_command(memory_mib)),
+        Some(Command::RenderPdf { memory_mib, cpu_seconds }) => {
+            std::process::exit(pdf::render_pdf_command(memory_mib, cpu_seconds))
+        }
         Some(Command::Backup { file }) => {
             let storage = Storage::open_existing(&cli.db).await?;
             storage.backup(&file).await?;
@@ -269,7 +274,8 @@ pub async fn run(
     let boards = Arc::new(Boards::new(storage.clone(), config.settings.quota()));
     let limits = Arc::new(limits::Limits::new(&config.settings));
     let assets = load_assets(&config.site).await;
-    let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits, assets };
+    let pdf_renders = Arc::new(tokio::sync::Semaphore::new(1));
+    let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits, assets, pdf_renders };
     let (router, io) = app(state);
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     // Without Nagle's algorithm: a relay or an ack is a small frame that

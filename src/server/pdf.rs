@@ -16,6 +16,19 @@ pub const MAX_PDF_PAGES: usize = 20;
 /// A page's long side, in pixels.
 const PAGE_SIDE: f32 = 2048.0;
 
+/// What a render may take: the renderer's address space, the time, and
+/// the bytes of each page's PNG.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub memory_mib: u64,
+    pub deadline: Duration,
+    pub page_bytes: usize,
+}
+
+/// What the renderer's own refusals start with; anything else it says
+/// (a panic, an abort) stays in the log.
+const REFUSAL: &str = "scrawl-pdf: ";
+
 /// Why a PDF gives no pages.
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -25,6 +38,8 @@ pub enum PdfError {
     Timeout(Duration),
     #[error("the PDF has no pages")]
     Empty,
+    #[error("a page of the PDF renders larger than {0} bytes")]
+    PageTooLarge(usize),
     #[error("the PDF renderer could not run: {0}")]
     Renderer(#[from] std::io::Error),
 }
@@ -59,9 +74,11 @@ pub fn render_pages(pdf: Vec<u8>) -> Result<Vec<Vec<u8>>, String> {
 /// `scrawl render-pdf`: a PDF on stdin; on stdout, each page's PNG after
 /// its length (4 bytes, big-endian); on failure, why on stderr and exit
 /// code 2. Returns the exit code.
-pub fn render_pdf_command(memory_mib: u64) -> i32 {
-    if let Err(e) = limit_memory(memory_mib) {
-        eprintln!("cannot limit the renderer's memory: {e}");
+pub fn render_pdf_command(memory_mib: u64, cpu_seconds: u64) -> i32 {
+    if let Err(e) = limit(libc::RLIMIT_AS, memory_mib.saturating_mul(1024 * 1024))
+        .and_then(|()| limit(libc::RLIMIT_CPU, cpu_seconds))
+    {
+        eprintln!("{REFUSAL}cannot limit the renderer: {e}");
         return 2;
     }
     let mut pdf = Vec::new();
@@ -78,35 +95,32 @@ pub fn render_pdf_command(memory_mib: u64) -> i32 {
             0
         }
         Err(why) => {
-            eprintln!("{why}");
+            eprintln!("{REFUSAL}{why}");
             2
         }
     }
 }
 
-/// Limits this process's address space to `mib` MiB: an allocation past it
-/// fails, and the process aborts, alone.
-fn limit_memory(mib: u64) -> std::io::Result<()> {
-    let bytes = mib.saturating_mul(1024 * 1024) as libc::rlim_t;
-    let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+/// Limits this process's `resource` to `value`: past its address space an
+/// allocation fails and the process aborts, past its CPU time it is
+/// killed; alone, either way.
+fn limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
+    let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
     // SAFETY: setrlimit only reads the struct given, which lives across the call.
-    if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } == 0 {
+    if unsafe { libc::setrlimit(resource, &limit) } == 0 {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
     }
 }
 
-/// Renders `pdf` with `scrawl render-pdf` run from `exe`, limited to
-/// `memory_mib` of address space and `deadline`; returns the pages' PNGs.
-pub async fn render_isolated(
-    exe: &Path,
-    pdf: &[u8],
-    memory_mib: u64,
-    deadline: Duration,
-) -> Result<Vec<Vec<u8>>, PdfError> {
+/// Renders `pdf` with `scrawl render-pdf` run from `exe`, within
+/// `limits`; returns the pages' PNGs.
+pub async fn render_isolated(exe: &Path, pdf: &[u8], limits: &Limits) -> Result<Vec<Vec<u8>>, PdfError> {
+    let deadline = limits.deadline;
+    let cpu = deadline.as_secs() + 1;
     let mut child = tokio::process::Command::new(exe)
-        .args(["render-pdf", "--memory-mib", &memory_mib.to_string()])
+        .args(["render-pdf", "--memory-mib", &limits.memory_mib.to_string(), "--cpu-seconds", &cpu.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -117,6 +131,8 @@ pub async fn render_isolated(
     else {
         return Err(PdfError::Unreadable("no pipes to the renderer".into()));
     };
+    // Never more than the pages may hold, whatever the renderer writes.
+    let most = (MAX_PDF_PAGES * (limits.page_bytes + 4)) as u64 + 1;
     let run = async {
         let input = pdf.to_vec();
         let write = async move {
@@ -124,6 +140,7 @@ pub async fn render_isolated(
             let _ = stdin.write_all(&input).await;
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
+        let (mut stdout, mut stderr) = ((&mut stdout).take(most), (&mut stderr).take(64 * 1024));
         let (_, read_out, read_err, status) =
             tokio::join!(write, stdout.read_to_end(&mut out), stderr.read_to_end(&mut err), child.wait());
         read_out?;
@@ -132,13 +149,20 @@ pub async fn render_isolated(
     };
     let (status, out, err) = tokio::time::timeout(deadline, run).await.map_err(|_| PdfError::Timeout(deadline))??;
     if !status.success() {
-        let why = String::from_utf8_lossy(&err).lines().next().unwrap_or("the renderer failed").to_owned();
-        return Err(PdfError::Unreadable(why));
+        let said = String::from_utf8_lossy(&err);
+        let refusal = said.lines().find_map(|l| l.strip_prefix(REFUSAL)).map(str::to_owned);
+        if refusal.is_none() {
+            tracing::warn!(%status, stderr = %said, "the PDF renderer failed");
+        }
+        return Err(PdfError::Unreadable(refusal.unwrap_or_else(|| "the renderer gave up on it".into())));
     }
     let mut pages = Vec::new();
     let mut rest = &out[..];
     while let Some((len, tail)) = rest.split_first_chunk::<4>() {
         let len = u32::from_be_bytes(*len) as usize;
+        if len > limits.page_bytes {
+            return Err(PdfError::PageTooLarge(limits.page_bytes));
+        }
         if tail.len() < len {
             return Err(PdfError::Unreadable("the renderer's output was cut".into()));
         }

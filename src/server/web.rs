@@ -86,7 +86,8 @@ pub fn request_locale(headers: &HeaderMap) -> Locale {
 /// always says where a WebSocket comes from, and another site's page must
 /// not join boards with its visitors' browsers.
 pub async fn same_origin(State(policy): State<Arc<WebPolicy>>, req: Request, next: Next) -> Response {
-    if req.uri().path().starts_with("/socket.io") {
+    let guarded = req.uri().path().starts_with("/socket.io") || req.method() == axum::http::Method::POST;
+    if guarded {
         if let Some(origin) = req.headers().get(header::ORIGIN) {
             if !origin_allowed(origin.to_str().unwrap_or(""), req.headers(), &policy) {
                 tracing::info!(origin = ?origin, "refused a realtime connection from another origin");

@@ -21,9 +21,9 @@ pub struct StoredImage {
 pub const UPLOAD_GRACE_SECS: i64 = 3600;
 
 impl Storage {
-    /// Keeps `image` under `hash` for `board`; `false` if the board already
-    /// had it (the bytes are stored once, whoever uploads them).
-    pub async fn put_image(&self, board: &BoardName, hash: &str, image: &StoredImage) -> Result<bool, StorageError> {
+    /// Keeps `image` under `hash` for `board` (the bytes are stored once,
+    /// whoever uploads them).
+    pub async fn put_image(&self, board: &BoardName, hash: &str, image: &StoredImage) -> Result<(), StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query("INSERT OR IGNORE INTO images (hash, mime, width, height, bytes) VALUES (?, ?, ?, ?, ?)")
             .bind(hash)
@@ -33,7 +33,7 @@ impl Storage {
             .bind(&image.bytes)
             .execute(&mut *tx)
             .await?;
-        let added = sqlx::query(
+        sqlx::query(
             "INSERT INTO board_images (board, hash, size) VALUES (?, ?, ?) \
              ON CONFLICT (board, hash) DO UPDATE SET uploaded_at = unixepoch()",
         )
@@ -43,19 +43,20 @@ impl Storage {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(added.rows_affected() > 0)
+        Ok(())
     }
 
-    /// The bytes of the images uploaded to `board`, and whether `hash` is among them.
-    pub async fn board_images(&self, board: &BoardName, hash: &str) -> Result<(u64, bool), StorageError> {
+    /// How many images were uploaded to `board` and their bytes, and whether `hash` is among them.
+    pub async fn board_images(&self, board: &BoardName, hash: &str) -> Result<(u64, u64, bool), StorageError> {
         let row = sqlx::query(
-            "SELECT coalesce(sum(size), 0) AS bytes, coalesce(max(hash = ?), 0) AS has FROM board_images WHERE board = ?",
+            "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(hash = ?), 0) AS has \
+             FROM board_images WHERE board = ?",
         )
         .bind(hash)
         .bind(board.as_str())
         .fetch_one(&self.pool)
         .await?;
-        Ok((row.try_get::<i64, _>("bytes")? as u64, row.try_get("has")?))
+        Ok((row.try_get::<i64, _>("n")? as u64, row.try_get::<i64, _>("bytes")? as u64, row.try_get("has")?))
     }
 
     /// The hashes of the images uploaded to `board`.
@@ -83,15 +84,20 @@ impl Storage {
     }
 
     /// Forgets uploads older than `grace` seconds that no object of their
-    /// board shows, live or removed (an undo may bring it back), then the
-    /// blobs no board holds; returns how many blobs went.
-    pub async fn collect_images(&self, grace: i64) -> Result<u64, StorageError> {
+    /// board shows, live or removed (an undo may bring it back), but those
+    /// of the boards in `open` (a server may hold objects there not yet
+    /// written); then the blobs no board holds. Returns how many blobs went.
+    pub async fn collect_images(&self, grace: i64, open: &[BoardName]) -> Result<u64, StorageError> {
+        let open = serde_json::to_string(&open.iter().map(BoardName::as_str).collect::<Vec<_>>())
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
-            "DELETE FROM board_images WHERE uploaded_at < unixepoch() - ? AND NOT EXISTS \
+            "DELETE FROM board_images WHERE uploaded_at < unixepoch() - ? \
+             AND board NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS \
              (SELECT 1 FROM strokes s WHERE s.board = board_images.board AND s.image = board_images.hash)",
         )
         .bind(grace)
+        .bind(open)
         .execute(&mut *tx)
         .await?;
         let gone = sqlx::query(

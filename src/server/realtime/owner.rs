@@ -237,7 +237,7 @@ pub(super) async fn follow_storage(realtime: Arc<Realtime>) {
                     tracing::warn!(error = %e, "could not delete idle boards");
                 }
             }
-            _ = collect.tick() => match realtime.boards.storage().collect_images(UPLOAD_GRACE_SECS).await {
+            _ = collect.tick() => match realtime.boards.storage().collect_images(UPLOAD_GRACE_SECS, &realtime.boards.open_names()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(images = n, "collected images nothing shows"),
                 Err(e) => tracing::warn!(error = %e, "could not collect images"),
