@@ -280,7 +280,7 @@ mod tests {
         let image = inspect(&png).unwrap();
         assert_eq!((image.mime.as_str(), image.width, image.height), ("image/png", 40, 30));
         assert!(matches!(inspect(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), Err(ImageError::Format)));
-        assert!(matches!(inspect(b"GIF89a\x00\x00\x00\x00"), Err(ImageError::Dimensions { .. })));
+        assert!(matches!(inspect(b"GIF89a\x00\x00\x00\x00\x00\x00\x00"), Err(ImageError::Dimensions { .. })));
         let huge = [&png[..16], &[0, 0, 0x40, 0, 0, 0, 0, 1]].concat();
         assert!(matches!(inspect(&huge), Err(ImageError::Dimensions { width: 16384, height: 1 })));
     }
