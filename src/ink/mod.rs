@@ -89,6 +89,19 @@ fn num(out: &mut String, v: f32) {
     }
 }
 
+/// ` x="…" y="…" width="…" height="…"`: where a box is.
+fn box_attrs(out: &mut String, b: &Bounds) {
+    out.push_str(" x=\"");
+    num(out, b.min_x);
+    out.push_str("\" y=\"");
+    num(out, b.min_y);
+    out.push_str("\" width=\"");
+    num(out, b.width());
+    out.push_str("\" height=\"");
+    num(out, b.height());
+    out.push('"');
+}
+
 fn pair(out: &mut String, x: f32, y: f32) {
     num(out, x);
     out.push(' ');
@@ -180,15 +193,9 @@ fn element(out: &mut String, s: &Stroke, detail: Detail, href: &dyn Fn(&str) -> 
     }
     if let (Some(b), Some(hash)) = (image_box(s), s.image.as_ref().filter(|h| crate::protocol::is_image_hash(h))) {
         // A validated hash, or a data: URL of base64: nothing to escape.
-        out.push_str("<image x=\"");
-        num(out, b.min_x);
-        out.push_str("\" y=\"");
-        num(out, b.min_y);
-        out.push_str("\" width=\"");
-        num(out, b.width());
-        out.push_str("\" height=\"");
-        num(out, b.height());
-        let _ = write!(out, r#"" preserveAspectRatio="none" href="{}"/>"#, href(hash));
+        out.push_str("<image");
+        box_attrs(out, &b);
+        let _ = write!(out, r#" preserveAspectRatio="none" href="{}"/>"#, href(hash));
         return;
     }
     let points = s.placed_points();
@@ -221,15 +228,9 @@ fn element(out: &mut String, s: &Stroke, detail: Detail, href: &dyn Fn(&str) -> 
             let _ = write!(out, r#"" {stroke_attrs}/>"#);
         }
         Tool::Rect => {
-            out.push_str("<rect x=\"");
-            num(out, x0.min(x1));
-            out.push_str("\" y=\"");
-            num(out, y0.min(y1));
-            out.push_str("\" width=\"");
-            num(out, (x1 - x0).abs());
-            out.push_str("\" height=\"");
-            num(out, (y1 - y0).abs());
-            let _ = write!(out, r#"" {stroke_attrs}/>"#);
+            out.push_str("<rect");
+            box_attrs(out, &Bounds::spanning((x0, y0), (x1, y1)));
+            let _ = write!(out, r#" {stroke_attrs}/>"#);
         }
         Tool::Ellipse => {
             out.push_str("<ellipse cx=\"");

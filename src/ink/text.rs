@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::{num, Bounds};
+use super::{box_attrs, num, Bounds};
 use crate::protocol::{Stroke, Tool};
 
 /// Line spacing, in font sizes.
@@ -146,16 +146,9 @@ fn escape(out: &mut String, text: &str) {
 pub(super) fn svg(out: &mut String, s: &Stroke, layout: &Layout) {
     let color = &s.color; // validated #rrggbb: safe to inline
     let fill = if s.tool == Tool::Note {
-        let b = &layout.bounds;
-        out.push_str("<rect x=\"");
-        num(out, b.min_x);
-        out.push_str("\" y=\"");
-        num(out, b.min_y);
-        out.push_str("\" width=\"");
-        num(out, b.width());
-        out.push_str("\" height=\"");
-        num(out, b.height());
-        out.push_str("\" rx=\"");
+        out.push_str("<rect");
+        box_attrs(out, &layout.bounds);
+        out.push_str(" rx=\"");
         num(out, layout.size * 0.3);
         let _ = write!(out, "\" fill=\"{color}\"/>");
         NOTE_TEXT_COLOR
