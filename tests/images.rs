@@ -264,3 +264,20 @@ async fn a_hostile_pdf_fails_with_an_error_within_its_bounds() {
     assert_eq!(small.get("/healthz").await.0, StatusCode::OK);
     assert!(small.join("bad", "still-here").await.strokes.is_empty());
 }
+
+#[tokio::test]
+async fn a_board_adopts_an_image_of_another_for_a_paste() {
+    let server = TestServer::start().await;
+    let hash = upload(&server, "from", PNG.to_vec()).await.1["hash"].as_str().unwrap().to_owned();
+    let mut b = server.join("to", "b").await;
+    assert!(refused(&mut b.client, &image_object("pasted", &hash)).await.contains("was not uploaded to this board"));
+    let adopt = |board: &str, hash: &str| format!("/api/boards/{board}/images/{hash}");
+    let (status, _, body) = post_with(&server.addr, &adopt("to", &hash), vec![], &[]).await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    ok(&mut b.client, &image_object("pasted", &hash)).await;
+    // Only an image this server holds, under a real hash.
+    let (status, _, _) = post_with(&server.addr, &adopt("to", &"a".repeat(64)), vec![], &[]).await.unwrap();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = post_with(&server.addr, &adopt("to", "not-a-hash"), vec![], &[]).await.unwrap();
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

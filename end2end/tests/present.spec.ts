@@ -21,6 +21,16 @@ async function redCount(page: Page, points: [number, number][]): Promise<number>
   return px.filter(([r, g, b, a]) => a > 200 && r > 200 && g < 80 && b < 80).length;
 }
 
+/** Pastes the PNG as a file, through a synthetic clipboard event. */
+async function pasteImage(page: Page): Promise<void> {
+  await page.evaluate((base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], "worksheet.png", { type: "image/png" }));
+    window.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+  }, RED_PNG.toString("base64"));
+}
+
 async function addImage(page: Page): Promise<void> {
   const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.getByRole("button", { name: "Image" }).click()]);
   await chooser.setFiles({ name: "worksheet.png", mimeType: "image/png", buffer: RED_PNG });
@@ -61,6 +71,29 @@ test("an image is seen by the other, live and after a reload, moved and resized,
   // The SVG export stands alone: the image is embedded.
   const [svg] = await Promise.all([alice.waitForEvent("download"), alice.getByRole("button", { name: "Export SVG" }).click()]);
   expect(fs.readFileSync((await svg.path())!, "utf8")).toContain('href="data:image/png;base64,');
+});
+
+test("an image copied on one board is pasted on another", async ({ browser }) => {
+  const context = await browser.newContext({ permissions: ["clipboard-read", "clipboard-write"] });
+  const x = await context.newPage();
+  const from = `image-from-${Date.now().toString(36)}`;
+  const to = `image-to-${Date.now().toString(36)}`;
+  await x.goto(`/b/${from}`);
+  await expect(x.getByTestId("status")).toHaveAttribute("data-state", "connected");
+  await x.mouse.move(400, 300);
+  await pasteImage(x);
+  await expect.poll(async () => (await objects(x, from)).length).toBe(1);
+  // The new image is selected: copy it.
+  await expect(x.getByRole("group", { name: "Selection" })).toBeVisible();
+  await x.keyboard.press("Control+c");
+  await expect.poll(() => x.evaluate(() => navigator.clipboard.readText())).toContain('"tool":"image"');
+  const y = await context.newPage();
+  await y.goto(`/b/${to}`);
+  await expect(y.getByTestId("status")).toHaveAttribute("data-state", "connected");
+  await y.getByRole("button", { name: "Paste" }).click();
+  await expect.poll(async () => (await objects(y, to)).map((o) => o.tool)).toEqual(["image"]);
+  await expect.poll(() => redCount(y, [[640, 360]])).toBe(1);
+  await context.close();
 });
 
 test("a laser shows on the other's screen, and is gone after a reload", async ({ browser }, testInfo) => {

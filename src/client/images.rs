@@ -4,7 +4,7 @@
 //! progress shown, then added as an object where it was dropped.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use leptos::prelude::{GetUntracked, Set};
@@ -230,6 +230,59 @@ fn upload(session: Shared, blob: Blob, what: Upload, at: Option<(f32, f32)>) {
     request.set_onloadend(Some(finished.as_ref().unchecked_ref()));
     finished.forget();
     let _ = request.send_with_opt_blob(Some(&blob));
+}
+
+impl Session {
+    /// Makes images of other boards (`hashes`) this board's too, then runs
+    /// `then` with those it now has.
+    pub(super) fn adopt_images(
+        &self,
+        hashes: HashSet<String>,
+        then: impl FnOnce(&mut Session, HashSet<String>) + 'static,
+    ) {
+        if let Some(session) = self.this.upgrade() {
+            adopt(&session, self.board.to_string(), self.view.key.get_untracked(), hashes, then);
+        }
+    }
+}
+
+/// `adopt_images`, run by requests that answer when the session is free again.
+fn adopt(
+    session: &Shared,
+    board: String,
+    key: Option<String>,
+    hashes: HashSet<String>,
+    then: impl FnOnce(&mut Session, HashSet<String>) + 'static,
+) {
+    let pending = Rc::new(RefCell::new((hashes.len(), HashSet::new(), Some(then))));
+    for hash in hashes {
+        let Ok(request) = XmlHttpRequest::new() else { continue };
+        if request.open("POST", &format!("/api/boards/{board}/images/{hash}")).is_err() {
+            continue;
+        }
+        if let Some(key) = &key {
+            let _ = request.set_request_header("Authorization", &format!("Bearer {key}"));
+        }
+        let finished = {
+            let (session, pending, request) = (session.clone(), pending.clone(), request.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                let mut state = pending.borrow_mut();
+                if request.status().unwrap_or(0) == 200 {
+                    state.1.insert(hash.clone());
+                }
+                state.0 -= 1;
+                if state.0 == 0 {
+                    let adopted = std::mem::take(&mut state.1);
+                    if let Some(then) = state.2.take() {
+                        then(&mut session.borrow_mut(), adopted);
+                    }
+                }
+            })
+        };
+        request.set_onloadend(Some(finished.as_ref().unchecked_ref()));
+        finished.forget();
+        let _ = request.send();
+    }
 }
 
 /// A page of a PDF upload's answer: its hash and size.

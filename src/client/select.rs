@@ -353,9 +353,22 @@ impl Session {
     /// object no `add` can take (a stroke of more than `MAX_ADD_POINTS`
     /// points, anything the server would refuse) is left out.
     fn add_copies(&mut self, objects: Vec<Stroke>, by: Transform) {
+        // An image from another board becomes this board's first.
+        let here: HashSet<&String> = self.sync.strokes().iter().filter_map(|s| s.image.as_ref()).collect();
+        let elsewhere: HashSet<String> =
+            objects.iter().filter_map(|s| s.image.as_ref()).filter(|h| !here.contains(h)).cloned().collect();
+        if elsewhere.is_empty() {
+            return self.place_copies(objects, by, &HashSet::new());
+        }
+        self.adopt_images(elsewhere, move |s, adopted| s.place_copies(objects, by, &adopted));
+    }
+
+    /// Adds the copies, those showing images of other boards only if they
+    /// were `adopted` by this one.
+    fn place_copies(&mut self, objects: Vec<Stroke>, by: Transform, adopted: &HashSet<String>) {
         let Some(me) = self.sync.me().map(|u| u.id.clone()) else { return };
-        // An image goes only where it was uploaded: a board showing it already.
-        let images_here: HashSet<String> = self.sync.strokes().iter().filter_map(|s| s.image.clone()).collect();
+        let mut images_here: HashSet<String> = self.sync.strokes().iter().filter_map(|s| s.image.clone()).collect();
+        images_here.extend(adopted.iter().cloned());
         let (mut batch, mut points, mut bytes) = (Vec::new(), 0, 0);
         let mut ids = Vec::new();
         for s in objects.into_iter().filter(|s| s.image.as_ref().is_none_or(|h| images_here.contains(h))) {

@@ -208,6 +208,25 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(kept.remove(0))))
 }
 
+/// `POST /api/boards/{name}/images/{hash}`: an image already on this
+/// server (copied from another board) becomes the board's too, within its
+/// caps, so a paste can show it; `404` for an unknown hash.
+pub async fn adopt(
+    State(state): State<AppState>,
+    Path((name, hash)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Json<Uploaded>, ImageError> {
+    let name = BoardName::new(name)?;
+    let board = writable_board(&state, &name, &headers, peer).await?;
+    if !is_image_hash(&hash) {
+        return Err(ImageError::NotFound);
+    }
+    let image = state.boards.storage().image(&hash).await?.ok_or(ImageError::NotFound)?;
+    let mut kept = keep(&state, &name, &board, vec![image]).await?;
+    Ok(Json(kept.remove(0)))
+}
+
 /// What a PDF upload answers: its first pages, as images.
 #[derive(Debug, Serialize)]
 pub struct Pages {

@@ -219,6 +219,7 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
             axum::routing::post(images::upload_pdf)
                 .layer(axum::extract::DefaultBodyLimit::max(state.settings.max_image_bytes + 1)),
         )
+        .route("/api/boards/{name}/images/{hash}", axum::routing::post(images::adopt))
         .route("/images/{hash}", get(images::serve))
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
