@@ -254,7 +254,8 @@ fn adopt(
     hashes: HashSet<String>,
     then: impl FnOnce(&mut Session, HashSet<String>) + 'static,
 ) {
-    let pending = Rc::new(RefCell::new((hashes.len(), HashSet::new(), Some(then))));
+    // Requests sent and not answered, the hashes adopted, and what runs after the last answer.
+    let pending = Rc::new(RefCell::new((0usize, HashSet::new(), Some(then))));
     for hash in hashes {
         let Ok(request) = XmlHttpRequest::new() else { continue };
         if request.open("POST", &format!("/api/boards/{board}/images/{hash}")).is_err() {
@@ -281,7 +282,19 @@ fn adopt(
         };
         request.set_onloadend(Some(finished.as_ref().unchecked_ref()));
         finished.forget();
-        let _ = request.send();
+        if request.send().is_ok() {
+            pending.borrow_mut().0 += 1;
+        }
+    }
+    // Nothing could be asked: the paste goes on without those images, once the session is free.
+    if pending.borrow().0 == 0 {
+        let session = session.clone();
+        let later = Closure::once_into_js(move || {
+            if let Some(then) = pending.borrow_mut().2.take() {
+                then(&mut session.borrow_mut(), HashSet::new());
+            }
+        });
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
     }
 }
 
