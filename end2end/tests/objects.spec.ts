@@ -65,8 +65,11 @@ test("a moved stroke moves for the other, and back with undo", async ({ browser 
   await expect.poll(() => inkedCount(bob, before)).toBe(3);
   await expect.poll(() => inkedCount(bob, after)).toBe(0);
 
-  // Resize from the bottom-right handle (4 px outside the ink), then duplicate.
+  // Resize from the bottom-right handle (4 px outside the ink), then duplicate;
+  // Alice's own undo shows once acknowledged, after the relay to Bob.
+  await expect.poll(() => inkedCount(alice, before)).toBe(3);
   await alice.mouse.click(280, 200);
+  await expect(alice.getByRole("group", { name: "Selection" })).toBeVisible();
   await drawPath(alice, [[356, 206], [506, 206]]);
   await expect.poll(async () => (await objects(bob, board))[0].transform?.sx ?? 1).toBeGreaterThan(1.5);
   await alice.keyboard.press("Control+d");

@@ -101,10 +101,16 @@ pub fn render_pdf_command(memory_mib: u64, cpu_seconds: u64) -> i32 {
     }
 }
 
+/// What `setrlimit` names a resource with: glibc and musl differ.
+#[cfg(target_env = "gnu")]
+type Resource = libc::__rlimit_resource_t;
+#[cfg(not(target_env = "gnu"))]
+type Resource = libc::c_int;
+
 /// Limits this process's `resource` to `value`: past its address space an
 /// allocation fails and the process aborts, past its CPU time it is
 /// killed; alone, either way.
-fn limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
+fn limit(resource: Resource, value: u64) -> std::io::Result<()> {
     let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
     // SAFETY: setrlimit only reads the struct given, which lives across the call.
     if unsafe { libc::setrlimit(resource, &limit) } == 0 {
