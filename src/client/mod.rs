@@ -70,6 +70,9 @@ struct Session {
     /// board while we drew): what we show is no longer the board, so it
     /// syncs again once nothing of ours waits.
     resync: bool,
+    /// What the next connection asks for as `auth.since`: the seq this
+    /// replica is complete up to, unless it must sync whole.
+    since: Rc<std::cell::Cell<Option<u64>>>,
     /// The page's texts, for what the session says.
     texts: Texts,
     selection: select::Selection,
@@ -113,12 +116,13 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
     view.key.set(local::key(&board));
     view.origin.set(window().location().origin().unwrap_or_default());
     let client = local::client_id();
+    let since = Rc::new(std::cell::Cell::new(None));
     let auth = {
-        let (board, client, lang) = (board.to_string(), client.clone(), texts.locale().tag());
+        let (board, client, lang, since) = (board.to_string(), client.clone(), texts.locale().tag(), since.clone());
         move || {
             let token = local::key(&board);
             let (name, client, lang) = (local::name(), Some(client.clone()), Some(lang.to_owned()));
-            let auth = Auth { board: board.clone(), name, client, token, lang };
+            let auth = Auth { board: board.clone(), name, client, token, lang, since: since.get() };
             serde_json::to_string(&auth).ok()
         }
     };
@@ -135,6 +139,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         resume_at: 0.0,
         stopped: false,
         resync: false,
+        since,
         texts,
         selection: select::Selection::default(),
         editor: None,
@@ -218,6 +223,8 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         s.tell_view_if_waiting();
         if s.resync && s.sync.waiting_strokes() == 0 {
             s.resync = false;
+            s.sync.sync_fully_next();
+            s.since.set(None);
             if let Some(socket) = &s.socket {
                 socket.reconnect();
             }
@@ -239,6 +246,7 @@ impl Session {
             SocketEvent::Connected => {}
             SocketEvent::Lost { retry_ms } => {
                 self.sync.connection_lost();
+                self.since.set(self.sync.resume_point());
                 self.view.link.set(Link::Reconnecting(retry_ms.div_ceil(1000) as u32));
             }
             SocketEvent::Declined(why) => {

@@ -11,7 +11,7 @@ use super::BoardAccess;
 use crate::protocol::{
     history_chunks, Access, BoardName, ClientId, History, Presence, Reordered, SocketId, Stroke, StrokeEnd, StrokeId,
     StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, TextEdited, Transform, Transformed, User,
-    ValidationError, Welcome, MAX_POINTS_PER_STROKE,
+    ValidationError, Welcome, MAX_POINTS_PER_STROKE, Replaced,
 };
 
 /// Why a client event was refused; the message goes back in the ack.
@@ -87,12 +87,12 @@ pub enum Reverted {
     Placed(Transformed),
     Edited(TextEdited),
     Reordered(Reordered),
+    Replaced(Replaced),
 }
 
 /// What a joining socket is sent, in order.
 pub struct Joined {
     pub welcome: Welcome,
-    pub history: Vec<History>,
     pub seq: u64,
     pub presence: Presence,
 }
@@ -139,6 +139,11 @@ enum Action {
         before: Vec<f64>,
         after: Vec<f64>,
     },
+    /// A restore: what showed before it, and the copies it showed instead.
+    Replace {
+        hidden: Vec<StrokeId>,
+        copies: Vec<StrokeId>,
+    },
 }
 
 /// How many recent `transform` operation ids each client's log keeps, to
@@ -164,6 +169,7 @@ impl Action {
         match self {
             Action::Draw(_) => ID,
             Action::Hide(ids) | Action::Add { ids, .. } | Action::Place { ids, .. } => ID * ids.len(),
+            Action::Replace { hidden, copies } => ID * (hidden.len() + copies.len()),
             Action::Order { ids, .. } => (ID + 16) * ids.len(),
             Action::Edit { before, after, .. } => ID + before.len() + after.len(),
         }
@@ -303,6 +309,15 @@ impl Board {
         self.roster.client_of(user)
     }
 
+    /// Who `sid` is, for the history: its client, and its name now.
+    pub fn author(&self, sid: &SocketId, event: &'static str) -> super::Author {
+        super::Author {
+            client: self.roster.client_of(sid).map(|c| c.as_str().to_owned()).unwrap_or_default(),
+            name: self.roster.user(sid).map(|u| u.name.clone()).unwrap_or_default(),
+            event,
+        }
+    }
+
     /// The strokes currently visible, in drawing order.
     pub fn live_strokes(&self) -> impl Iterator<Item = &Stroke> {
         self.strokes.iter().filter(|e| e.live).map(|e| &e.stroke)
@@ -317,11 +332,15 @@ impl Board {
     pub fn join(&mut self, sid: SocketId, client: ClientId, name: Option<&str>, access: Access) -> Joined {
         let you = self.roster.join(sid, client, name);
         Joined {
-            welcome: Welcome { you, users: self.users(), board: self.name.clone(), access },
-            history: history_chunks(self.live_strokes()),
+            welcome: Welcome { you, users: self.users(), board: self.name.clone(), access, since: None },
             seq: self.seq,
             presence: Presence { users: self.users() },
         }
+    }
+
+    /// The whole board, in `history` chunks, for a joining socket.
+    pub fn history(&self) -> Vec<History> {
+        history_chunks(self.live_strokes())
     }
 
     /// Removes a connection; returns the remaining presence.
@@ -470,7 +489,12 @@ impl Board {
 mod edits;
 #[path = "objects.rs"]
 mod objects;
+#[path = "restore.rs"]
+mod restore;
 
 #[cfg(test)]
 #[path = "board_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod history_tests;

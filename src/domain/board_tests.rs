@@ -307,6 +307,7 @@ mod fuzz {
                     self.0[i].0.text = Some(text);
                 }
                 Change::Access(_) | Change::Delete => unreachable!("the model makes no access changes"),
+                Change::Replace { .. } => unreachable!("the model restores nothing"),
                 Change::SetLive { ids, live } => {
                     for id in ids {
                         let i = find(&mut self.0, &id).expect("a stored stroke changes");

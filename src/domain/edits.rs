@@ -10,7 +10,7 @@ use crate::protocol::{
 
 impl Board {
     /// Shows or hides `ids`; returns those whose state changed.
-    fn set_live(&mut self, ids: &[StrokeId], live: bool) -> Vec<StrokeId> {
+    pub(super) fn set_live(&mut self, ids: &[StrokeId], live: bool) -> Vec<StrokeId> {
         let mut changed = Vec::new();
         for id in ids {
             if let Some(&i) = self.index.get(id) {
@@ -66,6 +66,7 @@ impl Board {
                 let change = Change::Order(ids.iter().cloned().zip(zs.iter().copied()).collect());
                 Some(Outcome::Applied { seq, relay: Reverted::Reordered(Reordered { moves, seq }), change })
             }
+            Action::Replace { hidden, copies } => self.replace(hidden, copies, forwards),
             Action::Edit { id, before, after, .. } => {
                 let text = if forwards { after } else { before };
                 self.set_text(id, text).then(|| {
@@ -123,6 +124,8 @@ impl Board {
             let fits = match (&action, forwards) {
                 (Action::Draw(id), true) => self.check_restore(std::slice::from_ref(id)),
                 (Action::Add { ids, .. }, true) | (Action::Hide(ids), false) => self.check_restore(ids),
+                (Action::Replace { copies, .. }, true) => self.check_restore(copies),
+                (Action::Replace { hidden, .. }, false) => self.check_restore(hidden),
                 (Action::Edit { before, after, .. }, true) => self.check_text_quota(before, after),
                 (Action::Edit { before, after, .. }, false) => self.check_text_quota(after, before),
                 _ => Ok(()),

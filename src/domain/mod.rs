@@ -12,4 +12,4 @@ mod stored;
 pub use access::{BoardAccess, KeyHash, MAX_KEY};
 pub use board::{Board, BoardError, Joined, Outcome, Quota, Reverted};
 pub use presence::PALETTE;
-pub use stored::{Applied, Change, StoredBoard, StoredStroke};
+pub use stored::{Applied, Author, Change, StoredBoard, StoredStroke};

@@ -36,6 +36,11 @@ impl Roster {
         self.members.iter().find(|m| &m.user.id == sid).map(|m| &m.client)
     }
 
+    /// Who a connection is: its user.
+    pub fn user(&self, sid: &SocketId) -> Option<&User> {
+        self.members.iter().find(|m| &m.user.id == sid).map(|m| &m.user)
+    }
+
     /// Adds a connection with its chosen name (cleaned) or a readable default.
     pub fn join(&mut self, sid: SocketId, client: ClientId, name: Option<&str>) -> User {
         let name = name.map(clean_name).filter(|n| !n.is_empty()).unwrap_or_else(|| default_name(&sid));

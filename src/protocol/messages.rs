@@ -87,6 +87,10 @@ pub struct Auth {
     /// cookie or `Accept-Language`, else English.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// The last seq this client has of the board (a reconnection): it is
+    /// sent only the changes after it, if the server still has them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<u64>,
 }
 
 /// A person on a board. `id` is the connection id.
@@ -172,6 +176,10 @@ pub struct Welcome {
     pub board: BoardName,
     /// This connection's role and the board's access settings.
     pub access: Access,
+    /// Set when only the changes after this seq follow (the `auth.since`
+    /// the client asked for), as relays, instead of the whole board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -366,6 +374,9 @@ pub struct Ack {
     /// Where a change of the drawing order (or its undo) put the objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reordered: Option<Vec<Moved>>,
+    /// What a restore (or its undo or redo) hid and showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced: Option<super::Replaced>,
     /// On a refusal that may succeed later (a rate limit, storage trouble,
     /// a batch that arrived before the one it follows): keep the event and
     /// send it again, in order, after this many milliseconds.

@@ -16,6 +16,8 @@
 //! - `access`: board modes, roles, link keys and the owner's events.
 //! - `history`: splitting a board into bounded `history` chunks and merging
 //!   them back.
+//! - `timeline`: a board's change log, its objects' states at a moment, and
+//!   replaying the log to any seq (history, `?at=`, restore).
 
 mod access;
 mod history;
@@ -24,14 +26,16 @@ mod messages;
 mod objects;
 mod presenting;
 mod server_message;
+mod timeline;
 
 pub use access::*;
-pub use history::{history_chunks, merge_history};
+pub use history::{history_chunks, merge_history, HISTORY_CHUNK_BYTES};
 pub use ids::{check_points, BoardName, ClientId, Color, SocketId, StrokeId, ValidationError};
 pub use messages::*;
 pub use objects::*;
 pub use presenting::*;
 pub use server_message::ServerMessage;
+pub use timeline::*;
 
 /// Longest board name, in characters of `[A-Za-z0-9_-]`.
 pub const MAX_BOARD_NAME: usize = 64;

@@ -2,7 +2,7 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Access, Added, BoardDeleted, Cleared, CursorMoved, Event, History, LaserMoved, Presence, Reordered, Selected,
+    Access, Added, BoardDeleted, Delta, Replaced, Cleared, CursorMoved, Event, History, LaserMoved, Presence, Reordered, Selected,
     StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Summoned, Synced, TextEdited, Transformed,
     ViewportMoved, Welcome,
 };
@@ -56,6 +56,8 @@ server_messages! {
     Laser(LaserMoved),
     Viewport(ViewportMoved),
     Summoned(Summoned),
+    Replaced(Replaced),
+    Delta(Delta),
 }
 
 impl ServerMessage {
@@ -72,9 +74,10 @@ impl ServerMessage {
             Self::Transformed(m) => Some(m.seq),
             Self::TextEdited(m) => Some(m.seq),
             Self::Reordered(m) => Some(m.seq),
+            Self::Replaced(m) => Some(m.seq),
             Self::Welcome(_) | Self::History(_) | Self::Synced(_) | Self::Cursor(_) | Self::Presence(_) => None,
             Self::Access(_) | Self::BoardDeleted(_) | Self::Selected(_) => None,
-            Self::Laser(_) | Self::Viewport(_) | Self::Summoned(_) => None,
+            Self::Laser(_) | Self::Viewport(_) | Self::Summoned(_) | Self::Delta(_) => None,
         }
     }
 }

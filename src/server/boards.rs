@@ -13,11 +13,33 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, MutexGuard};
 use tokio::sync::OnceCell;
 
+use super::realtime::Recent;
 use crate::domain::{Board, BoardAccess, Quota};
 use crate::protocol::{BoardName, ClientId, Stroke};
 use crate::storage::{Storage, StorageError};
 
-type Cell = Arc<OnceCell<Mutex<Board>>>;
+type Cell = Arc<OnceCell<Mutex<Open>>>;
+
+/// An open board: its state, and its latest changes as relayed, for
+/// reconnecting sockets. It derefs to the [`Board`].
+pub struct Open {
+    board: Board,
+    pub recent: Recent,
+}
+
+impl std::ops::Deref for Open {
+    type Target = Board;
+
+    fn deref(&self) -> &Board {
+        &self.board
+    }
+}
+
+impl std::ops::DerefMut for Open {
+    fn deref_mut(&mut self) -> &mut Board {
+        &mut self.board
+    }
+}
 
 /// How long a kicked person stays out of the board.
 pub const KICK: Duration = Duration::from_secs(10 * 60);
@@ -32,7 +54,7 @@ pub struct BoardRef {
 
 impl BoardRef {
     /// Locks the board. Never hold the guard across an `.await`.
-    pub fn lock(&self) -> MutexGuard<'_, Board> {
+    pub fn lock(&self) -> MutexGuard<'_, Open> {
         self.cell.get().expect("BoardRef is only handed out once loaded").lock()
     }
 
@@ -125,7 +147,7 @@ impl Boards {
         }
     }
 
-    async fn load(&self, name: &BoardName) -> Result<Mutex<Board>, StorageError> {
+    async fn load(&self, name: &BoardName) -> Result<Mutex<Open>, StorageError> {
         // While writes fail the flush below would wait for them: say so at once.
         if let Some((_, error)) = self.storage.failing() {
             return Err(StorageError::Unavailable(error));
@@ -145,7 +167,7 @@ impl Boards {
                 board
             }
         };
-        Ok(Mutex::new(board))
+        Ok(Mutex::new(Open { recent: Recent::starting_at(board.seq()), board }))
     }
 
     /// The live strokes, seq and access settings of a board, open or not.

@@ -90,6 +90,37 @@ pub enum BoardCommand {
     },
     /// Deletes a board and everything on it.
     Delete { name: String },
+    /// Folds a board's history before a date into a snapshot: the board
+    /// stays as it is, its past before then is gone.
+    Compact {
+        name: String,
+        /// A UTC date, `YYYY-MM-DD`, or a moment, `YYYY-MM-DDTHH:MM[:SS][Z]`.
+        #[arg(long, value_parser = parse_utc)]
+        before: i64,
+    },
+}
+
+/// Milliseconds since the Unix epoch of a UTC date or moment.
+pub fn parse_utc(text: &str) -> Result<i64, String> {
+    let bad = || format!("{text:?} is not a date like 2026-11-30 or 2026-11-30T14:05");
+    let text = text.trim().trim_end_matches('Z');
+    let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00"));
+    let numbers = |s: &str, sep| s.split(sep).map(|n| n.parse::<i64>().map_err(|_| bad())).collect::<Result<Vec<_>, _>>();
+    let (d, t) = (numbers(date, '-')?, numbers(time, ':')?);
+    let ([y, m, day], [hh, mm, rest @ ..]) = (d.as_slice(), t.as_slice()) else { return Err(bad()) };
+    let ss = rest.first().copied().unwrap_or(0);
+    if !(1..=12).contains(m) || !(1..=31).contains(day) || *hh > 23 || *mm > 59 || ss > 59 || rest.len() > 1 {
+        return Err(bad());
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = y - i64::from(*m <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(((days * 86_400) + hh * 3600 + mm * 60 + ss) * 1000)
 }
 
 /// Where the printed links point.
@@ -168,6 +199,11 @@ pub struct Settings {
     /// logged); off when not given.
     #[arg(long, env = "SCRAWL_EXPIRE_AFTER", value_parser = clap::value_parser!(u32).range(1..))]
     pub expire_after: Option<u32>,
+    /// Keep each board's history (for History, `?at=` and restoring) this
+    /// many days: older history is folded into a snapshot, checked hourly.
+    /// Kept whole when not given.
+    #[arg(long, env = "SCRAWL_HISTORY_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub history_days: Option<u32>,
     /// Milliseconds storage may fail before new changes are refused (with a
     /// retryable error) instead of queued.
     #[arg(long, env = "SCRAWL_STORAGE_GRACE_MS", default_value_t = 2000)]
@@ -198,6 +234,10 @@ impl Settings {
 
     pub fn expire_after(&self) -> Option<Duration> {
         self.expire_after.map(|days| Duration::from_secs(u64::from(days) * 86_400))
+    }
+
+    pub fn history_days(&self) -> Option<Duration> {
+        self.history_days.map(|days| Duration::from_secs(u64::from(days) * 86_400))
     }
 }
 

@@ -38,16 +38,32 @@ pub enum ApiError {
     NotFound,
     #[error("{0}")]
     TooMany(#[from] AdmissionError),
+    /// A past version that is not kept (compacted) or not made yet.
+    #[error("{0}")]
+    Version(crate::storage::HistoryError),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        use crate::storage::HistoryError;
+        match self {
+            ApiError::BadBoardName(_) | ApiError::CannotOpen { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound | ApiError::Version(HistoryError::Future(_)) => StatusCode::NOT_FOUND,
+            ApiError::Version(HistoryError::Compacted { .. }) => StatusCode::GONE,
+            ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Storage { .. } | ApiError::Version(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.to_string();
         match self {
-            ApiError::BadBoardName(_) => (StatusCode::BAD_REQUEST, Json(ErrorBody { error: message })).into_response(),
-            ApiError::CannotOpen { .. } => (StatusCode::BAD_REQUEST, message).into_response(),
-            ApiError::NotFound => (StatusCode::NOT_FOUND, Json(ErrorBody { error: message })).into_response(),
-            ApiError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, message).into_response(),
+            ApiError::BadBoardName(_) | ApiError::NotFound | ApiError::Version(_) => {
+                (self.status(), Json(ErrorBody { error: message })).into_response()
+            }
+            ApiError::CannotOpen { .. } | ApiError::TooMany(_) => (self.status(), message).into_response(),
             ApiError::Storage { .. } => {
                 tracing::error!(error = %message, "request failed");
                 let error = "internal error".to_string();
@@ -87,7 +103,15 @@ fn first_paint(strokes: &[Stroke]) -> Option<FirstPaint> {
 
 /// `/b/{name}`: the Leptos page, with the board's current drawing inline as
 /// SVG so it shows before (and without) wasm.
-pub async fn board_page(State(state): State<AppState>, Path(name): Path<String>, req: Request<Body>) -> Response {
+pub async fn board_page(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(at): Query<super::history::At>,
+    req: Request<Body>,
+) -> Response {
+    if at.at.is_some() {
+        return super::history::past_page(state, name, at, req.headers().clone()).await;
+    }
     let valid = BoardName::new(name.as_str()).is_ok();
     let first_paint = match BoardName::new(name) {
         Err(_) => None,
@@ -288,6 +312,7 @@ pub(super) fn bearer_key(headers: &HeaderMap) -> Option<KeyHash> {
 pub async fn board_json(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    Query(at): Query<super::history::At>,
     headers: HeaderMap,
 ) -> Result<Json<BoardJson>, ApiError> {
     let name = BoardName::new(name)?;
@@ -296,7 +321,11 @@ pub async fn board_json(
     if access.role_of(bearer_key(&headers).as_ref()).is_none() {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(BoardJson { name, seq, strokes }))
+    match at.at {
+        // As it was then.
+        Some(at) => Ok(Json(BoardJson { strokes: super::history::strokes_at(&state, &name, at).await?, name, seq: at })),
+        None => Ok(Json(BoardJson { name, seq, strokes })),
+    }
 }
 
 #[cfg(test)]

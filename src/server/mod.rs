@@ -6,6 +6,7 @@
 //! - `boards`: the registry of boards open in this process.
 //! - `limits`: rate limits and per-address caps.
 //! - `http`: page, redirect, JSON, health and metrics handlers, with `ApiError`.
+//! - `history`: a board's past over HTTP: its log, `?at=`, the past page.
 //! - `images`: image uploads and their content-addressed downloads.
 //! - `pdf`: rendering PDF worksheets' pages, in a child process with limits.
 //! - `web`: security headers, the CSP nonce and the same-origin check.
@@ -18,6 +19,7 @@ mod assets;
 mod boards;
 mod config;
 pub mod healthcheck;
+mod history;
 mod http;
 mod images;
 mod limits;
@@ -187,6 +189,7 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         trust_proxy: settings.trust_proxy,
         storage_grace: settings.storage_grace(),
         expire_after: settings.expire_after(),
+        history_days: settings.history_days(),
     };
     realtime::attach(&io, Arc::new(realtime));
     let policy = Arc::new(web::WebPolicy {
@@ -209,6 +212,7 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .route("/go", get(http::go_to_board))
         .route("/language", get(http::choose_language))
         .route("/api/boards/{name}", get(http::board_json))
+        .route("/api/boards/{name}/history", get(history::history_json))
         .route(
             "/api/boards/{name}/images",
             axum::routing::post(images::upload)

@@ -1,4 +1,4 @@
-//! The operator's commands on boards: `scrawl board create|links|delete`
+//! The operator's commands on boards: `scrawl board create|links|compact|delete`
 //! and `scrawl boards`. They work on the database itself, so they are safe
 //! next to a running server (SQLite WAL); the server follows what they
 //! store within seconds.
@@ -41,6 +41,21 @@ pub async fn board(db: &Path, action: BoardCommand) -> anyhow::Result<()> {
                     Ok(())
                 }
                 None => Err(anyhow::anyhow!("no board {name}")),
+            }
+        }
+        BoardCommand::Compact { name, before } => {
+            let name = BoardName::new(name)?;
+            match storage.compact(&name, before).await {
+                Ok(Some(seq)) => {
+                    println!("{name}: history now starts at change {seq}");
+                    Ok(())
+                }
+                Ok(None) => {
+                    println!("{name}: no history before then; nothing changed");
+                    Ok(())
+                }
+                Err(crate::storage::HistoryError::NoBoard) => Err(anyhow::anyhow!("no board {name}")),
+                Err(e) => Err(e.into()),
             }
         }
         BoardCommand::Delete { name } => {
@@ -98,5 +113,16 @@ mod tests {
         assert_eq!(super::utc(0), "1970-01-01 00:00");
         assert_eq!(super::utc(1_795_974_900), "2026-11-29 17:55");
         assert_eq!(super::utc(951_782_400), "2000-02-29 00:00");
+    }
+
+    #[test]
+    fn dates_parse_back() {
+        use crate::server::config::parse_utc;
+        assert_eq!(parse_utc("1970-01-01"), Ok(0));
+        assert_eq!(parse_utc("2026-11-29T17:55"), Ok(1_795_974_900_000));
+        assert_eq!(parse_utc("2000-02-29 00:00:00Z"), Ok(951_782_400_000));
+        for bad in ["2026-13-01", "yesterday", "2026-11-30T25:00", "2026-11", ""] {
+            assert!(parse_utc(bad).is_err(), "{bad}");
+        }
     }
 }

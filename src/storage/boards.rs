@@ -96,7 +96,7 @@ pub(super) async fn write_access(
 /// Deletes everything of a board and leaves its name in `deleted_boards`,
 /// so that a server holding it open drops it and writes nothing more to it.
 pub(super) async fn delete_rows(conn: &mut SqliteConnection, name: &BoardName) -> Result<bool, sqlx::Error> {
-    for table in ["segments", "strokes", "board_keys", "board_images"] {
+    for table in ["segments", "strokes", "board_keys", "board_images", "changes", "checkpoints"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE board = ?")).bind(name.as_str()).execute(&mut *conn).await?;
     }
     let deleted = sqlx::query("DELETE FROM boards WHERE name = ?").bind(name.as_str()).execute(&mut *conn).await?;

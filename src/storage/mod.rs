@@ -7,9 +7,12 @@
 //!   and rides out storage failures (a full disk, I/O errors) by retrying.
 //! - `boards`: boards as a whole: access settings and keys, create, list,
 //!   delete, expire.
+//! - `history`: each board's change log and checkpoints: reading them
+//!   back, the board at any seq, compaction.
 //! - `maintenance`: the online backup and the invariant check.
 
 mod boards;
+mod history;
 mod images;
 mod maintenance;
 mod writer;
@@ -31,6 +34,7 @@ use crate::domain::{Applied, StoredBoard, StoredStroke};
 use crate::metrics::Metrics;
 use crate::protocol::{BoardName, ClientId, Color, SocketId, Stroke, StrokeId, Tool, Transform};
 pub use boards::BoardSummary;
+pub use history::HistoryError;
 pub use images::{StoredImage, UPLOAD_GRACE_SECS};
 pub use maintenance::Problem;
 use writer::{write_loop, Health, Job};
@@ -299,7 +303,7 @@ mod tests {
     }
 
     fn applied(seq: u64, change: Change) -> Applied {
-        Applied { board: board(), seq, change }
+        Applied { board: board(), seq, change, by: Default::default() }
     }
 
     async fn open(path: &Path) -> Storage {

@@ -19,7 +19,7 @@ use super::{encode_points, Done, StorageError};
 use crate::domain::{Applied, Change};
 use crate::metrics::Metrics;
 use crate::protocol::BoardName;
-use crate::protocol::{ClientId, Stroke};
+use crate::protocol::{ClientId, Stroke, StrokeId};
 
 /// Most queued changes written in one transaction.
 const MAX_BATCH: usize = 2048;
@@ -181,6 +181,9 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         let seq = seqs.entry(&a.board).or_default();
         *seq = (*seq).max(a.seq);
     }
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
     for (board, seq) in &seqs {
         sqlx::query(
             "INSERT INTO boards (name, seq, active_at) VALUES (?, ?, unixepoch()) \
@@ -234,6 +237,13 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                         .await?;
                 }
             }
+            Change::Replace { client, add, hide, show } => {
+                for (stroke, z) in add {
+                    insert_stroke(conn, a, client, stroke, false, *z).await?;
+                }
+                set_live(conn, board, hide, false).await?;
+                set_live(conn, board, show, true).await?;
+            }
             Change::Text { id, text } => {
                 sqlx::query("UPDATE strokes SET text = ? WHERE board = ? AND id = ?")
                     .bind(text)
@@ -250,17 +260,24 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                     .execute(&mut *conn)
                     .await?;
             }
-            Change::SetLive { ids, live } => {
-                for id in ids {
-                    sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
-                        .bind(*live)
-                        .bind(board)
-                        .bind(id.as_str())
-                        .execute(&mut *conn)
-                        .await?;
-                }
-            }
+            Change::SetLive { ids, live } => set_live(conn, board, ids, *live).await?,
         }
+        super::history::log(conn, a, at).await?;
+    }
+    for (board, seq) in seqs.into_iter().filter(|(b, _)| !deleted.contains(b.as_str())) {
+        super::history::checkpoint_if_due(conn, board.as_str(), seq).await?;
+    }
+    Ok(())
+}
+
+async fn set_live(conn: &mut SqliteConnection, board: &str, ids: &[StrokeId], live: bool) -> Result<(), sqlx::Error> {
+    for id in ids {
+        sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
+            .bind(live)
+            .bind(board)
+            .bind(id.as_str())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -38,6 +38,17 @@ impl Gaps {
         self.next += filled as u64;
     }
 
+    /// Whether `seq` has not been seen yet.
+    pub(super) fn is_new(&self, seq: u64) -> bool {
+        seq >= self.next && self.ahead.binary_search(&seq).is_err()
+    }
+
+    /// The last seq up to which everything was seen, once anything was: a
+    /// reconnection asks for the changes after it.
+    pub(super) fn complete(&self) -> Option<u64> {
+        self.next.checked_sub(1)
+    }
+
     /// Whether a seq has been missing for longer than `GAP_WAIT_MS` at
     /// `now` (ms), counting only while `idle` (nothing of ours in flight,
     /// whose ack could still bring it).

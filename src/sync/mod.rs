@@ -11,7 +11,7 @@ mod replica;
 mod tests;
 
 use crate::protocol::{
-    Access, Ack, Added, Cleared, CursorMoved, Event, LaserMoved, Moved, Placed, Presence, Rename, Reordered, Selected,
+    Access, Ack, Added, Cleared, CursorMoved, Delta, Event, Replaced, LaserMoved, Moved, Placed, Presence, Rename, Reordered, Selected,
     ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Summoned,
     Synced, TextEdited, Transform, Transformed, User, ViewportMoved, Welcome,
 };
@@ -93,6 +93,8 @@ pub struct BoardSync {
     users: Vec<User>,
     access: Option<Access>,
     deleted: bool,
+    /// The next connection must receive the whole board again.
+    full_next: bool,
 }
 
 impl BoardSync {
@@ -138,12 +140,12 @@ impl BoardSync {
     /// only when newer than it.
     pub fn receive(&mut self, message: ServerMessage) -> Change {
         let replica = &mut self.replica;
-        if let Some(seq) = message.seq().filter(|_| replica.is_synced()) {
+        if let Some(seq) = message.seq().filter(|_| replica.takes_relays()) {
             self.gaps.saw(seq);
         }
         match message {
-            ServerMessage::Welcome(Welcome { you, users, access, .. }) => {
-                replica.expect_history();
+            ServerMessage::Welcome(Welcome { you, users, access, since, .. }) => {
+                replica.expect_history(since);
                 self.me = Some(you);
                 self.users = users;
                 self.access = Some(access);
@@ -166,7 +168,12 @@ impl BoardSync {
                 replica.receive_history(chunk);
                 Change::None
             }
+            ServerMessage::Delta(Delta { events }) => self.receive_delta(events),
+            ServerMessage::Replaced(Replaced { hide, show, below, seq }) if replica.is_new(seq) => {
+                replica.replace(&hide, show, below)
+            }
             ServerMessage::Synced(Synced { seq }) => {
+                self.full_next = false;
                 self.gaps.synced(seq);
                 replica.finish_sync(seq, &self.outbox.pending_strokes(), &self.outbox.created_strokes());
                 Change::Synced
@@ -198,15 +205,52 @@ impl BoardSync {
             | ServerMessage::Added(_)
             | ServerMessage::Transformed(_)
             | ServerMessage::TextEdited(_)
-            | ServerMessage::Reordered(_) => Change::None,
+            | ServerMessage::Reordered(_)
+            | ServerMessage::Replaced(_) => Change::None,
         }
+    }
+
+    /// The changes missed while disconnected, as the relays they were. Those
+    /// seen already (our acked ones among them) are skipped, and so are
+    /// points of our own strokes still waiting for acks: we have them.
+    fn receive_delta(&mut self, events: Vec<(String, Box<serde_json::value::RawValue>)>) -> Change {
+        let mut change = Change::None;
+        let pending: std::collections::HashSet<StrokeId> = self.outbox.pending_strokes().into_iter().cloned().collect();
+        for (name, data) in events {
+            let Ok(Some(message)) = ServerMessage::decode(&name, data.get()) else { continue };
+            let Some(seq) = message.seq() else { continue };
+            if !self.gaps.is_new(seq) {
+                continue;
+            }
+            if let ServerMessage::StrokePoints(batch) = &message {
+                if pending.contains(&batch.id) {
+                    self.gaps.saw(seq);
+                    continue;
+                }
+            }
+            change = change.or(self.receive(message));
+        }
+        change
+    }
+
+    /// The seq to resume from on the next connection (`auth.since`): all
+    /// changes up to it are here. `None` when the board must come whole.
+    pub fn resume_point(&self) -> Option<u64> {
+        if self.full_next {
+            return None;
+        }
+        self.gaps.complete()
+    }
+
+    /// The next connection receives the whole board (ours diverged from it).
+    pub fn sync_fully_next(&mut self) {
+        self.full_next = true;
     }
 
     /// The connection dropped: no sync, and nothing sent on it will be
     /// acknowledged; it all goes out again after the next sync.
     pub fn connection_lost(&mut self) {
         self.replica.lose_sync();
-        self.gaps = Gaps::default();
         self.outbox.forget_acks();
     }
 
@@ -242,7 +286,7 @@ impl BoardSync {
         match ack {
             Err(e) => Acknowledged::Unreadable(e),
             Ok(Ack { ok: false, error, code, .. }) => Acknowledged::Refused { event, error, code },
-            Ok(Ack { seq, removed, restored, transformed, edited, reordered, .. }) => {
+            Ok(Ack { seq, removed, restored, transformed, edited, reordered, replaced, .. }) => {
                 // A rename changes no board: its ack carries the board's seq, not its own.
                 if let Some(seq) = seq.filter(|_| event != Rename::NAME && self.replica.is_synced()) {
                     self.gaps.saw(seq);
@@ -256,6 +300,9 @@ impl BoardSync {
                 }
                 if let Some(moves) = reordered {
                     change = change.or(self.replica.reorder(&moves));
+                }
+                if let Some(Replaced { hide, show, below, .. }) = replaced {
+                    change = change.or(self.replica.replace(&hide, show, below));
                 }
                 let from = self.strokes().len();
                 for stroke in restored.unwrap_or_default() {
@@ -275,6 +322,9 @@ impl BoardSync {
     /// Whether a relay went missing: a seq has been missing for a while at
     /// `now` (ms) although nothing of ours is in flight. Resync then.
     pub fn missed_relay(&mut self, now: f64) -> bool {
+        if !self.is_synced() {
+            return false;
+        }
         let idle = !self.outbox.in_flight();
         self.gaps.missing(now, idle)
     }

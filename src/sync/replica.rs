@@ -15,6 +15,9 @@ pub(super) struct Replica {
     incoming: Vec<Stroke>,
     /// The seq the last sync reached; relays at or below it are already in.
     synced: Option<u64>,
+    /// Resyncing by delta: the strokes stay, and the changes after this
+    /// seq come as relays before `synced`.
+    resuming: Option<u64>,
 }
 
 impl Replica {
@@ -29,12 +32,19 @@ impl Replica {
     /// Whether a relay with this seq is news. Before a sync nothing is: the
     /// coming history holds it.
     pub(super) fn is_new(&self, seq: u64) -> bool {
-        self.synced.is_some_and(|synced| seq > synced)
+        self.synced.or(self.resuming).is_some_and(|synced| seq > synced)
     }
 
-    /// A connection joined: the history it sends starts from nothing.
-    pub(super) fn expect_history(&mut self) {
+    /// Whether relays count: synced, or resyncing by delta.
+    pub(super) fn takes_relays(&self) -> bool {
+        self.synced.or(self.resuming).is_some()
+    }
+
+    /// A connection joined: the history it sends starts from nothing, or,
+    /// with `since`, only the changes after it follow.
+    pub(super) fn expect_history(&mut self, since: Option<u64>) {
         self.incoming.clear();
+        self.resuming = since;
     }
 
     pub(super) fn receive_history(&mut self, chunk: History) {
@@ -46,6 +56,10 @@ impl Replica {
     /// them; of those missing from it, only the ones we are creating
     /// (`created`) come back: the others were removed meanwhile.
     pub(super) fn finish_sync(&mut self, seq: u64, pending: &HashSet<&StrokeId>, created: &HashSet<&StrokeId>) {
+        if self.resuming.take().is_some() {
+            self.synced = Some(seq);
+            return;
+        }
         let mut board = std::mem::take(&mut self.incoming);
         for local in self.strokes.iter().filter(|s| pending.contains(&s.id)) {
             match board.iter_mut().find(|s| s.id == local.id) {
@@ -60,6 +74,22 @@ impl Replica {
 
     pub(super) fn lose_sync(&mut self) {
         self.synced = None;
+        self.resuming = None;
+    }
+
+    /// A restore, its undo or redo: `hide` goes, `show` comes on top (or at
+    /// the bottom).
+    pub(super) fn replace(&mut self, hide: &[StrokeId], show: Vec<Stroke>, below: bool) -> Change {
+        let hide: HashSet<&StrokeId> = hide.iter().collect();
+        self.strokes.retain(|s| !hide.contains(&s.id));
+        let here: HashSet<StrokeId> = self.strokes.iter().map(|s| s.id.clone()).collect();
+        let show: Vec<Stroke> = show.into_iter().filter(|s| !here.contains(&s.id)).collect();
+        if below {
+            self.strokes.splice(0..0, show);
+        } else {
+            self.strokes.extend(show);
+        }
+        Change::Redraw
     }
 
     /// Our own new stroke, on top.

@@ -56,6 +56,7 @@ fn welcome() -> ServerMessage {
             locked: false,
             links: None,
         },
+        since: None,
     })
 }
 

@@ -39,14 +39,14 @@ use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_
 use crate::i18n::{Locale, Texts};
 use crate::protocol::{
     check_points, Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event,
-    History, Laser, LaserMoved, Order, Redo, RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd,
+    Laser, LaserMoved, Order, Redo, Restore, RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd,
     StrokePoints, StrokeStart, Summon, Summoned, Synced, TransformObjects, Undo, Viewport, ViewportMoved, Welcome,
     MAX_ERASE,
 };
 pub use refusal::ConnectError;
 use refusal::EventError;
 use relay::Relay;
-pub use relay::{BoardRelays, Outlet, Overflowed};
+pub use relay::{BoardRelays, Outlet, Overflowed, Recent};
 
 /// What every connection shares.
 pub struct Realtime {
@@ -61,6 +61,8 @@ pub struct Realtime {
     pub storage_grace: Duration,
     /// Delete boards with no change for this long.
     pub expire_after: Option<Duration>,
+    /// Fold history older than this into snapshots.
+    pub history_days: Option<Duration>,
 }
 
 /// What a connected socket carries.
@@ -182,26 +184,54 @@ impl Connection {
         apply: impl Fn(&mut Board, &SocketId, E) -> Result<Outcome<R>, BoardError>,
     ) -> Result<(Ack, crate::storage::Durable), EventError> {
         self.admit(class)?;
+        let event: E = serde_json::from_value(data)?;
+        self.change(socket, need, E::NAME, |board, sid| apply(board, sid, event))
+    }
+
+    /// Applies one admitted board change made by event `name`: relays it,
+    /// queues it for storage, and returns its ack and when it is durable.
+    fn change<R: RelayOf>(
+        &self,
+        socket: &SocketRef,
+        need: Need,
+        name: &'static str,
+        apply: impl FnOnce(&mut Board, &SocketId) -> Result<Outcome<R>, BoardError>,
+    ) -> Result<(Ack, crate::storage::Durable), EventError> {
         let storage = self.realtime.boards.storage();
         if let Some(e) = storage.refusal(self.realtime.storage_grace) {
             return Err(e.into());
         }
-        let event: E = serde_json::from_value(data)?;
         let mut board = self.board.lock();
         self.allowed(&board, need)?;
         if self.relays.capacity() == 0 {
             return Err(EventError::Busy);
         }
-        Ok(match apply(&mut board, &sid(socket), event)? {
+        let sid = sid(socket);
+        Ok(match apply(&mut board, &sid)? {
             Outcome::Applied { seq, relay, change } => {
-                let durable = storage.submit(Applied { board: self.name.clone(), seq, change });
-                self.relay(Some(socket.id), relay.relays());
+                let by = board.author(&sid, name);
+                let durable = storage.submit(Applied { board: self.name.clone(), seq, change, by });
+                let relays = relay.relays();
+                board.recent.keep(seq, &relays);
+                self.relay(Some(socket.id), relays);
                 let mut reply = Ack::ok(seq);
                 relay.report(&mut reply);
                 (reply, durable)
             }
             Outcome::Duplicate { seq } => (Ack::ok(seq), storage.flush()),
         })
+    }
+
+    /// `restore`: rebuilds the board as it was at `seq` from storage, then
+    /// applies it as one change. Loading waits for storage, so unlike other
+    /// changes it finishes after later events of the socket may have.
+    async fn restore(&self, socket: &SocketRef, seq: u64) -> Result<Ack, EventError> {
+        let storage = self.realtime.boards.storage();
+        storage.flush().await?;
+        let then = storage.board_at(&self.name, seq).await?;
+        let (reply, durable) = self.change(socket, Need::Draw, Restore::NAME, |board, sid| board.restore_to(sid, seq, then))?;
+        durable.await?;
+        Ok(reply)
     }
 }
 
@@ -315,6 +345,7 @@ fn on_connect(socket: SocketRef, auth: Auth) {
     socket.on(Laser::NAME, on_laser);
     socket.on(Viewport::NAME, on_viewport);
     socket.on(Summon::NAME, on_summon);
+    socket.on(Restore::NAME, on_restore);
     socket.on_disconnect(move |socket: SocketRef| async move {
         // Dropping the connection leaves the board and frees its address slot.
         let Some(conn) = socket.extensions.remove::<Connection>() else { return };
@@ -344,19 +375,26 @@ fn on_connect(socket: SocketRef, auth: Auth) {
             let _ = socket.disconnect();
             return;
         };
-        let joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref(), access);
+        let mut joined = board.join(sid.clone(), conn.client.clone(), auth.name.as_deref(), access);
         let out = &conn.realtime.out;
         let send = |relay: Option<Relay>| relay.is_some_and(|(name, data)| out.send(&socket, name, &data));
-        let history = |chunk: &History| {
-            let relay = relay::encode(chunk);
-            if let Some((_, data)) = &relay {
-                out.metrics.history_sent(data.get().len());
-            }
-            send(relay)
+        let resync = |name: &'static str, data: Box<serde_json::value::RawValue>| {
+            out.metrics.history_sent(data.get().len());
+            send(Some((name, data)))
         };
-        let sent = send(relay::encode::<Welcome>(&joined.welcome))
-            && joined.history.iter().all(history)
-            && send(relay::encode(&Synced { seq: joined.seq }));
+        // A reconnection that says what it has gets only what it missed, if kept.
+        let delta = auth.since.and_then(|since| board.recent.since(since, joined.seq).map(|d| (since, d)));
+        let sent = match delta {
+            Some((since, chunks)) => {
+                joined.welcome.since = Some(since);
+                send(relay::encode::<Welcome>(&joined.welcome))
+                    && chunks.into_iter().all(|chunk| resync(crate::protocol::Delta::NAME, chunk))
+            }
+            None => {
+                send(relay::encode::<Welcome>(&joined.welcome))
+                    && board.history().iter().all(|chunk| relay::encode(chunk).is_some_and(|(n, d)| resync(n, d)))
+            }
+        } && send(relay::encode(&Synced { seq: joined.seq }));
         if !sent {
             tracing::warn!(%sid, "could not send the board to a joining socket");
         }
@@ -388,6 +426,7 @@ impl RelayOf for Reverted {
             Reverted::Placed(placed) => placed.relays(),
             Reverted::Edited(edited) => edited.relays(),
             Reverted::Reordered(reordered) => reordered.relays(),
+            Reverted::Replaced(replaced) => replaced.relays(),
         }
     }
 
@@ -398,6 +437,7 @@ impl RelayOf for Reverted {
             Reverted::Placed(placed) => ack.transformed = Some(placed.objects.clone()),
             Reverted::Edited(edited) => ack.edited = Some(edited.clone()),
             Reverted::Reordered(reordered) => ack.reordered = Some(reordered.moves.clone()),
+            Reverted::Replaced(replaced) => ack.replaced = Some(replaced.clone()),
         }
     }
 }
@@ -503,6 +543,28 @@ async fn on_viewport(socket: SocketRef, TryData(data): TryData<Value>) {
         view.is_valid().then_some(ViewportMoved { user, view })
     })
     .await
+}
+
+/// `restore`: checked in arrival order, applied once the past version is
+/// read back.
+fn on_restore(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) -> AckFuture {
+    let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
+    conn.realtime.out.metrics.event(Restore::NAME);
+    let checked = conn.admit(Class::Edit).and_then(|()| {
+        let Restore { seq } = serde_json::from_value(data.unwrap_or(Value::Null))?;
+        conn.allowed(&conn.board.lock(), Need::Draw)?;
+        Ok(seq)
+    });
+    Box::pin(async move {
+        let result = match checked {
+            Ok(seq) => conn.restore(&socket, seq).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            conn.hold_after(e);
+        }
+        conn.reply(&socket, ack, result);
+    })
 }
 
 /// `owner:summon`: everyone else on the board follows the owner's view.

@@ -142,7 +142,7 @@ fn apply<E: Event>(
     let mut effect = act(conn, &mut board, event)?;
     let seq = board.seq();
     let durable = match effect.change.take() {
-        Some(change) => storage.submit(Applied { board: conn.name.clone(), seq, change }),
+        Some(change) => storage.submit(Applied { board: conn.name.clone(), seq, change, by: Default::default() }),
         None => storage.flush(),
     };
     Ok((effect, (seq, durable)))
@@ -232,9 +232,12 @@ pub(super) async fn follow_storage(realtime: Arc<Realtime>) {
                 Err(e) => tracing::warn!(error = %e, "could not read the boards' settings"),
                 Ok(()) => {}
             },
-            _ = expiry.tick(), if realtime.expire_after.is_some() => {
+            _ = expiry.tick(), if realtime.expire_after.is_some() || realtime.history_days.is_some() => {
                 if let Err(e) = expire(&realtime).await {
                     tracing::warn!(error = %e, "could not delete idle boards");
+                }
+                if let Err(e) = compact(&realtime).await {
+                    tracing::warn!(error = %e, "could not compact old history");
                 }
             }
             _ = collect.tick() => match realtime.boards.storage().collect_images(UPLOAD_GRACE_SECS, &realtime.boards.open_names()).await {
@@ -265,6 +268,20 @@ async fn follow(realtime: &Realtime) -> Result<(), StorageError> {
                 tracing::info!(board = %name, "new links from the operator");
                 tell_roles(realtime, &board, &name);
             }
+        }
+    }
+    Ok(())
+}
+
+/// Folds history older than `--history-days` into snapshots.
+async fn compact(realtime: &Realtime) -> Result<(), crate::storage::HistoryError> {
+    let Some(keep) = realtime.history_days else { return Ok(()) };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let before = now.saturating_sub(keep).as_millis() as i64;
+    let storage = realtime.boards.storage();
+    for name in storage.boards_with_history_before(before).await? {
+        if let Some(seq) = storage.compact(&name, before).await? {
+            tracing::info!(board = %name, from = seq, "compacted old history");
         }
     }
     Ok(())

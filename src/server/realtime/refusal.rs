@@ -11,7 +11,7 @@ use crate::i18n::Texts;
 use crate::metrics::Refusal;
 use crate::protocol::Ack;
 use crate::server::limits::{AdmissionError, Class};
-use crate::storage::StorageError;
+use crate::storage::{HistoryError, StorageError};
 
 /// Refusals sent to the client as `connect_error`.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +61,18 @@ pub(super) enum EventError {
     KickYourself,
     #[error("an owner cannot be kicked")]
     KickOwner,
+    /// A version that cannot be restored: compacted away, or not made yet.
+    #[error("{0}")]
+    Version(HistoryError),
+}
+
+impl From<HistoryError> for EventError {
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::Storage(e) => EventError::Storage(e),
+            e => EventError::Version(e),
+        }
+    }
 }
 
 impl EventError {
@@ -109,7 +121,7 @@ impl EventError {
             // What the official client never causes (a malformed payload, an
             // unknown or foreign stroke, a batch out of order): the
             // technical detail, in English.
-            EventError::Payload(_) | EventError::Board(_) => self.to_string(),
+            EventError::Payload(_) | EventError::Board(_) | EventError::Version(_) => self.to_string(),
             EventError::Storage(StorageError::Unavailable(_)) => get("error.storage_unavailable"),
             EventError::Storage(StorageError::Busy) => get("error.storage_busy"),
             EventError::Storage(_) => get("error.not_stored"),
@@ -130,7 +142,9 @@ impl EventError {
     /// The refusal's code for programs (PROTOCOL.md lists them).
     fn code(&self) -> &'static str {
         match self {
-            EventError::Payload(_) | EventError::KickYourself | EventError::KickOwner => "invalid",
+            EventError::Payload(_) | EventError::KickYourself | EventError::KickOwner | EventError::Version(_) => {
+                "invalid"
+            }
             EventError::Board(BoardError::Full { .. }) => "board-full",
             EventError::Board(BoardError::NothingToUndo | BoardError::NothingToRedo) => "nothing-to-do",
             EventError::Board(BoardError::Gap { .. }) => "out-of-order",
@@ -150,9 +164,11 @@ impl EventError {
             EventError::Rate { .. } | EventError::Abuse | EventError::Busy | EventError::Held(_) => Refusal::Rate,
             EventError::Storage(_) => Refusal::Storage,
             EventError::Board(BoardError::Full { .. }) => Refusal::Quota,
-            EventError::Payload(_) | EventError::Board(_) | EventError::KickYourself | EventError::KickOwner => {
-                Refusal::Validation
-            }
+            EventError::Payload(_)
+            | EventError::Board(_)
+            | EventError::KickYourself
+            | EventError::KickOwner
+            | EventError::Version(_) => Refusal::Validation,
             EventError::ViewOnly | EventError::Locked | EventError::NotOwner | EventError::Deleted => Refusal::Access,
         }
     }

@@ -60,6 +60,68 @@ pub fn encode<T: Event>(data: &T) -> Option<Relay> {
     }
 }
 
+/// Most bytes of relays a board keeps for delta resyncs; the oldest go first.
+pub const RECENT_BYTES: usize = 8 << 20;
+
+/// A board's latest changes as relayed, for sockets that reconnect with
+/// `auth.since`: they are sent what they missed instead of the whole board.
+#[derive(Default)]
+pub struct Recent {
+    /// Every change after this seq is kept.
+    after: u64,
+    changes: std::collections::VecDeque<(u64, Vec<Relay>)>,
+    bytes: usize,
+}
+
+impl Recent {
+    /// Keeps nothing before `seq` (a board just loaded).
+    pub fn starting_at(seq: u64) -> Self {
+        Self { after: seq, ..Self::default() }
+    }
+
+    /// Keeps the relays of change `seq`.
+    pub fn keep(&mut self, seq: u64, relays: &[Relay]) {
+        self.bytes += relays.iter().map(|(_, data)| data.get().len()).sum::<usize>();
+        self.changes.push_back((seq, relays.to_vec()));
+        while self.bytes > RECENT_BYTES {
+            let Some((seq, relays)) = self.changes.pop_front() else { break };
+            self.bytes -= relays.iter().map(|(_, data)| data.get().len()).sum::<usize>();
+            self.after = seq;
+        }
+    }
+
+    /// The changes after `since` up to `now` (the board's seq), as `delta`
+    /// chunks; `None` when they are no longer all kept.
+    pub fn since(&self, since: u64, now: u64) -> Option<Vec<Box<RawValue>>> {
+        if since < self.after || since > now {
+            return None;
+        }
+        let start = self.changes.partition_point(|(seq, _)| *seq <= since);
+        let mut chunks = Vec::new();
+        let mut chunk = String::from("{\"events\":[");
+        for (_, relays) in self.changes.range(start..) {
+            for (name, data) in relays {
+                if chunk.len() > crate::protocol::HISTORY_CHUNK_BYTES {
+                    chunks.push(close_chunk(std::mem::replace(&mut chunk, String::from("{\"events\":["))));
+                }
+                if !chunk.ends_with('[') {
+                    chunk.push(',');
+                }
+                chunk.push_str(&format!("[\"{name}\",{}]", data.get()));
+            }
+        }
+        if !chunk.ends_with('[') {
+            chunks.push(close_chunk(chunk));
+        }
+        Some(chunks.into_iter().flatten().collect())
+    }
+}
+
+fn close_chunk(mut chunk: String) -> Option<Box<RawValue>> {
+    chunk.push_str("]}");
+    RawValue::from_string(chunk).ok()
+}
+
 /// The relays of one change, and the socket they skip (its sender).
 pub type Item = (Option<Sid>, Vec<Relay>);
 

@@ -1,0 +1,275 @@
+//! Each board's history: the change log the writer appends to, the
+//! checkpoints it takes every so many changes, reading the log back (for
+//! the History panel), rebuilding the board at any seq (`?at=`, restore),
+//! and compacting old history into a checkpoint.
+
+use std::collections::HashMap;
+
+use sqlx::{Row, SqliteConnection};
+
+use super::{corrupt, decode_points, Storage, StorageError};
+use crate::domain::Applied;
+use crate::protocol::{BoardName, HistoryLog, Logged, Op, Snap, Stroke, Timeline};
+
+/// Fewest changes between two checkpoints of a board; a board with many
+/// objects waits longer (twice its objects), so checkpoints never outweigh
+/// the log.
+const CHECKPOINT_EVERY: i64 = 10_000;
+
+/// The board's objects as `protocol::Snap`s without points, as a JSON array.
+const SNAPS: &str = "SELECT json_group_array(json(snap)) FROM (SELECT json_object(\
+    'stroke', json_object('id', s.id, 'user', s.user, 'color', s.color, 'width', s.width, 'tool', s.tool, \
+        'points', json('[]'), 'text', s.text, 'image', s.image, \
+        'transform', json(CASE WHEN s.sx = 1 AND s.sy = 1 AND s.dx = 0 AND s.dy = 0 THEN NULL \
+                          ELSE json_object('sx', s.sx, 'sy', s.sy, 'dx', s.dx, 'dy', s.dy) END)), \
+    'live', json(CASE WHEN s.live THEN 'true' ELSE 'false' END), \
+    'open', json(CASE WHEN s.open THEN 'true' ELSE 'false' END), \
+    'batch', coalesce((SELECT max(g.n) FROM segments g WHERE g.board = s.board AND g.stroke = s.id), 0), \
+    'z', s.z) AS snap FROM strokes s WHERE s.board = ? ORDER BY s.z, s.seq)";
+
+/// Why a past version cannot be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("no board by that name")]
+    NoBoard,
+    #[error("the history before change {from} was compacted")]
+    Compacted { from: u64 },
+    #[error("the board has no change {0} yet")]
+    Future(u64),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl From<sqlx::Error> for HistoryError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Storage(e.into())
+    }
+}
+
+/// Appends a change to its board's log (in the writer's transaction).
+pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Result<(), sqlx::Error> {
+    let Some(mut op) = a.change.op() else { return Ok(()) };
+    // A batch's points are its segment already.
+    let (stroke, n) = match &mut op {
+        Op::Points { id, n, points } => {
+            points.clear();
+            (Some(id.to_string()), Some(*n as i64))
+        }
+        _ => (None, None),
+    };
+    let kind = serde_json::to_value(&op).ok().and_then(|v| v["kind"].as_str().map(str::to_owned)).unwrap_or_default();
+    let json = serde_json::to_string(&op).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke, n) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(a.board.as_str())
+    .bind(a.seq as i64)
+    .bind(at)
+    .bind(&a.by.client)
+    .bind(&a.by.name)
+    .bind(a.by.event)
+    .bind(kind)
+    .bind(json)
+    .bind(stroke)
+    .bind(n)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a checkpoint of `board` at `seq` (its state in this transaction)
+/// if enough changes were logged since the last one.
+pub(super) async fn checkpoint_if_due(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result<(), sqlx::Error> {
+    let seq = seq as i64;
+    let last: i64 = sqlx::query_scalar(
+        "SELECT max(coalesce((SELECT max(seq) FROM checkpoints WHERE board = ?1), 0), \
+                (SELECT history_from FROM boards WHERE name = ?1))",
+    )
+    .bind(board)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten()
+    .unwrap_or(0);
+    if seq - last < CHECKPOINT_EVERY {
+        return Ok(());
+    }
+    let objects: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM strokes WHERE board = ?").bind(board).fetch_one(&mut *conn).await?;
+    if seq - last < 2 * objects {
+        return Ok(());
+    }
+    sqlx::query(&format!("INSERT OR REPLACE INTO checkpoints (board, seq, snaps) SELECT ?, ?, ({SNAPS})"))
+        .bind(board)
+        .bind(seq)
+        .bind(board)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Fills each snap's points from the board's segments, up to its batch.
+async fn fill_points(conn: &mut SqliteConnection, board: &str, snaps: &mut [Snap]) -> Result<(), StorageError> {
+    let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(snaps.len());
+    for (i, snap) in snaps.iter().enumerate() {
+        by_id.insert(snap.stroke.id.as_str(), i);
+    }
+    let mut points: Vec<Vec<f32>> = vec![Vec::new(); snaps.len()];
+    let rows = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = ? ORDER BY stroke, n")
+        .bind(board)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in rows {
+        let id: &str = row.try_get("stroke")?;
+        let Some(&i) = by_id.get(id) else { continue };
+        if row.try_get::<i64, _>("n")? <= snaps[i].batch as i64 {
+            points[i].extend(decode_points(row.try_get("points")?)?);
+        }
+    }
+    for (snap, points) in snaps.iter_mut().zip(points) {
+        snap.stroke.points = points;
+    }
+    Ok(())
+}
+
+fn parse_snaps(json: &str) -> Result<Vec<Snap>, StorageError> {
+    serde_json::from_str(json).map_err(|e| corrupt("checkpoint", e))
+}
+
+/// The logged changes of `board` after `after`, up to `upto`, with the points of `points` changes.
+async fn read_log(conn: &mut SqliteConnection, board: &str, after: u64, upto: u64) -> Result<Vec<Logged>, StorageError> {
+    let rows = sqlx::query(
+        "SELECT c.seq, c.at, c.client, c.name, c.event, c.op, g.points FROM changes c \
+         LEFT JOIN segments g ON g.board = c.board AND g.stroke = c.stroke AND g.n = c.n \
+         WHERE c.board = ? AND c.seq > ? AND c.seq <= ? ORDER BY c.seq",
+    )
+    .bind(board)
+    .bind(after as i64)
+    .bind(upto.min(i64::MAX as u64) as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let seq: i64 = row.try_get("seq")?;
+            let mut op: Op = serde_json::from_str(row.try_get("op")?).map_err(|e| corrupt("logged change", e))?;
+            if let Op::Points { points, .. } = &mut op {
+                if let Some(blob) = row.try_get::<Option<Vec<u8>>, _>("points")? {
+                    *points = decode_points(&blob)?.collect();
+                }
+            }
+            Ok(Logged {
+                seq: seq as u64,
+                at: row.try_get("at")?,
+                client: row.try_get("client")?,
+                name: row.try_get("name")?,
+                event: row.try_get("event")?,
+                op,
+            })
+        })
+        .collect()
+}
+
+/// Where a board's history starts: its seq and time; `None`: no such board.
+async fn start_of(conn: &mut SqliteConnection, board: &str) -> Result<Option<(u64, Option<i64>, u64)>, StorageError> {
+    let row = sqlx::query("SELECT history_from, history_since, seq FROM boards WHERE name = ?")
+        .bind(board)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.map(|row| {
+        Ok((row.try_get::<i64, _>("history_from")? as u64, row.try_get("history_since")?, row.try_get::<i64, _>("seq")? as u64))
+    })
+    .transpose()
+}
+
+/// The log of `board` from its nearest checkpoint at or before `seq` (or
+/// its history's start) up to `seq`.
+async fn log_up_to(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result<HistoryLog, HistoryError> {
+    let (from, since, now) = start_of(conn, board).await?.ok_or(HistoryError::NoBoard)?;
+    if seq < from {
+        return Err(HistoryError::Compacted { from });
+    }
+    if seq > now {
+        return Err(HistoryError::Future(seq));
+    }
+    let checkpoint = sqlx::query("SELECT seq, snaps FROM checkpoints WHERE board = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1")
+        .bind(board)
+        .bind(from as i64)
+        .bind(seq as i64)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (base_seq, mut base) = match checkpoint {
+        Some(row) => (row.try_get::<i64, _>("seq")? as u64, parse_snaps(row.try_get("snaps")?)?),
+        None => (from, Vec::new()),
+    };
+    fill_points(conn, board, &mut base).await?;
+    let changes = read_log(conn, board, base_seq, seq).await?;
+    Ok(HistoryLog { from: base_seq, since, base, changes })
+}
+
+impl Storage {
+    /// The whole history kept of `board`, for the History panel.
+    pub async fn history(&self, board: &BoardName) -> Result<HistoryLog, HistoryError> {
+        let mut conn = self.pool.acquire().await?;
+        let (from, _, now) = start_of(&mut conn, board.as_str()).await?.ok_or(HistoryError::NoBoard)?;
+        let mut log = log_up_to(&mut conn, board.as_str(), from).await?;
+        log.changes = read_log(&mut conn, board.as_str(), from, now).await?;
+        Ok(log)
+    }
+
+    /// What showed on `board` at `seq`, in drawing order. Everything
+    /// submitted before must be flushed first.
+    pub async fn board_at(&self, board: &BoardName, seq: u64) -> Result<Vec<Stroke>, HistoryError> {
+        let log = log_up_to(&mut *self.pool.acquire().await?, board.as_str(), seq).await?;
+        Ok(Timeline::with_frames(log, usize::MAX).strokes_at(seq))
+    }
+
+    /// Folds the history of `board` before `before` (ms since the epoch)
+    /// into a checkpoint: the board's present stays exact, its past before
+    /// then is gone. Returns the seq its history now starts at, if it moved.
+    pub async fn compact(&self, board: &BoardName, before: i64) -> Result<Option<u64>, HistoryError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let name = board.as_str();
+        let (from, _, _) = start_of(&mut tx, name).await?.ok_or(HistoryError::NoBoard)?;
+        let last: Option<(i64, i64)> =
+            sqlx::query_as("SELECT seq, at FROM changes WHERE board = ? AND at < ? ORDER BY seq DESC LIMIT 1")
+                .bind(name)
+                .bind(before)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((seq, at)) = last.filter(|(seq, _)| *seq as u64 > from) else { return Ok(None) };
+        let log = log_up_to(&mut tx, name, seq as u64).await?;
+        let mut snaps = Timeline::with_frames(log, usize::MAX).snaps_at(seq as u64);
+        for snap in &mut snaps {
+            snap.stroke.points = Vec::new();
+        }
+        let snaps = serde_json::to_string(&snaps).map_err(|e| corrupt("checkpoint", e))?;
+        sqlx::query("INSERT OR REPLACE INTO checkpoints (board, seq, snaps) VALUES (?, ?, ?)")
+            .bind(name)
+            .bind(seq)
+            .bind(snaps)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM changes WHERE board = ? AND seq <= ?").bind(name).bind(seq).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM checkpoints WHERE board = ? AND seq < ?").bind(name).bind(seq).execute(&mut *tx).await?;
+        sqlx::query("UPDATE boards SET history_from = ?, history_since = ? WHERE name = ?")
+            .bind(seq)
+            .bind(at)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(seq as u64))
+    }
+
+    /// Boards with history older than `before` (ms since the epoch).
+    pub async fn boards_with_history_before(&self, before: i64) -> Result<Vec<BoardName>, StorageError> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM boards b WHERE \
+             (SELECT at FROM changes c WHERE c.board = b.name AND c.seq > b.history_from ORDER BY c.seq LIMIT 1) < ?",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        names.into_iter().map(|n| BoardName::new(n.as_str()).map_err(|e| corrupt("board name", e))).collect()
+    }
+}
