@@ -6,6 +6,8 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=SCRAWL_COMMIT");
+    // sqlx::migrate!() embeds the migrations.
+    println!("cargo:rerun-if-changed=migrations");
     // A new commit moves the branch HEAD points at.
     println!("cargo:rerun-if-changed=.git/HEAD");
     if let Ok(head) = std::fs::read_to_string(".git/HEAD") {

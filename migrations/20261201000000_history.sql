@@ -9,6 +9,7 @@ CREATE TABLE changes (
     client TEXT NOT NULL DEFAULT '',
     name   TEXT NOT NULL DEFAULT '',
     event  TEXT NOT NULL DEFAULT '',
+    kind   TEXT NOT NULL,
     -- The change (protocol::Op) as JSON. A `points` change's points are
     -- not repeated in it: they are segment `n` of stroke `stroke`.
     op     TEXT NOT NULL,

@@ -188,6 +188,7 @@ pub fn auth(board: &str, client: &str) -> Auth {
         client: Some(client.into()),
         token: None,
         lang: None,
+        since: None,
     }
 }
 
