@@ -142,6 +142,15 @@ impl Renderer {
         self.ctx.restore();
     }
 
+    /// Clears to white paper (a video frame has no transparency).
+    pub fn paper(&self) {
+        self.ctx.save();
+        let _ = self.ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0);
+        self.ctx.set_fill_style_str("#ffffff");
+        self.ctx.fill_rect(0.0, 0.0, self.canvas.width() as f64, self.canvas.height() as f64);
+        self.ctx.restore();
+    }
+
     /// Draws `stroke`; with `from > 0`, only what the points from index
     /// `from` on (x, y pairs) add to an already drawn freehand stroke.
     pub fn draw(&self, stroke: &Stroke, from: usize) {

@@ -48,7 +48,7 @@ pub(super) fn json(board: &BoardName, strokes: &[Stroke]) {
     }
 }
 
-fn download(name: &str, url: &str) {
+pub(super) fn download(name: &str, url: &str) {
     let Some(document) = window().document() else { return };
     let Ok(a) = document.create_element("a") else { return };
     let _ = a.set_attribute("href", url);

@@ -9,7 +9,7 @@ use web_sys::KeyboardEvent;
 
 use super::Session;
 use crate::protocol::Tool;
-use crate::ui::{Command, Pick};
+use crate::ui::{Command, HistoryCommand, Pick};
 
 fn is_typing_target(e: &KeyboardEvent) -> bool {
     let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return false };
@@ -73,6 +73,13 @@ impl Session {
         if let Some((dx, dy)) = arrow.filter(|_| selected && self.may_draw()) {
             e.prevent_default();
             return self.nudge(dx, dy, e.shift_key());
+        }
+        if key == "Escape" && self.previewing() {
+            return self.command(Command::History(HistoryCommand::Close));
+        }
+        if lower == "h" {
+            let open = self.previewing();
+            return self.command(Command::History(if open { HistoryCommand::Close } else { HistoryCommand::Open }));
         }
         if key == "Escape" && selected {
             self.selection.ids.clear();

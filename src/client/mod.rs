@@ -19,6 +19,7 @@
 mod canvas;
 mod cursors;
 mod export;
+mod history;
 mod images;
 mod input;
 mod keys;
@@ -84,6 +85,8 @@ struct Session {
     this: std::rc::Weak<RefCell<Session>>,
     images: Rc<images::ImageCache>,
     presenting: present::Presenting,
+    /// The History panel's timeline, once loaded: the canvas shows it.
+    scrub: Option<history::Scrub>,
 }
 
 type Shared = Rc<RefCell<Session>>;
@@ -148,6 +151,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         this: std::rc::Weak::new(),
         images: images.clone(),
         presenting: present::Presenting::default(),
+        scrub: None,
     }));
     session.borrow_mut().this = Rc::downgrade(&session);
     images.set_on_load({
@@ -307,6 +311,8 @@ impl Session {
     fn render(&mut self, change: Change) {
         match change {
             Change::None => {}
+            // The canvas shows a moment of the history: the live board waits.
+            Change::Added { .. } | Change::Extended { .. } if self.scrub.is_some() => {}
             Change::Added { from } => {
                 for stroke in &self.sync.strokes()[from..] {
                     self.renderer.draw(stroke, 0);
@@ -364,7 +370,14 @@ impl Session {
 
     /// Whether our drawing would be accepted: we are on the board, and our
     /// role lets us (or the server has not said otherwise yet).
+    /// Whether we may change the board: the server lets us, and the canvas
+    /// shows the live board, not a moment of its history.
     fn may_draw(&self) -> bool {
+        self.may_edit() && !self.previewing()
+    }
+
+    /// Whether the server lets us change the board.
+    fn may_edit(&self) -> bool {
         !self.stopped && !self.sync.is_deleted() && self.sync.access().is_none_or(Access::can_draw)
     }
 
@@ -391,6 +404,12 @@ impl Session {
     /// the one being typed into left to its text area), then the selections.
     fn redraw(&self) {
         self.renderer.clear();
+        if let Some(scrub) = self.scrub.as_ref() {
+            for s in &scrub.shown {
+                self.renderer.draw(s, 0);
+            }
+            return;
+        }
         let moving = self.moving();
         for s in self.sync.strokes() {
             if self.is_editing(&s.id) {
@@ -521,6 +540,7 @@ impl Session {
             Command::ExportJson => export::json(&self.board, self.sync.strokes()),
             Command::CopyLink(text) => share::copy(self.view, text),
             Command::Owner(command) => self.owner_command(command),
+            Command::History(command) => self.history(command),
         }
     }
 }

@@ -74,6 +74,7 @@ pub enum Command {
     /// Put this text (a link) on the clipboard.
     CopyLink(String),
     Owner(OwnerCommand),
+    History(super::history::HistoryCommand),
 }
 
 /// What the board's owner asks for, in the Share dialog and the people panel.
@@ -122,6 +123,8 @@ pub struct BoardView {
     pub origin: RwSignal<String>,
     /// The link last put on the clipboard.
     pub copied: RwSignal<Option<String>>,
+    /// The History panel.
+    pub history: RwSignal<super::history::HistoryPanel>,
     /// The live session's command handler, once the browser started it. The
     /// server never sets it, so it never holds a value bound to one thread.
     session: StoredValue<SendOption<CommandHandler>>,
@@ -145,6 +148,7 @@ impl BoardView {
             key: RwSignal::new(None),
             origin: RwSignal::new(String::new()),
             copied: RwSignal::new(None),
+            history: RwSignal::new(super::history::HistoryPanel { speed: 8, ..Default::default() }),
             session: StoredValue::new(SendOption::new_local(None)),
         }
     }
@@ -255,6 +259,7 @@ pub(super) fn BoardPage() -> impl IntoView {
             <noscript><p class="no-script">{t.get("board.no_script")}</p></noscript>
             <People/>
             <Toolbar board=name.clone()/>
+            <super::history::History/>
             <div class="zoom">
                 <LanguageMenu/>
                 <button aria-label=t.get("board.reset_view") title=t.get("board.reset_view_title") data-testid="zoom" on:click=move |_| view.run(Command::ResetView)>

@@ -5,9 +5,11 @@
 //! - `board`: the board page and the reactive [`BoardView`] it shares with
 //!   the live session, through which the page sends [`Command`]s.
 //! - `toolbar`: the drawing tools and the people on the board.
+//! - `history`: the History panel: timeline, preview, timelapse, restore.
 //! - `share`: the Share dialog, with the links and the owner's settings.
 
 mod board;
+mod history;
 mod share;
 mod toolbar;
 
@@ -19,6 +21,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 pub use board::{BoardView, Command, Link, OwnerCommand, Pick};
+pub use history::{HistoryCommand, HistoryPanel, Mark, SPEEDS};
 
 /// The HTML document around [`App`], in the request's language: `lang`,
 /// `dir`, and the page's texts for the browser to read.

@@ -52,6 +52,7 @@ pub(super) fn Toolbar(board: String) -> impl IntoView {
                 <button aria-label=t.get("export.png") title=t.get("export.png_title") on:click=move |_| view.run(Command::ExportPng)>"PNG"</button>
                 <button aria-label=t.get("export.svg") title=t.get("export.svg_title") on:click=move |_| view.run(Command::ExportSvg)>"SVG"</button>
                 <button aria-label=t.get("export.json") title=t.get("export.json_title") on:click=move |_| view.run(Command::ExportJson)>"JSON"</button>
+                <super::history::HistoryButton/>
             </div>
             <ShareButton dialog/>
         </nav>
