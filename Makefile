@@ -49,6 +49,7 @@ bench: build
 	end2end/bench/scrawl-bench.sh relay --clients 100 --seconds 10
 	end2end/bench/scrawl-bench.sh relay --clients 200 --boards 50 --seconds 10
 	end2end/bench/scrawl-bench.sh join --points 1000000
+	end2end/bench/scrawl-bench.sh history --points 1000000
 	end2end/bench/scrawl-bench.sh persist --seconds 10
 	end2end/bench/scrawl-bench.sh persist --clients 1 --window 1000 --batch 16 --seconds 2
 	end2end/bench/scrawl-bench.sh idle --connections 19000 --seconds 32

@@ -16,6 +16,11 @@ use crate::protocol::{BoardName, HistoryLog, Logged, Op, Snap, Stroke, Timeline}
 /// the log.
 const CHECKPOINT_EVERY: i64 = 10_000;
 
+/// Past versions rebuilt, or histories read, at once; more wait up to
+/// `READ_WAIT` for their turn, then are refused as busy.
+pub(super) const PARALLEL_READS: usize = 2;
+const READ_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The board's objects as `protocol::Snap`s without points, as a JSON array.
 const SNAPS: &str = "SELECT json_group_array(json(snap)) FROM (SELECT json_object(\
     'stroke', json_object('id', s.id, 'user', s.user, 'color', s.color, 'width', s.width, 'tool', s.tool, \
@@ -207,8 +212,17 @@ async fn log_up_to(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result
 }
 
 impl Storage {
+    /// Waits for a turn to read history.
+    async fn history_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, HistoryError> {
+        match tokio::time::timeout(READ_WAIT, self.history_reads.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(StorageError::Busy.into()),
+        }
+    }
+
     /// The whole history kept of `board`, for the History panel.
     pub async fn history(&self, board: &BoardName) -> Result<HistoryLog, HistoryError> {
+        let _turn = self.history_turn().await?;
         let mut conn = self.pool.acquire().await?;
         let (from, _, now) = start_of(&mut conn, board.as_str()).await?.ok_or(HistoryError::NoBoard)?;
         let mut log = log_up_to(&mut conn, board.as_str(), from).await?;
@@ -219,6 +233,7 @@ impl Storage {
     /// What showed on `board` at `seq`, in drawing order. Everything
     /// submitted before must be flushed first.
     pub async fn board_at(&self, board: &BoardName, seq: u64) -> Result<Vec<Stroke>, HistoryError> {
+        let _turn = self.history_turn().await?;
         let log = log_up_to(&mut *self.pool.acquire().await?, board.as_str(), seq).await?;
         Ok(Timeline::with_frames(log, usize::MAX).strokes_at(seq))
     }

@@ -87,6 +87,8 @@ pub struct Storage {
     /// What the writer last saw, and how many changes wait for it.
     health: Arc<Health>,
     queued: Arc<AtomicUsize>,
+    /// Turns to rebuild a past version or read a whole history: a few at a time.
+    history_reads: tokio::sync::Semaphore,
 }
 
 impl Storage {
@@ -133,7 +135,8 @@ impl Storage {
         let health = Arc::new(Health::default());
         let queued = Arc::new(AtomicUsize::new(0));
         let writer = tokio::spawn(write_loop(pool.clone(), rx, health.clone(), queued.clone(), metrics));
-        Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), health, queued }
+        let history_reads = tokio::sync::Semaphore::new(history::PARALLEL_READS);
+        Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), health, queued, history_reads }
     }
 
     fn queue(&self, job: impl FnOnce(Done) -> Job) -> Durable {

@@ -7,6 +7,8 @@
 //!   latency, deliveries/s, lost relays, ack latency.
 //! - `join`: a board pre-filled with many points; time and bytes to `synced`.
 //! - `persist`: acknowledged (durable) points per second.
+//! - `history`: a board's history: fetching it, building the timeline,
+//!   each scrubbing step, the server's `?at=`.
 //! - `idle`: many idle connections: memory per connection, pings flowing.
 //! - `report`: percentiles, the server's CPU and memory from `/proc`, output.
 //!
@@ -14,6 +16,7 @@
 //! `SCRAWL_IP_STROKE_RATE`, `SCRAWL_STROKE_RATE`, `SCRAWL_MAX_CONNECTIONS_PER_IP`
 //! and `SCRAWL_JOINS_PER_IP_PER_MINUTE` (`end2end/bench/scrawl-bench.sh` does).
 
+mod history;
 mod idle;
 mod join;
 mod persist;
@@ -51,6 +54,8 @@ enum Scenario {
     Persist(persist::Args),
     /// Idle connections: memory each, pings flowing.
     Idle(idle::Args),
+    /// A board's history: fetch, timeline, scrubbing steps, `?at=`.
+    History(history::Args),
     /// Every scenario, with short defaults or the given scale.
     All {
         /// Seconds per timed scenario.
@@ -79,10 +84,12 @@ fn main() -> anyhow::Result<()> {
             Scenario::Join(args) => join::run(&cli.addr, args, &mut report).await,
             Scenario::Persist(args) => persist::run(&cli.addr, args, &mut report).await,
             Scenario::Idle(args) => idle::run(&cli.addr, args, &mut report).await,
+            Scenario::History(args) => history::run(&cli.addr, args, &mut report).await,
             Scenario::All { seconds, clients, points, connections } => {
                 let relay = relay::Args { clients, rate: 60, seconds, boards: 1 };
                 relay::run(&cli.addr, relay, &mut report).await?;
                 join::run(&cli.addr, join::Args { points, stroke_points: 100, runs: 3 }, &mut report).await?;
+                history::run(&cli.addr, history::Args { points, steps: 20 }, &mut report).await?;
                 persist::run(&cli.addr, persist::Args { clients: 4, batch: 512, window: 32, seconds }, &mut report)
                     .await?;
                 let idle = idle::Args { connections, seconds: seconds.max(2), per_board: 10 };

@@ -61,7 +61,7 @@ pub fn encode<T: Event>(data: &T) -> Option<Relay> {
 }
 
 /// Most bytes of relays a board keeps for delta resyncs; the oldest go first.
-pub const RECENT_BYTES: usize = 8 << 20;
+pub const RECENT_BYTES: usize = 4 << 20;
 
 /// A board's latest changes as relayed, for sockets that reconnect with
 /// `auth.since`: they are sent what they missed instead of the whole board.
