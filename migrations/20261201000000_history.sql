@@ -1,6 +1,13 @@
 -- Time travel: every board's change log, with who made each change and
 -- when, and checkpoints of the board every so many changes, so that the
 -- board at any seq can be rebuilt without replaying from the start.
+
+-- A batch of points (segment n > 0) is logged as itself: the seq and time
+-- of the change that added it. (NULL for segments from before the log.)
+ALTER TABLE segments ADD COLUMN seq INTEGER;
+ALTER TABLE segments ADD COLUMN at INTEGER;
+
+-- Every other change.
 CREATE TABLE changes (
     board  TEXT NOT NULL,
     seq    INTEGER NOT NULL,
@@ -10,11 +17,10 @@ CREATE TABLE changes (
     name   TEXT NOT NULL DEFAULT '',
     event  TEXT NOT NULL DEFAULT '',
     kind   TEXT NOT NULL,
-    -- The change (protocol::Op) as JSON. A `points` change's points are
-    -- not repeated in it: they are segment `n` of stroke `stroke`.
+    -- The change (protocol::Op) as JSON. A `start` change's points are not
+    -- repeated in it: they are segment 0 of stroke `stroke`.
     op     TEXT NOT NULL,
     stroke TEXT,
-    n      INTEGER,
     PRIMARY KEY (board, seq)
 ) WITHOUT ROWID;
 

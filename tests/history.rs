@@ -67,7 +67,8 @@ async fn a_reconnecting_client_gets_only_what_it_missed() {
     ok(&mut alice.client, &Undo).await;
 
     let since = bob.resume_point().expect("synced once");
-    let (delta_bytes, mut c) = sync_into(&server.addr, &Auth { since: Some(since), ..bob_auth.clone() }, &mut bob).await;
+    let (delta_bytes, mut c) =
+        sync_into(&server.addr, &Auth { since: Some(since), ..bob_auth.clone() }, &mut bob).await;
     let now = api_strokes(&server, "/api/boards/delta").await;
     // By id: a stroke an undo brings back goes on top of a replica until it
     // loads the board again (the relay carries no place in the order).

@@ -13,12 +13,13 @@ dir=$(mktemp -d)
 # The server and the load generator both hold one socket per connection.
 ulimit -Hn 65536 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-SCRAWL_ADDR=127.0.0.1:$PORT SCRAWL_DB=$dir/bench.db LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn \
+SCRAWL_ADDR=127.0.0.1:$PORT SCRAWL_DB=$dir/bench.db LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=${RUST_LOG:-warn} \
   SCRAWL_STROKE_RATE=100000 SCRAWL_IP_STROKE_RATE=10000000 SCRAWL_EDIT_RATE=100000 SCRAWL_IP_EDIT_RATE=10000000 \
   SCRAWL_MAX_CONNECTIONS_PER_IP=1000000 SCRAWL_JOINS_PER_IP_PER_MINUTE=10000000 \
+  SCRAWL_BOARD_MAX_POINTS=100000000 SCRAWL_BOARD_MAX_STROKES=10000000 \
   "$SERVER" >"$dir/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; [ -n "${KEEP_LOG:-}" ] && cp "$dir/server.log" "$KEEP_LOG"; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do
   curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
   sleep 0.1

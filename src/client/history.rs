@@ -64,7 +64,9 @@ impl Session {
             return;
         }
         self.selection.ids.clear();
-        self.view.history.update(|h| *h = HistoryPanel { open: true, loading: true, speed: h.speed, ..Default::default() });
+        self.view
+            .history
+            .update(|h| *h = HistoryPanel { open: true, loading: true, speed: h.speed, ..Default::default() });
         let Ok(request) = XmlHttpRequest::new() else { return };
         if request.open("GET", &format!("/api/boards/{}/history", self.board)).is_err() {
             return;

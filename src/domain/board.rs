@@ -9,9 +9,9 @@ use super::presence::Roster;
 use super::stored::{Change, StoredBoard};
 use super::BoardAccess;
 use crate::protocol::{
-    history_chunks, Access, BoardName, ClientId, History, Presence, Reordered, SocketId, Stroke, StrokeEnd, StrokeId,
-    StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, TextEdited, Transform, Transformed, User,
-    ValidationError, Welcome, MAX_POINTS_PER_STROKE, Replaced,
+    history_chunks, Access, BoardName, ClientId, History, Presence, Reordered, Replaced, SocketId, Stroke, StrokeEnd,
+    StrokeId, StrokePoints, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, TextEdited, Transform,
+    Transformed, User, ValidationError, Welcome, MAX_POINTS_PER_STROKE,
 };
 
 /// Why a client event was refused; the message goes back in the ack.
@@ -493,8 +493,8 @@ mod objects;
 mod restore;
 
 #[cfg(test)]
-#[path = "board_tests.rs"]
-mod tests;
-#[cfg(test)]
 #[path = "history_tests.rs"]
 mod history_tests;
+#[cfg(test)]
+#[path = "board_tests.rs"]
+mod tests;

@@ -101,7 +101,14 @@ fn play(actions: &[(usize, u8, u32)]) -> (Vec<Logged>, BTreeMap<u64, Vec<Stroke>
         };
         if let Some(Ok((seq @ 1.., change))) = outcome {
             let op = change.op().expect("every drawing change is logged");
-            log.push(Logged { seq, at: step as i64, client: format!("c{c}"), name: String::new(), event: String::new(), op });
+            log.push(Logged {
+                seq,
+                at: step as i64,
+                client: format!("c{c}"),
+                name: String::new(),
+                event: String::new(),
+                op,
+            });
             shown.insert(seq, board.live_strokes().cloned().collect());
         }
     }

@@ -19,8 +19,11 @@ impl Board {
         }
         let points: usize = then.iter().map(cost).sum();
         if then.len() > self.quota.strokes || points > self.quota.points {
-            let (what, limit) =
-                if then.len() > self.quota.strokes { ("strokes", self.quota.strokes) } else { ("points", self.quota.points) };
+            let (what, limit) = if then.len() > self.quota.strokes {
+                ("strokes", self.quota.strokes)
+            } else {
+                ("points", self.quota.points)
+            };
             return Err(BoardError::Full { what, limit });
         }
         self.set_live(&hidden, false);

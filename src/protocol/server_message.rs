@@ -2,9 +2,9 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Access, Added, BoardDeleted, Delta, Replaced, Cleared, CursorMoved, Event, History, LaserMoved, Presence, Reordered, Selected,
-    StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Summoned, Synced, TextEdited, Transformed,
-    ViewportMoved, Welcome,
+    Access, Added, BoardDeleted, Cleared, CursorMoved, Delta, Event, History, LaserMoved, Presence, Reordered,
+    Replaced, Selected, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Summoned, Synced,
+    TextEdited, Transformed, ViewportMoved, Welcome,
 };
 
 /// Every server → client event, decoded by name into its type.

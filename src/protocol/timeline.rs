@@ -17,17 +17,40 @@ use super::{Event, Placed, Stroke, StrokeId};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Op {
     /// A stroke opened; its place in the drawing order is the change's seq.
-    Start { stroke: Stroke },
+    Start {
+        stroke: Stroke,
+    },
     /// Batch `n` of an open stroke's points.
-    Points { id: StrokeId, n: u32, points: Vec<f32> },
-    End { id: StrokeId },
-    Hide { ids: Vec<StrokeId> },
-    Show { ids: Vec<StrokeId> },
+    Points {
+        id: StrokeId,
+        n: u32,
+        points: Vec<f32>,
+    },
+    End {
+        id: StrokeId,
+    },
+    Hide {
+        ids: Vec<StrokeId>,
+    },
+    Show {
+        ids: Vec<StrokeId>,
+    },
     /// Whole objects, ended, each with its place in the drawing order.
-    Add { objects: Vec<Stroke>, z: Vec<f64> },
-    Order { ids: Vec<StrokeId>, z: Vec<f64> },
-    Place { objects: Vec<Placed> },
-    Text { id: StrokeId, text: String },
+    Add {
+        objects: Vec<Stroke>,
+        z: Vec<f64>,
+    },
+    Order {
+        ids: Vec<StrokeId>,
+        z: Vec<f64>,
+    },
+    Place {
+        objects: Vec<Placed>,
+    },
+    Text {
+        id: StrokeId,
+        text: String,
+    },
     /// A restore (or its undo, or redo): objects added, hidden and shown at once.
     Replace {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]

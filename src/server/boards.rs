@@ -41,6 +41,12 @@ impl std::ops::DerefMut for Open {
     }
 }
 
+/// A board dropped from memory keeps its latest relays this long, within
+/// `PARKED_BYTES` for all boards, so that someone who was alone on it and
+/// reconnects after a short drop still gets only what they missed.
+const PARKED_FOR: Duration = Duration::from_secs(5 * 60);
+const PARKED_BYTES: usize = 64 << 20;
+
 /// How long a kicked person stays out of the board.
 pub const KICK: Duration = Duration::from_secs(10 * 60);
 
@@ -96,11 +102,13 @@ pub struct Boards {
     quota: Quota,
     open: Mutex<HashMap<BoardName, (Cell, usize)>>,
     kicks: Mutex<HashMap<BoardName, Vec<Kick>>>,
+    /// The latest relays of boards dropped from memory lately, oldest first.
+    parked: Mutex<std::collections::VecDeque<(BoardName, Instant, Recent)>>,
 }
 
 impl Boards {
     pub fn new(storage: Arc<Storage>, quota: Quota) -> Self {
-        Self { storage, quota, open: Mutex::default(), kicks: Mutex::default() }
+        Self { storage, quota, open: Mutex::default(), kicks: Mutex::default(), parked: Mutex::default() }
     }
 
     /// How many boards are open in this process.
@@ -143,8 +151,33 @@ impl Boards {
             slot.1 -= 1;
             if slot.1 == 0 {
                 open.remove(name);
+                drop(open);
+                if let Some(board) = cell.get() {
+                    self.park(name, std::mem::take(&mut board.lock().recent));
+                }
             }
         }
+    }
+
+    /// Keeps a dropped board's latest relays for a while.
+    fn park(&self, name: &BoardName, recent: Recent) {
+        let mut parked = self.parked.lock();
+        parked.retain(|(n, since, _)| n != name && since.elapsed() < PARKED_FOR);
+        parked.push_back((name.clone(), Instant::now(), recent));
+        let mut total: usize = parked.iter().map(|(_, _, r)| r.bytes()).sum();
+        while total > PARKED_BYTES {
+            let Some((_, _, oldest)) = parked.pop_front() else { break };
+            total -= oldest.bytes();
+        }
+    }
+
+    /// The parked relays of `name`, if they reach its stored `seq` (nothing
+    /// changed it since, such as a deletion).
+    fn unpark(&self, name: &BoardName, seq: u64) -> Option<Recent> {
+        let mut parked = self.parked.lock();
+        let at = parked.iter().position(|(n, since, _)| n == name && since.elapsed() < PARKED_FOR)?;
+        let (_, _, recent) = parked.remove(at)?;
+        (recent.last() == seq).then_some(recent)
     }
 
     async fn load(&self, name: &BoardName) -> Result<Mutex<Open>, StorageError> {
@@ -167,7 +200,8 @@ impl Boards {
                 board
             }
         };
-        Ok(Mutex::new(Open { recent: Recent::starting_at(board.seq()), board }))
+        let recent = self.unpark(name, board.seq()).unwrap_or_else(|| Recent::starting_at(board.seq()));
+        Ok(Mutex::new(Open { recent, board }))
     }
 
     /// The live strokes, seq and access settings of a board, open or not.

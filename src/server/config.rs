@@ -105,7 +105,8 @@ pub fn parse_utc(text: &str) -> Result<i64, String> {
     let bad = || format!("{text:?} is not a date like 2026-11-30 or 2026-11-30T14:05");
     let text = text.trim().trim_end_matches('Z');
     let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00"));
-    let numbers = |s: &str, sep| s.split(sep).map(|n| n.parse::<i64>().map_err(|_| bad())).collect::<Result<Vec<_>, _>>();
+    let numbers =
+        |s: &str, sep| s.split(sep).map(|n| n.parse::<i64>().map_err(|_| bad())).collect::<Result<Vec<_>, _>>();
     let (d, t) = (numbers(date, '-')?, numbers(time, ':')?);
     let ([y, m, day], [hh, mm, rest @ ..]) = (d.as_slice(), t.as_slice()) else { return Err(bad()) };
     let ss = rest.first().copied().unwrap_or(0);

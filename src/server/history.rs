@@ -16,7 +16,7 @@ use super::AppState;
 use crate::domain::KeyHash;
 use crate::i18n::Texts;
 use crate::ink;
-use crate::protocol::{BoardName, HistoryLog, Stroke};
+use crate::protocol::{BoardName, Stroke};
 use crate::storage::HistoryError;
 
 /// `?at=SEQ` (and, for a private board's page, `key=KEY`).
@@ -55,16 +55,42 @@ pub(super) async fn strokes_at(state: &AppState, name: &BoardName, at: u64) -> R
 
 /// `GET /api/boards/{name}/history`: everything kept of the board's past,
 /// to replay it from its first change (or from where it was compacted).
+/// Gzipped for clients that take it: the log repeats itself a lot (a 1M-point
+/// board's is about 50 MB of JSON, 7 gzipped).
 pub async fn history_json(
     State(state): State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<HistoryLog>, ApiError> {
+) -> Result<Response, ApiError> {
     let name = BoardName::new(name)?;
     open(&state, &name, bearer_key(&headers)).await?;
     let storage = state.boards.storage();
     storage.flush().await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
-    storage.history(&name).await.map(Json).map_err(refused(&name))
+    let log = storage.history(&name).await.map_err(refused(&name))?;
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    if !gzip {
+        return Ok(Json(log).into_response());
+    }
+    let body = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        serde_json::to_writer(&mut encoder, &log).map_err(std::io::Error::from)?;
+        encoder.flush()?;
+        encoder.finish()
+    })
+    .await
+    .map_err(std::io::Error::other)
+    .and_then(|r| r)
+    .map_err(ApiError::Compress)?;
+    let headers = [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::CONTENT_ENCODING, "gzip"),
+        (header::VARY, "Accept-Encoding"),
+    ];
+    Ok((headers, body).into_response())
 }
 
 /// `/b/{name}?at=SEQ`: the board as it was then, as a page of its own:

@@ -41,6 +41,8 @@ pub enum ApiError {
     /// A past version that is not kept (compacted) or not made yet.
     #[error("{0}")]
     Version(crate::storage::HistoryError),
+    #[error("could not compress the answer: {0}")]
+    Compress(std::io::Error),
 }
 
 impl ApiError {
@@ -51,7 +53,9 @@ impl ApiError {
             ApiError::NotFound | ApiError::Version(HistoryError::Future(_)) => StatusCode::NOT_FOUND,
             ApiError::Version(HistoryError::Compacted { .. }) => StatusCode::GONE,
             ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Storage { .. } | ApiError::Version(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Storage { .. } | ApiError::Version(_) | ApiError::Compress(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 }
@@ -64,7 +68,7 @@ impl IntoResponse for ApiError {
                 (self.status(), Json(ErrorBody { error: message })).into_response()
             }
             ApiError::CannotOpen { .. } | ApiError::TooMany(_) => (self.status(), message).into_response(),
-            ApiError::Storage { .. } => {
+            ApiError::Storage { .. } | ApiError::Compress(_) => {
                 tracing::error!(error = %message, "request failed");
                 let error = "internal error".to_string();
                 (StatusCode::INTERNAL_SERVER_ERROR, Json(ErrorBody { error })).into_response()
@@ -323,7 +327,9 @@ pub async fn board_json(
     }
     match at.at {
         // As it was then.
-        Some(at) => Ok(Json(BoardJson { strokes: super::history::strokes_at(&state, &name, at).await?, name, seq: at })),
+        Some(at) => {
+            Ok(Json(BoardJson { strokes: super::history::strokes_at(&state, &name, at).await?, name, seq: at }))
+        }
         None => Ok(Json(BoardJson { name, seq, strokes })),
     }
 }

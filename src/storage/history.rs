@@ -9,7 +9,7 @@ use sqlx::{Row, SqliteConnection};
 
 use super::{corrupt, decode_points, Storage, StorageError};
 use crate::domain::Applied;
-use crate::protocol::{BoardName, HistoryLog, Logged, Op, Snap, Stroke, Timeline};
+use crate::protocol::{BoardName, Event, HistoryLog, Logged, Op, Snap, Stroke, Timeline};
 
 /// Fewest changes between two checkpoints of a board; a board with many
 /// objects waits longer (twice its objects), so checkpoints never outweigh
@@ -51,22 +51,24 @@ impl From<sqlx::Error> for HistoryError {
     }
 }
 
-/// Appends a change to its board's log (in the writer's transaction).
+/// Appends a change to its board's log (in the writer's transaction). A
+/// batch of points is not: its segment row is its entry.
 pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Result<(), sqlx::Error> {
     let Some(mut op) = a.change.op() else { return Ok(()) };
-    // A batch's points are its segment already.
-    let (stroke, n) = match &mut op {
-        Op::Points { id, n, points } => {
-            points.clear();
-            (Some(id.to_string()), Some(*n as i64))
+    // A stroke's first points are its segment 0 already.
+    let stroke = match &mut op {
+        Op::Points { .. } => return Ok(()),
+        Op::Start { stroke } => {
+            stroke.points.clear();
+            Some(stroke.id.to_string())
         }
-        _ => (None, None),
+        _ => None,
     };
     let kind = serde_json::to_value(&op).ok().and_then(|v| v["kind"].as_str().map(str::to_owned)).unwrap_or_default();
     let json = serde_json::to_string(&op).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
-        "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke, n) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(a.board.as_str())
     .bind(a.seq as i64)
@@ -77,7 +79,6 @@ pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Re
     .bind(kind)
     .bind(json)
     .bind(stroke)
-    .bind(n)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -141,37 +142,74 @@ fn parse_snaps(json: &str) -> Result<Vec<Snap>, StorageError> {
     serde_json::from_str(json).map_err(|e| corrupt("checkpoint", e))
 }
 
-/// The logged changes of `board` after `after`, up to `upto`, with the points of `points` changes.
-async fn read_log(conn: &mut SqliteConnection, board: &str, after: u64, upto: u64) -> Result<Vec<Logged>, StorageError> {
+/// The logged changes of `board` after `after`, up to `upto`: its
+/// `changes` rows (a start with its first points) and its batches of points,
+/// merged in seq order. A batch is told as by its stroke's author.
+async fn read_log(
+    conn: &mut SqliteConnection,
+    board: &str,
+    after: u64,
+    upto: u64,
+) -> Result<Vec<Logged>, StorageError> {
+    let (after, upto) = (after as i64, upto.min(i64::MAX as u64) as i64);
     let rows = sqlx::query(
         "SELECT c.seq, c.at, c.client, c.name, c.event, c.op, g.points FROM changes c \
-         LEFT JOIN segments g ON g.board = c.board AND g.stroke = c.stroke AND g.n = c.n \
+         LEFT JOIN segments g ON g.board = c.board AND g.stroke = c.stroke AND g.n = 0 \
          WHERE c.board = ? AND c.seq > ? AND c.seq <= ? ORDER BY c.seq",
     )
     .bind(board)
-    .bind(after as i64)
-    .bind(upto.min(i64::MAX as u64) as i64)
+    .bind(after)
+    .bind(upto)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let seq: i64 = row.try_get("seq")?;
-            let mut op: Op = serde_json::from_str(row.try_get("op")?).map_err(|e| corrupt("logged change", e))?;
-            if let Op::Points { points, .. } = &mut op {
-                if let Some(blob) = row.try_get::<Option<Vec<u8>>, _>("points")? {
-                    *points = decode_points(&blob)?.collect();
-                }
+    let mut log = Vec::with_capacity(rows.len());
+    let mut names: HashMap<String, String> = HashMap::new();
+    for row in &rows {
+        let mut op: Op = serde_json::from_str(row.try_get("op")?).map_err(|e| corrupt("logged change", e))?;
+        let name: String = row.try_get("name")?;
+        if let Op::Start { stroke } = &mut op {
+            if let Some(blob) = row.try_get::<Option<Vec<u8>>, _>("points")? {
+                stroke.points = decode_points(&blob)?.collect();
             }
-            Ok(Logged {
-                seq: seq as u64,
-                at: row.try_get("at")?,
-                client: row.try_get("client")?,
-                name: row.try_get("name")?,
-                event: row.try_get("event")?,
-                op,
-            })
-        })
-        .collect()
+            names.insert(stroke.id.to_string(), name.clone());
+        }
+        log.push(Logged {
+            seq: row.try_get::<i64, _>("seq")? as u64,
+            at: row.try_get("at")?,
+            client: row.try_get("client")?,
+            name,
+            event: row.try_get("event")?,
+            op,
+        });
+    }
+    let batches = sqlx::query(
+        "SELECT g.stroke, g.n, g.points, g.seq, g.at, s.client FROM segments g \
+         JOIN strokes s ON s.board = g.board AND s.id = g.stroke \
+         WHERE g.board = ? AND g.n > 0 AND g.seq > ? AND g.seq <= ?",
+    )
+    .bind(board)
+    .bind(after)
+    .bind(upto)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &batches {
+        let id: String = row.try_get("stroke")?;
+        let op = Op::Points {
+            id: crate::protocol::StrokeId::new(id.as_str()).map_err(|e| corrupt("stroke id", e))?,
+            n: u32::try_from(row.try_get::<i64, _>("n")?).map_err(|_| corrupt("batch number", &id))?,
+            points: decode_points(row.try_get("points")?)?.collect(),
+        };
+        log.push(Logged {
+            seq: row.try_get::<i64, _>("seq")? as u64,
+            at: row.try_get("at")?,
+            client: row.try_get("client")?,
+            name: names.get(&id).cloned().unwrap_or_default(),
+            event: crate::protocol::StrokePoints::NAME.to_owned(),
+            op,
+        });
+    }
+    log.sort_unstable_by_key(|l| l.seq);
+    Ok(log)
 }
 
 /// Where a board's history starts: its seq and time; `None`: no such board.
@@ -181,7 +219,11 @@ async fn start_of(conn: &mut SqliteConnection, board: &str) -> Result<Option<(u6
         .fetch_optional(&mut *conn)
         .await?;
     row.map(|row| {
-        Ok((row.try_get::<i64, _>("history_from")? as u64, row.try_get("history_since")?, row.try_get::<i64, _>("seq")? as u64))
+        Ok((
+            row.try_get::<i64, _>("history_from")? as u64,
+            row.try_get("history_since")?,
+            row.try_get::<i64, _>("seq")? as u64,
+        ))
     })
     .transpose()
 }
@@ -196,12 +238,14 @@ async fn log_up_to(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result
     if seq > now {
         return Err(HistoryError::Future(seq));
     }
-    let checkpoint = sqlx::query("SELECT seq, snaps FROM checkpoints WHERE board = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1")
-        .bind(board)
-        .bind(from as i64)
-        .bind(seq as i64)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let checkpoint = sqlx::query(
+        "SELECT seq, snaps FROM checkpoints WHERE board = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(board)
+    .bind(from as i64)
+    .bind(seq as i64)
+    .fetch_optional(&mut *conn)
+    .await?;
     let (base_seq, mut base) = match checkpoint {
         Some(row) => (row.try_get::<i64, _>("seq")? as u64, parse_snaps(row.try_get("snaps")?)?),
         None => (from, Vec::new()),
@@ -245,12 +289,15 @@ impl Storage {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let name = board.as_str();
         let (from, _, _) = start_of(&mut tx, name).await?.ok_or(HistoryError::NoBoard)?;
-        let last: Option<(i64, i64)> =
-            sqlx::query_as("SELECT seq, at FROM changes WHERE board = ? AND at < ? ORDER BY seq DESC LIMIT 1")
-                .bind(name)
-                .bind(before)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let last: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT seq, at FROM (SELECT seq, at FROM changes WHERE board = ?1 AND at < ?2 \
+             UNION ALL SELECT seq, at FROM segments WHERE board = ?1 AND seq IS NOT NULL AND at < ?2) \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(name)
+        .bind(before)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some((seq, at)) = last.filter(|(seq, _)| *seq as u64 > from) else { return Ok(None) };
         let log = log_up_to(&mut tx, name, seq as u64).await?;
         let mut snaps = Timeline::with_frames(log, usize::MAX).snaps_at(seq as u64);
@@ -265,7 +312,17 @@ impl Storage {
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM changes WHERE board = ? AND seq <= ?").bind(name).bind(seq).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM checkpoints WHERE board = ? AND seq < ?").bind(name).bind(seq).execute(&mut *tx).await?;
+        // The points stay (they are the board's); they are no longer entries of its log.
+        sqlx::query("UPDATE segments SET seq = NULL, at = NULL WHERE board = ? AND seq <= ?")
+            .bind(name)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM checkpoints WHERE board = ? AND seq < ?")
+            .bind(name)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE boards SET history_from = ?, history_since = ? WHERE name = ?")
             .bind(seq)
             .bind(at)
@@ -280,7 +337,7 @@ impl Storage {
     pub async fn boards_with_history_before(&self, before: i64) -> Result<Vec<BoardName>, StorageError> {
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM boards b WHERE \
-             (SELECT at FROM changes c WHERE c.board = b.name AND c.seq > b.history_from ORDER BY c.seq LIMIT 1) < ?",
+             (SELECT min(at) FROM changes c WHERE c.board = b.name AND c.seq > b.history_from) < ?",
         )
         .bind(before)
         .fetch_all(&self.pool)

@@ -181,9 +181,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         let seq = seqs.entry(&a.board).or_default();
         *seq = (*seq).max(a.seq);
     }
-    let at = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     for (board, seq) in &seqs {
         sqlx::query(
             "INSERT INTO boards (name, seq, active_at) VALUES (?, ?, unixepoch()) \
@@ -252,7 +250,10 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                     .execute(&mut *conn)
                     .await?;
             }
-            Change::StrokePoints { id, n, points } => insert_segment(conn, board, id, *n, points).await?,
+            // A batch of points is logged as its segment, with its seq and time.
+            Change::StrokePoints { id, n, points } => {
+                insert_segment(conn, board, id, *n, points, Some((a.seq, at))).await?
+            }
             Change::StrokeEnd { id } => {
                 sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
                     .bind(board)
@@ -317,7 +318,7 @@ async fn insert_stroke(
     .bind(stroke.image.as_deref())
     .execute(&mut *conn)
     .await?;
-    insert_segment(conn, board, &stroke.id, 0, &stroke.points).await
+    insert_segment(conn, board, &stroke.id, 0, &stroke.points, None).await
 }
 
 async fn insert_segment(
@@ -326,12 +327,15 @@ async fn insert_segment(
     id: &str,
     n: u32,
     points: &[f32],
+    logged: Option<(u64, i64)>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points) VALUES (?, ?, ?, ?)")
+    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points, seq, at) VALUES (?, ?, ?, ?, ?, ?)")
         .bind(board)
         .bind(id)
         .bind(n as i64)
         .bind(encode_points(points))
+        .bind(logged.map(|(seq, _)| seq as i64))
+        .bind(logged.map(|(_, at)| at))
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -11,9 +11,9 @@ mod replica;
 mod tests;
 
 use crate::protocol::{
-    Access, Ack, Added, Cleared, CursorMoved, Delta, Event, Replaced, LaserMoved, Moved, Placed, Presence, Rename, Reordered, Selected,
-    ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart, StrokeStarted, Summoned,
-    Synced, TextEdited, Transform, Transformed, User, ViewportMoved, Welcome,
+    Access, Ack, Added, Cleared, CursorMoved, Delta, Event, LaserMoved, Moved, Placed, Presence, Rename, Reordered,
+    Replaced, Selected, ServerMessage, SocketId, Stroke, StrokeId, StrokeRemove, StrokeRestore, StrokeStart,
+    StrokeStarted, Summoned, Synced, TextEdited, Transform, Transformed, User, ViewportMoved, Welcome,
 };
 use gaps::Gaps;
 use outbox::Outbox;

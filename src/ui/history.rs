@@ -89,7 +89,11 @@ pub(super) fn History() -> impl IntoView {
                 return t.fill("history.failed", &[("why", why)]);
             }
             let at = t.fill("history.position", &[("seq", &h.seq), ("last", &h.last)]);
-            if h.who.is_empty() { at } else { format!("{at} · {}", h.who) }
+            if h.who.is_empty() {
+                at
+            } else {
+                format!("{at} · {}", h.who)
+            }
         })
     };
     let speeds = move || {

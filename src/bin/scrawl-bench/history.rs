@@ -5,7 +5,9 @@
 
 use std::time::Instant;
 
-use scrawl::protocol::{Auth, Color, Erase, HistoryLog, StrokeEnd, StrokeId, StrokePoints, StrokeStart, Timeline, Tool};
+use scrawl::protocol::{
+    Auth, Color, Erase, HistoryLog, StrokeEnd, StrokeId, StrokePoints, StrokeStart, Timeline, Tool,
+};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -21,7 +23,7 @@ pub struct Args {
     pub steps: usize,
 }
 
-const FILLERS: usize = 8;
+const FILLERS: usize = 4;
 const PER_STROKE: usize = 100;
 const PER_BATCH: usize = 4;
 
@@ -32,10 +34,14 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     let fill_s = filled.elapsed().as_secs_f64();
 
     let fetched = Instant::now();
-    let body = get(addr, &format!("/api/boards/{board}/history")).await?;
+    let gzipped = get(addr, &format!("/api/boards/{board}/history")).await?;
     let fetch_ms = crate::ms(fetched.elapsed());
-    let bytes = body.len();
+    let bytes = gzipped.len();
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut body)?;
+    drop(gzipped);
     let parsed = Instant::now();
+    let json_bytes = body.len();
     let log: HistoryLog = serde_json::from_slice(&body)?;
     drop(body);
     let changes = log.changes.len();
@@ -56,8 +62,11 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     let mut shown = 0;
     let mut seq = from;
     for i in 0..args.steps.max(1) {
-        let (target, times) =
-            if i % 2 == 0 { (from + random() % (last - from + 1), &mut jumps) } else { ((seq + 200).min(last), &mut drags) };
+        let (target, times) = if i % 2 == 0 {
+            (from + random() % (last - from + 1), &mut jumps)
+        } else {
+            ((seq + 200).min(last), &mut drags)
+        };
         let started = Instant::now();
         shown = timeline.strokes_at(target).len();
         times.push(crate::ms(started.elapsed()));
@@ -75,7 +84,8 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
             "points": args.points,
             "changes": changes,
             "fill_changes_per_s": round(changes as f64 / fill_s),
-            "history_bytes": bytes,
+            "history_bytes_gzip": bytes,
+            "history_bytes_json": json_bytes,
             "history_fetch_ms": round(fetch_ms),
             "timeline_build_ms": round(build_ms),
             "scrub_jump_ms": percentiles(jumps),
@@ -101,9 +111,11 @@ async fn fill(addr: &str, board: &str, points: usize) -> anyhow::Result<()> {
             let color = Color::new("#1971c2").expect("a colour");
             for s in (f..strokes).step_by(FILLERS) {
                 let id = StrokeId::new(format!("h{s}")).expect("a valid id");
-                let point = |i: usize| [(i * 7 % 1200) as f32 + (s % 97) as f32, (s * 13 % 800) as f32 + (i % 40) as f32];
+                let point =
+                    |i: usize| [(i * 7 % 1200) as f32 + (s % 97) as f32, (s * 13 % 800) as f32 + (i % 40) as f32];
                 let batch = |b: usize| (b * PER_BATCH..(b + 1) * PER_BATCH).flat_map(point).collect::<Vec<f32>>();
-                let start = StrokeStart { id: id.clone(), color: color.clone(), width: 2.0, tool: Tool::Pen, points: batch(0) };
+                let start =
+                    StrokeStart { id: id.clone(), color: color.clone(), width: 2.0, tool: Tool::Pen, points: batch(0) };
                 acks.push(client.emit_ack_later(&start)?);
                 for b in 1..PER_STROKE / PER_BATCH {
                     let points = StrokePoints { id: id.clone(), n: b as u32, points: batch(b), seq: None };
@@ -113,7 +125,7 @@ async fn fill(addr: &str, board: &str, points: usize) -> anyhow::Result<()> {
                 if s % 10 == 9 {
                     acks.push(client.emit_ack_later(&Erase { ids: vec![id] })?);
                 }
-                if acks.len() >= 512 {
+                if acks.len() >= 128 {
                     for ack in acks.drain(..) {
                         anyhow::ensure!(ack.await?.ok, "a filling change was refused");
                     }
@@ -135,7 +147,8 @@ async fn fill(addr: &str, board: &str, points: usize) -> anyhow::Result<()> {
 /// `GET path` over HTTP/1.1; the body.
 async fn get(addr: &str, path: &str) -> anyhow::Result<Vec<u8>> {
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await?;
     let split = response.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no headers"))?;

@@ -25,7 +25,7 @@ pub struct Args {
 }
 
 /// Clients filling the board side by side.
-const FILLERS: usize = 16;
+const FILLERS: usize = 8;
 
 pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<()> {
     let board = crate::fresh_board("join");
@@ -40,6 +40,7 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
         bytes = join_bytes(addr, &board).await?;
         times.push(crate::ms(started.elapsed()));
     }
+    let (delta_bytes, delta_ms) = resync(addr, &board).await?;
     report.add(
         &format!("join ({} points)", args.points),
         json!({
@@ -48,6 +49,8 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
             "to_synced_ms": percentiles(times),
             "bytes": bytes,
             "bytes_per_point": round(bytes as f64 / args.points.max(1) as f64),
+            "resync_after_5_strokes_bytes": delta_bytes,
+            "resync_after_5_strokes_ms": round(delta_ms),
             "server_cpu_percent": report.cpu_since(cpu),
             "server_rss_kib": report.rss_kib(),
         }),
@@ -79,7 +82,7 @@ async fn fill(addr: &str, board: &str, points: usize, per_stroke: usize) -> anyh
                     points,
                 })?);
                 acks.push(client.emit_ack_later(&StrokeEnd { id, seq: None })?);
-                if acks.len() >= 256 {
+                if acks.len() >= 128 {
                     for ack in acks.drain(..) {
                         anyhow::ensure!(ack.await?.ok, "a filling stroke was refused");
                     }
@@ -126,6 +129,45 @@ pub async fn open(addr: &str, auth: &Auth) -> anyhow::Result<(Ws, usize)> {
         }
     }
     anyhow::bail!("closed before synced")
+}
+
+/// A client that synced, dropped, and reconnects with `auth.since` after
+/// five strokes by someone else: the bytes and time to `synced` again.
+async fn resync(addr: &str, board: &str) -> anyhow::Result<(usize, f64)> {
+    let auth = Auth { board: board.to_owned(), client: Some("resync".into()), ..Auth::default() };
+    let (mut ws, _) = open(addr, &auth).await?;
+    let _ = ws.close(None).await;
+    let since = seq_of(addr, board).await?;
+    let drawer = Auth { board: board.to_owned(), client: Some("drawer".into()), ..Auth::default() };
+    let mut client = crate::relay::join(addr, &drawer).await?;
+    for s in 0..5 {
+        let id = StrokeId::new(format!("resync{s}")).expect("a valid id");
+        let color = Color::new("#e03131").expect("a colour");
+        let points = (0..100).flat_map(|i| [i as f32, s as f32]).collect();
+        anyhow::ensure!(
+            client.emit_ack(&StrokeStart { id: id.clone(), color, width: 2.0, tool: Tool::Pen, points }).await?.ok
+        );
+        anyhow::ensure!(client.emit_ack(&StrokeEnd { id, seq: None }).await?.ok);
+    }
+    client.close();
+    let started = Instant::now();
+    let (mut ws, bytes) = open(addr, &Auth { since: Some(since), ..auth }).await?;
+    let ms = crate::ms(started.elapsed());
+    let _ = ws.close(None).await;
+    Ok((bytes, ms))
+}
+
+/// The board's seq, from a fresh join's `synced`.
+async fn seq_of(addr: &str, board: &str) -> anyhow::Result<u64> {
+    let mut client =
+        scrawl::socketio::native::NativeClient::connect(addr, &Auth { board: board.to_owned(), ..Auth::default() })
+            .await?;
+    loop {
+        if let scrawl::protocol::ServerMessage::Synced(s) = client.next_message().await? {
+            client.close();
+            return Ok(s.seq);
+        }
+    }
 }
 
 /// Joins `board` once; the bytes received up to `synced`.

@@ -39,7 +39,7 @@ use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_
 use crate::i18n::{Locale, Texts};
 use crate::protocol::{
     check_points, Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event,
-    Laser, LaserMoved, Order, Redo, Restore, RemoveDrawing, Rename, Role, Select, Selected, SocketId, StrokeEnd,
+    Laser, LaserMoved, Order, Redo, RemoveDrawing, Rename, Restore, Role, Select, Selected, SocketId, StrokeEnd,
     StrokePoints, StrokeStart, Summon, Summoned, Synced, TransformObjects, Undo, Viewport, ViewportMoved, Welcome,
     MAX_ERASE,
 };
@@ -229,7 +229,8 @@ impl Connection {
         let storage = self.realtime.boards.storage();
         storage.flush().await?;
         let then = storage.board_at(&self.name, seq).await?;
-        let (reply, durable) = self.change(socket, Need::Draw, Restore::NAME, |board, sid| board.restore_to(sid, seq, then))?;
+        let (reply, durable) =
+            self.change(socket, Need::Draw, Restore::NAME, |board, sid| board.restore_to(sid, seq, then))?;
         durable.await?;
         Ok(reply)
     }

@@ -79,6 +79,15 @@ impl Recent {
         Self { after: seq, ..Self::default() }
     }
 
+    /// The last seq it holds every change up to.
+    pub fn last(&self) -> u64 {
+        self.changes.back().map_or(self.after, |(seq, _)| *seq)
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Keeps the relays of change `seq`.
     pub fn keep(&mut self, seq: u64, relays: &[Relay]) {
         self.bytes += relays.iter().map(|(_, data)| data.get().len()).sum::<usize>();
