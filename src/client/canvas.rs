@@ -151,6 +151,22 @@ impl Renderer {
         self.ctx.restore();
     }
 
+    /// Draws freehand lines of one colour and width as straight polylines in
+    /// one path: a quick sketch of many strokes at once.
+    pub fn draw_sketch(&self, color: &str, width: f32, lines: &[Vec<f32>]) {
+        let ctx = &self.ctx;
+        ctx.set_stroke_style_str(color);
+        ctx.set_line_width(width as f64);
+        ctx.begin_path();
+        for line in lines.iter().filter(|l| l.len() >= 4) {
+            ctx.move_to(line[0] as f64, line[1] as f64);
+            for p in line[2..].chunks_exact(2) {
+                ctx.line_to(p[0] as f64, p[1] as f64);
+            }
+        }
+        ctx.stroke();
+    }
+
     /// Draws `stroke`; with `from > 0`, only what the points from index
     /// `from` on (x, y pairs) add to an already drawn freehand stroke.
     pub fn draw(&self, stroke: &Stroke, from: usize) {

@@ -25,6 +25,11 @@ const MARKS: usize = 120;
 const VIDEO: (u32, u32) = (1280, 720);
 const VIDEO_FPS: f64 = 30.0;
 const VIDEO_FRAMES: usize = 30 * 20;
+/// While the slider moves or the timelapse plays, a board of more points
+/// than this is drawn as a sketch of about this many, so each step stays
+/// quick; it is drawn whole once the slider rests for `SETTLE_MS`.
+const PREVIEW_POINTS: usize = 20_000;
+const SETTLE_MS: i32 = 250;
 
 /// The board's history as the panel shows it.
 pub(super) struct Scrub {
@@ -35,6 +40,61 @@ pub(super) struct Scrub {
     clock: Vec<f64>,
     /// Playing: the timelapse moment shown, and the interval timer.
     playing: Option<(f64, i32)>,
+    /// Sketching with every `thin`-th point of freehand strokes, until the slider rests.
+    thin: usize,
+    /// The timer that draws the moment whole once the slider rests.
+    settle: Option<i32>,
+}
+
+impl Scrub {
+    /// Draws the moment shown on `renderer`.
+    pub(super) fn draw(&self, renderer: &super::canvas::Renderer) {
+        draw_thinned(renderer, &self.shown, self.thin);
+    }
+}
+
+/// How much to thin `strokes` to draw about `PREVIEW_POINTS`: every how many points.
+fn thinning(strokes: &[Stroke]) -> usize {
+    strokes.iter().map(|s| s.points.len() / 2).sum::<usize>().div_ceil(PREVIEW_POINTS).max(1)
+}
+
+/// Draws `strokes`; with `thin > 1`, freehand ones as a sketch: every
+/// `thin`-th point, in straight lines, strokes of one colour and width
+/// after one another in one path.
+fn draw_thinned(renderer: &super::canvas::Renderer, strokes: &[Stroke], thin: usize) {
+    type Sketch<'a> = Option<(&'a crate::protocol::Color, f32, Vec<Vec<f32>>)>;
+    let mut sketch: Sketch = None;
+    let flush = |sketch: &mut Sketch| {
+        if let Some((color, width, lines)) = sketch.take() {
+            renderer.draw_sketch(color, width, &lines);
+        }
+    };
+    for s in strokes {
+        if thin == 1 || s.tool != crate::protocol::Tool::Pen || s.points.len() < 4 {
+            flush(&mut sketch);
+            renderer.draw(s, 0);
+            continue;
+        }
+        let line = thinned(&s.placed_points(), thin);
+        match &mut sketch {
+            Some((color, width, lines)) if *color == &s.color && *width == s.width => lines.push(line),
+            _ => {
+                flush(&mut sketch);
+                sketch = Some((&s.color, s.width, vec![line]));
+            }
+        }
+    }
+    flush(&mut sketch);
+}
+
+/// Every `k`-th point of `points` (x, y pairs), and the last.
+fn thinned(points: &[f32], k: usize) -> Vec<f32> {
+    let pairs = points.len() / 2;
+    let mut out: Vec<f32> = (0..pairs).step_by(k).flat_map(|i| [points[2 * i], points[2 * i + 1]]).collect();
+    if (pairs - 1) % k != 0 {
+        out.extend_from_slice(&points[2 * (pairs - 1)..2 * pairs]);
+    }
+    out
 }
 
 impl Session {
@@ -120,7 +180,7 @@ impl Session {
         }
         let marks = marks(&timeline, &self.view.users.get_untracked());
         let (from, to) = (timeline.from(), timeline.last());
-        self.scrub = Some(Scrub { timeline, shown: Vec::new(), clock, playing: None });
+        self.scrub = Some(Scrub { timeline, shown: Vec::new(), clock, playing: None, thin: 1, settle: None });
         self.view.history.update(|h| {
             h.loading = false;
             h.from = from;
@@ -138,10 +198,27 @@ impl Session {
         self.redraw();
     }
 
-    /// Shows the board as it was at `seq`.
+    /// Shows the board as it was at `seq`: sketched if it is big, then
+    /// whole once the slider rests.
     fn seek(&mut self, seq: u64) {
         let Some(scrub) = self.scrub.as_mut() else { return };
         scrub.shown = scrub.timeline.strokes_at(seq);
+        scrub.thin = thinning(&scrub.shown);
+        if let Some(timer) = scrub.settle.take() {
+            window().clear_timeout_with_handle(timer);
+        }
+        if let Some(session) = self.this.upgrade().filter(|_| scrub.thin > 1) {
+            let settle = Closure::once_into_js(move || {
+                let Ok(mut s) = session.try_borrow_mut() else { return };
+                if let Some(scrub) = s.scrub.as_mut().filter(|scrub| scrub.playing.is_none()) {
+                    scrub.thin = 1;
+                    scrub.settle = None;
+                    s.redraw();
+                }
+            });
+            scrub.settle =
+                window().set_timeout_with_callback_and_timeout_and_arguments_0(settle.unchecked_ref(), SETTLE_MS).ok();
+        }
         let seq = seq.clamp(scrub.timeline.from(), scrub.timeline.last());
         let who = scrub
             .timeline
@@ -309,9 +386,9 @@ impl Session {
                     return;
                 }
                 video.paper();
-                for stroke in scrub.timeline.strokes_at(frames[next]) {
-                    video.draw(&stroke, 0);
-                }
+                // A video frame is small: the sketch shows the same.
+                let strokes = scrub.timeline.strokes_at(frames[next]);
+                draw_thinned(&video, &strokes, thinning(&strokes));
                 next += 1;
                 s.view.history.update(|h| h.recording = Some(next as f64 / total as f64));
             })

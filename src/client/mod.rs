@@ -405,10 +405,7 @@ impl Session {
     fn redraw(&self) {
         self.renderer.clear();
         if let Some(scrub) = self.scrub.as_ref() {
-            for s in &scrub.shown {
-                self.renderer.draw(s, 0);
-            }
-            return;
+            return scrub.draw(&self.renderer);
         }
         let moving = self.moving();
         for s in self.sync.strokes() {
