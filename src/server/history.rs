@@ -30,6 +30,8 @@ pub struct At {
 fn refused(name: &BoardName) -> impl Fn(HistoryError) -> ApiError + '_ {
     move |e| match e {
         HistoryError::NoBoard => ApiError::NotFound,
+        // Too many past versions being read at once: later.
+        HistoryError::Storage(crate::storage::StorageError::Busy) => ApiError::Unavailable("busy".into()),
         HistoryError::Storage(source) => ApiError::Storage { board: name.clone(), source },
         e => ApiError::Version(e),
     }
@@ -46,11 +48,20 @@ async fn open(state: &AppState, name: &BoardName, key: Option<KeyHash>) -> Resul
     Ok(seq)
 }
 
+/// Waits until everything submitted for `name` is stored; while storage
+/// fails, says so at once instead.
+async fn settled(state: &AppState, name: &BoardName) -> Result<(), ApiError> {
+    let storage = state.boards.storage();
+    if let Some((_, error)) = storage.failing() {
+        return Err(ApiError::Unavailable(error));
+    }
+    storage.flush().await.map_err(|source| ApiError::Storage { board: name.clone(), source })
+}
+
 /// What showed on `name` at `at`, once everything before is stored.
 pub(super) async fn strokes_at(state: &AppState, name: &BoardName, at: u64) -> Result<Vec<Stroke>, ApiError> {
-    let storage = state.boards.storage();
-    storage.flush().await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
-    storage.board_at(name, at).await.map_err(refused(name))
+    settled(state, name).await?;
+    state.boards.storage().board_at(name, at).await.map_err(refused(name))
 }
 
 /// `GET /api/boards/{name}/history`: everything kept of the board's past,
@@ -64,9 +75,8 @@ pub async fn history_json(
 ) -> Result<Response, ApiError> {
     let name = BoardName::new(name)?;
     open(&state, &name, bearer_key(&headers)).await?;
-    let storage = state.boards.storage();
-    storage.flush().await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
-    let log = storage.history(&name).await.map_err(refused(&name))?;
+    settled(&state, &name).await?;
+    let log = state.boards.storage().history(&name).await.map_err(refused(&name))?;
     let gzip = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())

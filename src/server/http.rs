@@ -43,6 +43,9 @@ pub enum ApiError {
     Version(crate::storage::HistoryError),
     #[error("could not compress the answer: {0}")]
     Compress(std::io::Error),
+    /// Storage fails for now (a full disk): the past cannot be read until it recovers.
+    #[error("storage is unavailable; retry later")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -53,6 +56,7 @@ impl ApiError {
             ApiError::NotFound | ApiError::Version(HistoryError::Future(_)) => StatusCode::NOT_FOUND,
             ApiError::Version(HistoryError::Compacted { .. }) => StatusCode::GONE,
             ApiError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Storage { .. } | ApiError::Version(_) | ApiError::Compress(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -64,7 +68,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = self.to_string();
         match self {
-            ApiError::BadBoardName(_) | ApiError::NotFound | ApiError::Version(_) => {
+            ApiError::BadBoardName(_) | ApiError::NotFound | ApiError::Version(_) | ApiError::Unavailable(_) => {
                 (self.status(), Json(ErrorBody { error: message })).into_response()
             }
             ApiError::CannotOpen { .. } | ApiError::TooMany(_) => (self.status(), message).into_response(),

@@ -227,6 +227,10 @@ impl Connection {
     /// changes it finishes after later events of the socket may have.
     async fn restore(&self, socket: &SocketRef, seq: u64) -> Result<Ack, EventError> {
         let storage = self.realtime.boards.storage();
+        // While storage fails, reading the past would wait for it: refuse at once.
+        if let Some(e) = storage.refusal(self.realtime.storage_grace) {
+            return Err(e.into());
+        }
         storage.flush().await?;
         let then = storage.board_at(&self.name, seq).await?;
         let (reply, durable) =
