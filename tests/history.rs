@@ -303,3 +303,46 @@ async fn boards_from_before_the_log_keep_everything() {
     assert_eq!(timeline.strokes_at(9), now);
     assert_eq!(ids(&timeline.strokes_at(10)), ["n"]);
 }
+
+#[tokio::test]
+async fn history_days_folds_old_history_away_on_its_own() {
+    let mut server = TestServer::start().await;
+    let mut alice = server.join("aging", "alice").await;
+    draw(&mut alice.client, "old").await;
+    let old = ok(&mut alice.client, &Erase { ids: vec![id("old")] }).await;
+    drop(alice);
+    server.shutdown().await;
+    // Those changes were made three days ago.
+    let mut conn = {
+        use sqlx::ConnectOptions;
+        sqlx::sqlite::SqliteConnectOptions::new().filename(server.db()).connect().await.unwrap()
+    };
+    let days = 3 * 86_400_000i64;
+    for table in ["changes", "segments"] {
+        sqlx::query(&format!("UPDATE {table} SET at = at - ? WHERE at IS NOT NULL"))
+            .bind(days)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    drop(conn);
+
+    server.settings.history_days = Some(1);
+    server.restart_after_shutdown().await;
+    let mut alice = server.join("aging", "alice").await;
+    draw(&mut alice.client, "new").await;
+    // Checked at start, then hourly: the three-day-old history goes, today's stays.
+    let log = loop {
+        let (_, body) = server.get("/api/boards/aging/history").await;
+        let log: HistoryLog = serde_json::from_str(&body).unwrap();
+        if log.from > 0 {
+            break log;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(log.from, old);
+    assert_eq!(log.changes.len(), 3, "today's stroke is kept whole");
+    assert_eq!(ids(&api_strokes(&server, "/api/boards/aging").await), ["new"]);
+    let (status, _) = server.get("/api/boards/aging?at=1").await;
+    assert_eq!(status, 410);
+}

@@ -345,3 +345,69 @@ impl Storage {
         names.into_iter().map(|n| BoardName::new(n.as_str()).map_err(|e| corrupt("board name", e))).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::{Author, Change};
+    use crate::protocol::{ClientId, Color, StrokeId, Tool};
+
+    /// More changes than a checkpoint's spacing: the board at any seq, read
+    /// back through the nearest checkpoint, is what replaying the whole log gives.
+    #[tokio::test]
+    async fn checkpoints_are_taken_and_rebuild_the_board_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open(&dir.path().join("h.db"), Arc::default()).await.unwrap();
+        let board = BoardName::new("h").unwrap();
+        let client = ClientId::new("c").unwrap();
+        let mut changes = Vec::new();
+        for i in 0..3_400u32 {
+            let id = StrokeId::new(format!("s{i}")).unwrap();
+            let stroke = Stroke {
+                id: id.clone(),
+                user: "u".into(),
+                color: Color::new("#123456").unwrap(),
+                width: 2.0,
+                tool: Tool::Pen,
+                points: vec![i as f32, 0.0],
+                text: None,
+                transform: None,
+                image: None,
+            };
+            changes.push(Change::StrokeStart { client: client.clone(), stroke });
+            changes.push(Change::StrokePoints { id: id.clone(), n: 1, points: vec![1.0, i as f32, 2.0, 2.0] });
+            changes.push(Change::StrokeEnd { id: id.clone() });
+            if i % 7 == 6 {
+                changes.push(Change::SetLive { ids: vec![id], live: false });
+            }
+        }
+        let mut log = Vec::new();
+        let mut durables = Vec::new();
+        for (k, change) in changes.into_iter().enumerate() {
+            let seq = k as u64 + 1;
+            let op = change.op().unwrap();
+            log.push(Logged { seq, at: 0, client: "c".into(), name: String::new(), event: String::new(), op });
+            let by = Author { client: "c".into(), name: String::new(), event: "test" };
+            durables.push(storage.submit(Applied { board: board.clone(), seq, change, by }));
+        }
+        for d in durables {
+            d.await.unwrap();
+        }
+        let last = log.len() as u64;
+        let checkpoints: Vec<i64> =
+            sqlx::query_scalar("SELECT seq FROM checkpoints WHERE board = 'h'").fetch_all(&storage.pool).await.unwrap();
+        assert!(!checkpoints.is_empty() && checkpoints.iter().all(|&c| c >= CHECKPOINT_EVERY), "{checkpoints:?}");
+        let whole = Timeline::new(HistoryLog { from: 0, since: None, base: Vec::new(), changes: log });
+        let checkpoint = checkpoints[0] as u64;
+        for seq in [1, 2, 3, 5_000, checkpoint - 1, checkpoint, checkpoint + 1, checkpoint + 7, last - 1, last] {
+            assert_eq!(storage.board_at(&board, seq).await.unwrap(), whole.strokes_at(seq), "seq {seq}");
+        }
+        let read = storage.history(&board).await.unwrap();
+        assert_eq!(read.changes.len() as u64, last);
+        assert_eq!(Timeline::new(read).strokes_at(last), whole.strokes_at(last));
+        assert!(matches!(storage.board_at(&board, last + 1).await, Err(HistoryError::Future(_))));
+        storage.close().await;
+    }
+}
