@@ -3,27 +3,11 @@
 // times GET /b/{board} against an empty board and prints the ratio.
 //
 //   node end2end/bench/first-paint.js            (starts target/release/scrawl itself)
-const { spawn } = require("node:child_process");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
 const { io } = require("socket.io-client");
+const { startServer } = require("./server");
 
-const root = path.resolve(__dirname, "../..");
-const port = 3400 + Math.floor(Math.random() * 500);
-const base = `http://127.0.0.1:${port}`;
+let base;
 
-async function waitUp() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(base + "/");
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error("server did not start");
-}
 
 /** Sends an event and fails on a refusal: a short board would skew the figures. */
 async function must(socket, event, data) {
@@ -65,16 +49,9 @@ async function timeGet(url, runs) {
 }
 
 (async () => {
-  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scrawl-bench-")), "bench.db");
-  // The board is filled as fast as acks come back: the stroke rate limit is raised.
-  const args = ["--addr", `127.0.0.1:${port}`, "--db", db, "--stroke-rate", "100000"];
-  const server = spawn(path.join(root, "target/release/scrawl"), args, {
-    cwd: root,
-    env: { ...process.env, LEPTOS_SITE_ROOT: "target/site", LEPTOS_ENV: "PROD", RUST_LOG: "warn" },
-    stdio: "inherit",
-  });
+  const server = await startServer();
+  base = server.base;
   try {
-    await waitUp();
     const t = Date.now();
     await fill("big", 100_000, 1000, 500);
     console.log(`filled 100000 points in ${Date.now() - t} ms`);
@@ -87,6 +64,6 @@ async function timeGet(url, runs) {
     console.log(`GET /api/boards/big    median ${api.median.toFixed(1)} ms, ${api.bytes} bytes`);
     console.log(`ratio big/empty page time: ${(big.median / empty.median).toFixed(1)}x`);
   } finally {
-    server.kill("SIGTERM");
+    server.stop();
   }
 })();

@@ -6,29 +6,13 @@
 // (performance.now()). Prints figures only; nothing is asserted.
 //
 //   node end2end/bench/scrub.js [points]     (starts target/release/scrawl itself)
-const { spawn } = require("node:child_process");
-const fs = require("node:fs");
-const os = require("node:os");
-const path = require("node:path");
 const { io } = require("socket.io-client");
+const { startServer } = require("./server");
+
+let base;
 const { chromium } = require("@playwright/test");
 
-const root = path.resolve(__dirname, "../..");
-const port = 3400 + Math.floor(Math.random() * 500);
-const base = `http://127.0.0.1:${port}`;
 const points = Number(process.argv[2] ?? 1_000_000);
-
-async function waitUp() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await fetch(base + "/");
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error("server did not start");
-}
 
 /** One filler: strokes k ≡ f (mod fillers), acks kept in flight up to `window`. */
 async function filler(board, f, fillers, strokes) {
@@ -62,16 +46,10 @@ function stats(xs) {
 }
 
 (async () => {
-  const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "scrawl-bench-")), "bench.db");
-  const args = ["--addr", `127.0.0.1:${port}`, "--db", db, "--stroke-rate", "100000", "--edit-rate", "100000"];
-  const server = spawn(path.join(root, "target/release/scrawl"), args, {
-    cwd: root,
-    env: { ...process.env, LEPTOS_SITE_ROOT: "target/site", LEPTOS_ENV: "PROD", RUST_LOG: "warn" },
-    stdio: "inherit",
-  });
+  const server = await startServer();
+  base = server.base;
   let browser;
   try {
-    await waitUp();
     const t = Date.now();
     const strokes = Math.ceil(points / 100);
     await Promise.all([0, 1, 2, 3].map((f) => filler("big", f, 4, strokes)));
@@ -124,7 +102,7 @@ function stats(xs) {
     console.log(`two idle frames, for reference: ${stats(steps.idle)}`);
   } finally {
     if (browser) await browser.close();
-    server.kill();
+    server.stop();
   }
 })().catch((e) => {
   console.error(e);
