@@ -27,9 +27,11 @@ CREATE TABLE changes (
 -- The board at `seq`: a JSON array of protocol::Snap, without points (each
 -- object's points are its segments up to `batch`).
 CREATE TABLE checkpoints (
-    board TEXT NOT NULL,
-    seq   INTEGER NOT NULL,
-    snaps TEXT NOT NULL,
+    board   TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    snaps   TEXT NOT NULL,
+    -- How many objects it holds: the next one comes after twice as many changes.
+    objects INTEGER NOT NULL,
     PRIMARY KEY (board, seq)
 ) WITHOUT ROWID;
 
@@ -38,10 +40,10 @@ CREATE TABLE checkpoints (
 ALTER TABLE boards ADD COLUMN history_from INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE boards ADD COLUMN history_since INTEGER;
 
--- Boards drawn on before the log: their history starts now, from a checkpoint
--- of how they are.
+-- Boards drawn on before the log: their history starts at their last change,
+-- from a checkpoint of how they are.
 UPDATE boards SET history_from = seq, history_since = active_at * 1000 WHERE seq > 0;
-INSERT INTO checkpoints (board, seq, snaps)
+INSERT INTO checkpoints (board, seq, snaps, objects)
 SELECT b.name, b.seq,
        (SELECT json_group_array(json(snap)) FROM (
             SELECT json_object(
@@ -54,5 +56,7 @@ SELECT b.name, b.seq,
                 'open', json(CASE WHEN s.open THEN 'true' ELSE 'false' END),
                 'batch', coalesce((SELECT max(g.n) FROM segments g WHERE g.board = s.board AND g.stroke = s.id), 0),
                 'z', s.z) AS snap
-            FROM strokes s WHERE s.board = b.name ORDER BY s.z, s.seq))
+            FROM strokes s WHERE s.board = b.name ORDER BY s.z, s.seq)),
+       0
 FROM boards b WHERE b.seq > 0;
+UPDATE checkpoints SET objects = json_array_length(snaps);

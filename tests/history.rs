@@ -66,9 +66,9 @@ async fn a_reconnecting_client_gets_only_what_it_missed() {
     ok(&mut alice.client, &Erase { ids: vec![id("a4")] }).await;
     ok(&mut alice.client, &Undo).await;
 
-    let since = bob.resume_point().expect("synced once");
-    let (delta_bytes, mut c) =
-        sync_into(&server.addr, &Auth { since: Some(since), ..bob_auth.clone() }, &mut bob).await;
+    let (since, epoch) = bob.resume_point().expect("synced once");
+    let resume = Auth { since: Some(since), epoch: Some(epoch), ..bob_auth.clone() };
+    let (delta_bytes, mut c) = sync_into(&server.addr, &resume, &mut bob).await;
     let now = api_strokes(&server, "/api/boards/delta").await;
     // By id: a stroke an undo brings back goes on top of a replica until it
     // loads the board again (the relay carries no place in the order).
@@ -88,11 +88,14 @@ async fn a_reconnecting_client_gets_only_what_it_missed() {
     }
     assert_eq!(bob.strokes().len(), now.len() + 1);
 
-    // Asking for a seq the server never had, or none: the whole board.
+    // Asking for a seq the server never had, or of another run of seqs: the whole board.
     let mut fresh = BoardSync::default();
-    let wild = Auth { since: Some(1_000_000), ..auth("delta", "carol") };
-    let (bytes, _c) = sync_into(&server.addr, &wild, &mut fresh).await;
+    let wild = Auth { since: Some(1_000_000), epoch: Some(epoch), ..auth("delta", "carol") };
+    let (bytes, _c) = sync_into(&server.addr, &wild, &mut BoardSync::default()).await;
     assert!(bytes > full_bytes / 2, "a seq from the future gets the whole board");
+    let wild = Auth { since: Some(since), epoch: Some(epoch.wrapping_add(1)), ..auth("delta", "carol") };
+    let (bytes, _c) = sync_into(&server.addr, &wild, &mut fresh).await;
+    assert!(bytes > full_bytes / 2, "a seq of another epoch gets the whole board");
     assert_eq!(fresh.strokes().len(), now.len() + 1);
 }
 
@@ -105,12 +108,13 @@ async fn after_a_restart_a_resume_point_gets_the_whole_board() {
     let (_, c) = sync_into(&server.addr, &auth("restarted", "bob"), &mut bob).await;
     c.close();
     bob.connection_lost();
-    // Changes Bob missed, then a restart: the server no longer has them as relays.
-    draw(&mut alice.client, "b").await;
+    // A restart: the server starts a new epoch, whose seqs may differ from
+    // the relays Bob saw (they go out before they are stored).
     drop(alice);
     server.restart().await;
-    let since = bob.resume_point();
-    let mut c = NativeClient::connect(&server.addr, &Auth { since, ..auth("restarted", "bob") }).await.unwrap();
+    let (since, epoch) = bob.resume_point().unzip();
+    let resume = Auth { since, epoch, ..auth("restarted", "bob") };
+    let mut c = NativeClient::connect(&server.addr, &resume).await.unwrap();
     let ServerMessage::Welcome(welcome) = c.next_message().await.unwrap() else { panic!("welcome first") };
     assert_eq!(welcome.since, None, "nothing kept from before the restart: the whole board comes");
     assert!(matches!(c.next_message().await.unwrap(), ServerMessage::History(_)));
@@ -145,7 +149,10 @@ async fn the_board_at_any_seq_over_http() {
     assert_eq!(status, 200);
     let log: HistoryLog = serde_json::from_str(&body).unwrap();
     assert_eq!((log.from, log.changes.len() as u64), (0, erased));
-    assert!(log.changes.iter().all(|c| c.client == "alice" && c.name == "user alice"));
+    // Who: a token for Alice's client on this board, never her client id (it would act for her).
+    let alice_token = log.changes[0].client.clone();
+    assert!(alice_token.len() == 12 && !body.contains("\"alice\""), "{alice_token}");
+    assert!(log.changes.iter().all(|c| c.client == alice_token && c.name == "user alice"));
     assert_eq!(log.changes.last().unwrap().event, Erase::NAME);
     let timeline = Timeline::new(log);
     for seq in 0..=erased {

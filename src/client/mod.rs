@@ -73,7 +73,7 @@ struct Session {
     resync: bool,
     /// What the next connection asks for as `auth.since`: the seq this
     /// replica is complete up to, unless it must sync whole.
-    since: Rc<std::cell::Cell<Option<u64>>>,
+    since: Rc<std::cell::Cell<Option<(u64, u32)>>>,
     /// The page's texts, for what the session says.
     texts: Texts,
     selection: select::Selection,
@@ -125,7 +125,8 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         move || {
             let token = local::key(&board);
             let (name, client, lang) = (local::name(), Some(client.clone()), Some(lang.to_owned()));
-            let auth = Auth { board: board.clone(), name, client, token, lang, since: since.get() };
+            let (since, epoch) = since.get().unzip();
+            let auth = Auth { board: board.clone(), name, client, token, lang, since, epoch };
             serde_json::to_string(&auth).ok()
         }
     };

@@ -332,7 +332,7 @@ impl Board {
     pub fn join(&mut self, sid: SocketId, client: ClientId, name: Option<&str>, access: Access) -> Joined {
         let you = self.roster.join(sid, client, name);
         Joined {
-            welcome: Welcome { you, users: self.users(), board: self.name.clone(), access, since: None },
+            welcome: Welcome { you, users: self.users(), board: self.name.clone(), access, since: None, epoch: None },
             seq: self.seq,
             presence: Presence { users: self.users() },
         }

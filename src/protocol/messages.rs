@@ -88,9 +88,12 @@ pub struct Auth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     /// The last seq this client has of the board (a reconnection): it is
-    /// sent only the changes after it, if the server still has them.
+    /// sent only the changes after it, if the server still has them from
+    /// the same `epoch` (the `welcome`'s of the connection that saw them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
 }
 
 /// A person on a board. `id` is the connection id.
@@ -180,6 +183,11 @@ pub struct Welcome {
     /// the client asked for), as relays, instead of the whole board.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<u64>,
+    /// Which run of the board's seqs this is: it changes when the server
+    /// loads the board afresh without the relays a delta needs (a restart).
+    /// A client resumes with it as `auth.epoch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

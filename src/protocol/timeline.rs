@@ -64,13 +64,32 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Its `kind` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::Start { .. } => "start",
+            Op::Points { .. } => "points",
+            Op::End { .. } => "end",
+            Op::Hide { .. } => "hide",
+            Op::Show { .. } => "show",
+            Op::Add { .. } => "add",
+            Op::Order { .. } => "order",
+            Op::Place { .. } => "place",
+            Op::Text { .. } => "text",
+            Op::Replace { .. } => "replace",
+        }
+    }
+}
+
 /// One entry of a board's change log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Logged {
     pub seq: u64,
     /// When it was accepted: milliseconds since the Unix epoch.
     pub at: i64,
-    /// Who made it: their client id and display name then, and the event
+    /// Who made it: a token standing for their client on this board (a hash,
+    /// never the client id itself), their display name then, and the event
     /// (`stroke:start`, `undo`, `erase`, `restore`…); empty when unknown.
     #[serde(default)]
     pub client: String,

@@ -21,8 +21,8 @@ const CHECKPOINT_EVERY: i64 = 10_000;
 pub(super) const PARALLEL_READS: usize = 2;
 const READ_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The board's objects as `protocol::Snap`s without points, as a JSON array.
-const SNAPS: &str = "SELECT json_group_array(json(snap)) FROM (SELECT json_object(\
+/// The objects of board `?1` as `protocol::Snap`s without points, as a JSON array.
+const SNAPS_OF_1: &str = "SELECT json_group_array(json(snap)) FROM (SELECT json_object(\
     'stroke', json_object('id', s.id, 'user', s.user, 'color', s.color, 'width', s.width, 'tool', s.tool, \
         'points', json('[]'), 'text', s.text, 'image', s.image, \
         'transform', json(CASE WHEN s.sx = 1 AND s.sy = 1 AND s.dx = 0 AND s.dy = 0 THEN NULL \
@@ -30,7 +30,7 @@ const SNAPS: &str = "SELECT json_group_array(json(snap)) FROM (SELECT json_objec
     'live', json(CASE WHEN s.live THEN 'true' ELSE 'false' END), \
     'open', json(CASE WHEN s.open THEN 'true' ELSE 'false' END), \
     'batch', coalesce((SELECT max(g.n) FROM segments g WHERE g.board = s.board AND g.stroke = s.id), 0), \
-    'z', s.z) AS snap FROM strokes s WHERE s.board = ? ORDER BY s.z, s.seq)";
+    'z', s.z) AS snap FROM strokes s WHERE s.board = ?1 ORDER BY s.z, s.seq)";
 
 /// Why a past version cannot be shown.
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,7 @@ pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Re
         }
         _ => None,
     };
-    let kind = serde_json::to_value(&op).ok().and_then(|v| v["kind"].as_str().map(str::to_owned)).unwrap_or_default();
+    let kind = op.kind();
     let json = serde_json::to_string(&op).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke) \
@@ -85,32 +85,32 @@ pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Re
 }
 
 /// Takes a checkpoint of `board` at `seq` (its state in this transaction)
-/// if enough changes were logged since the last one.
+/// if enough changes were logged since the last one: `CHECKPOINT_EVERY`, or
+/// twice the objects the last one held.
 pub(super) async fn checkpoint_if_due(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result<(), sqlx::Error> {
     let seq = seq as i64;
-    let last: i64 = sqlx::query_scalar(
-        "SELECT max(coalesce((SELECT max(seq) FROM checkpoints WHERE board = ?1), 0), \
-                (SELECT history_from FROM boards WHERE name = ?1))",
-    )
+    let last: Option<(i64, i64)> =
+        sqlx::query_as("SELECT seq, objects FROM checkpoints WHERE board = ? ORDER BY seq DESC LIMIT 1")
+            .bind(board)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let from: i64 = sqlx::query_scalar("SELECT history_from FROM boards WHERE name = ?")
+        .bind(board)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(0);
+    let (last, objects) = last.unwrap_or((from, 0));
+    if seq - last.max(from) < CHECKPOINT_EVERY.max(2 * objects) {
+        return Ok(());
+    }
+    sqlx::query(&format!(
+        "INSERT OR REPLACE INTO checkpoints (board, seq, snaps, objects) \
+         SELECT ?1, ?2, snaps, json_array_length(snaps) FROM ({SNAPS_OF_1} AS snaps)"
+    ))
     .bind(board)
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten()
-    .unwrap_or(0);
-    if seq - last < CHECKPOINT_EVERY {
-        return Ok(());
-    }
-    let objects: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM strokes WHERE board = ?").bind(board).fetch_one(&mut *conn).await?;
-    if seq - last < 2 * objects {
-        return Ok(());
-    }
-    sqlx::query(&format!("INSERT OR REPLACE INTO checkpoints (board, seq, snaps) SELECT ?, ?, ({SNAPS})"))
-        .bind(board)
-        .bind(seq)
-        .bind(board)
-        .execute(&mut *conn)
-        .await?;
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -176,7 +176,7 @@ async fn read_log(
         log.push(Logged {
             seq: row.try_get::<i64, _>("seq")? as u64,
             at: row.try_get("at")?,
-            client: row.try_get("client")?,
+            client: author(board, row.try_get("client")?),
             name,
             event: row.try_get("event")?,
             op,
@@ -202,7 +202,7 @@ async fn read_log(
         log.push(Logged {
             seq: row.try_get::<i64, _>("seq")? as u64,
             at: row.try_get("at")?,
-            client: row.try_get("client")?,
+            client: author(board, row.try_get("client")?),
             name: names.get(&id).cloned().unwrap_or_default(),
             event: crate::protocol::StrokePoints::NAME.to_owned(),
             op,
@@ -210,6 +210,14 @@ async fn read_log(
     }
     log.sort_unstable_by_key(|l| l.seq);
     Ok(log)
+}
+
+/// Who made a change, as the history tells it: a hash of their client id on
+/// this board. The id itself acts for them (undo, resends), so it is never shown.
+fn author(board: &str, client: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("scrawl author {board} {client}").as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Where a board's history starts: its seq and time; `None`: no such board.
@@ -267,10 +275,11 @@ impl Storage {
     /// The whole history kept of `board`, for the History panel.
     pub async fn history(&self, board: &BoardName) -> Result<HistoryLog, HistoryError> {
         let _turn = self.history_turn().await?;
-        let mut conn = self.pool.acquire().await?;
-        let (from, _, now) = start_of(&mut conn, board.as_str()).await?.ok_or(HistoryError::NoBoard)?;
-        let mut log = log_up_to(&mut conn, board.as_str(), from).await?;
-        log.changes = read_log(&mut conn, board.as_str(), from, now).await?;
+        // One read transaction: a compaction meanwhile cannot split what is read.
+        let mut tx = self.pool.begin().await?;
+        let (from, _, now) = start_of(&mut tx, board.as_str()).await?.ok_or(HistoryError::NoBoard)?;
+        let mut log = log_up_to(&mut tx, board.as_str(), from).await?;
+        log.changes = read_log(&mut tx, board.as_str(), from, now).await?;
         Ok(log)
     }
 
@@ -278,7 +287,7 @@ impl Storage {
     /// submitted before must be flushed first.
     pub async fn board_at(&self, board: &BoardName, seq: u64) -> Result<Vec<Stroke>, HistoryError> {
         let _turn = self.history_turn().await?;
-        let log = log_up_to(&mut *self.pool.acquire().await?, board.as_str(), seq).await?;
+        let log = log_up_to(&mut *self.pool.begin().await?, board.as_str(), seq).await?;
         Ok(Timeline::with_frames(log, usize::MAX).strokes_at(seq))
     }
 
@@ -304,11 +313,13 @@ impl Storage {
         for snap in &mut snaps {
             snap.stroke.points = Vec::new();
         }
+        let objects = snaps.len() as i64;
         let snaps = serde_json::to_string(&snaps).map_err(|e| corrupt("checkpoint", e))?;
-        sqlx::query("INSERT OR REPLACE INTO checkpoints (board, seq, snaps) VALUES (?, ?, ?)")
+        sqlx::query("INSERT OR REPLACE INTO checkpoints (board, seq, snaps, objects) VALUES (?, ?, ?, ?)")
             .bind(name)
             .bind(seq)
             .bind(snaps)
+            .bind(objects)
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM changes WHERE board = ? AND seq <= ?").bind(name).bind(seq).execute(&mut *tx).await?;

@@ -95,6 +95,8 @@ pub struct BoardSync {
     deleted: bool,
     /// The next connection must receive the whole board again.
     full_next: bool,
+    /// The epoch of the board's seqs, as the last welcome said.
+    epoch: Option<u32>,
 }
 
 impl BoardSync {
@@ -144,8 +146,9 @@ impl BoardSync {
             self.gaps.saw(seq);
         }
         match message {
-            ServerMessage::Welcome(Welcome { you, users, access, since, .. }) => {
+            ServerMessage::Welcome(Welcome { you, users, access, since, epoch, .. }) => {
                 replica.expect_history(since);
+                self.epoch = epoch;
                 self.me = Some(you);
                 self.users = users;
                 self.access = Some(access);
@@ -233,13 +236,14 @@ impl BoardSync {
         change
     }
 
-    /// The seq to resume from on the next connection (`auth.since`): all
-    /// changes up to it are here. `None` when the board must come whole.
-    pub fn resume_point(&self) -> Option<u64> {
+    /// Where to resume on the next connection (`auth.since` and
+    /// `auth.epoch`): all changes up to that seq are here. `None` when the
+    /// board must come whole.
+    pub fn resume_point(&self) -> Option<(u64, u32)> {
         if self.full_next {
             return None;
         }
-        self.gaps.complete()
+        self.gaps.complete().zip(self.epoch)
     }
 
     /// The next connection receives the whole board (ours diverged from it).

@@ -57,6 +57,7 @@ fn welcome() -> ServerMessage {
             links: None,
         },
         since: None,
+        epoch: None,
     })
 }
 

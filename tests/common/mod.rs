@@ -189,6 +189,7 @@ pub fn auth(board: &str, client: &str) -> Auth {
         token: None,
         lang: None,
         since: None,
+        epoch: None,
     }
 }
 

@@ -137,7 +137,7 @@ async fn resync(addr: &str, board: &str) -> anyhow::Result<(usize, f64)> {
     let auth = Auth { board: board.to_owned(), client: Some("resync".into()), ..Auth::default() };
     let (mut ws, _) = open(addr, &auth).await?;
     let _ = ws.close(None).await;
-    let since = seq_of(addr, board).await?;
+    let (since, epoch) = seq_of(addr, board).await?;
     let drawer = Auth { board: board.to_owned(), client: Some("drawer".into()), ..Auth::default() };
     let mut client = crate::relay::join(addr, &drawer).await?;
     for s in 0..5 {
@@ -151,21 +151,26 @@ async fn resync(addr: &str, board: &str) -> anyhow::Result<(usize, f64)> {
     }
     client.close();
     let started = Instant::now();
-    let (mut ws, bytes) = open(addr, &Auth { since: Some(since), ..auth }).await?;
+    let (mut ws, bytes) = open(addr, &Auth { since: Some(since), epoch: Some(epoch), ..auth }).await?;
     let ms = crate::ms(started.elapsed());
     let _ = ws.close(None).await;
     Ok((bytes, ms))
 }
 
-/// The board's seq, from a fresh join's `synced`.
-async fn seq_of(addr: &str, board: &str) -> anyhow::Result<u64> {
-    let mut client =
-        scrawl::socketio::native::NativeClient::connect(addr, &Auth { board: board.to_owned(), ..Auth::default() })
-            .await?;
+/// The board's seq and epoch, from a fresh join.
+async fn seq_of(addr: &str, board: &str) -> anyhow::Result<(u64, u32)> {
+    use scrawl::protocol::ServerMessage;
+    let auth = Auth { board: board.to_owned(), ..Auth::default() };
+    let mut client = scrawl::socketio::native::NativeClient::connect(addr, &auth).await?;
+    let mut epoch = 0;
     loop {
-        if let scrawl::protocol::ServerMessage::Synced(s) = client.next_message().await? {
-            client.close();
-            return Ok(s.seq);
+        match client.next_message().await? {
+            ServerMessage::Welcome(w) => epoch = w.epoch.unwrap_or_default(),
+            ServerMessage::Synced(s) => {
+                client.close();
+                return Ok((s.seq, epoch));
+            }
+            _ => {}
         }
     }
 }

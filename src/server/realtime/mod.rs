@@ -388,7 +388,9 @@ fn on_connect(socket: SocketRef, auth: Auth) {
             send(Some((name, data)))
         };
         // A reconnection that says what it has gets only what it missed, if kept.
-        let delta = auth.since.and_then(|since| board.recent.since(since, joined.seq).map(|d| (since, d)));
+        joined.welcome.epoch = Some(board.recent.epoch);
+        let resume = auth.since.zip(auth.epoch);
+        let delta = resume.and_then(|(since, epoch)| board.recent.since(epoch, since, joined.seq).map(|d| (since, d)));
         let sent = match delta {
             Some((since, chunks)) => {
                 joined.welcome.since = Some(since);

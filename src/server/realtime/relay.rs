@@ -67,6 +67,10 @@ pub const RECENT_BYTES: usize = 4 << 20;
 /// `auth.since`: they are sent what they missed instead of the whole board.
 #[derive(Default)]
 pub struct Recent {
+    /// Random for each run of relays: a client resuming from another run
+    /// (before a restart, whose last relays may never have been stored) gets
+    /// the whole board.
+    pub epoch: u32,
     /// Every change after this seq is kept.
     after: u64,
     changes: std::collections::VecDeque<(u64, Vec<Relay>)>,
@@ -76,7 +80,7 @@ pub struct Recent {
 impl Recent {
     /// Keeps nothing before `seq` (a board just loaded).
     pub fn starting_at(seq: u64) -> Self {
-        Self { after: seq, ..Self::default() }
+        Self { epoch: rand::random(), after: seq, ..Self::default() }
     }
 
     /// The last seq it holds every change up to.
@@ -100,9 +104,10 @@ impl Recent {
     }
 
     /// The changes after `since` up to `now` (the board's seq), as `delta`
-    /// chunks; `None` when they are no longer all kept.
-    pub fn since(&self, since: u64, now: u64) -> Option<Vec<Box<RawValue>>> {
-        if since < self.after || since > now {
+    /// chunks; `None` when they are no longer all kept, or `since` is of
+    /// another epoch.
+    pub fn since(&self, epoch: u32, since: u64, now: u64) -> Option<Vec<Box<RawValue>>> {
+        if epoch != self.epoch || since < self.after || since > now {
             return None;
         }
         let start = self.changes.partition_point(|(seq, _)| *seq <= since);
@@ -122,7 +127,8 @@ impl Recent {
         if !chunk.ends_with('[') {
             chunks.push(close_chunk(chunk));
         }
-        Some(chunks.into_iter().flatten().collect())
+        // A chunk that is not JSON (it cannot be): the whole board instead.
+        chunks.into_iter().collect()
     }
 }
 
