@@ -70,7 +70,7 @@ async fn viewers_watch_everything_and_write_nothing() {
             ack(c, &start_msg("v1", vec![0.0, 0.0])).await,
             ack(c, &Undo).await,
             ack(c, &scrawl::protocol::Clear).await,
-            ack(c, &scrawl::protocol::Restore { seq: 0 }).await,
+            ack(c, &scrawl::protocol::Restore { seq: 0, op: None }).await,
         ] {
             assert_eq!(error.error.as_deref(), Some("read-only: your link lets you watch this board, not draw on it"));
             assert_eq!(error.code.as_deref(), Some("read-only"));

@@ -196,7 +196,8 @@ async fn restoring_a_version_is_one_undoable_change_everyone_sees() {
     draw(&mut alice.client, "c").await;
     while !matches!(next_change(&mut bob.client).await, ServerMessage::StrokeEnd(e) if e.id.as_str() == "c") {}
 
-    let restored = ack(&mut alice.client, &Restore { seq: both }).await;
+    let restore = Restore { seq: both, op: Some(id("r1")) };
+    let restored = ack(&mut alice.client, &restore).await;
     assert!(restored.ok, "{restored:?}");
     let replaced = restored.replaced.expect("the ack says what changed");
     assert_eq!(ids(&replaced.show).len(), 2);
@@ -207,6 +208,10 @@ async fn restoring_a_version_is_one_undoable_change_everyone_sees() {
     assert_eq!((show, hide), (replaced.show.clone(), replaced.hide.clone()));
     let then = api_strokes(&server, &format!("/api/boards/restore?at={both}")).await;
     let now = api_strokes(&server, "/api/boards/restore").await;
+    // Sent again (its ack was lost): applied once.
+    let again = ack(&mut alice.client, &restore).await;
+    assert!(again.ok && again.replaced.is_none() && again.seq == restored.seq, "{again:?}");
+    assert_eq!(api_strokes(&server, "/api/boards/restore").await, now);
     let strip = |s: &[Stroke]| s.iter().map(|s| (s.points.clone(), s.color.clone(), s.tool)).collect::<Vec<_>>();
     assert_eq!(strip(&now), strip(&then), "the board looks as it did then");
 
@@ -222,7 +227,7 @@ async fn restoring_a_version_is_one_undoable_change_everyone_sees() {
 
     // A version not made yet, or nothing at all, is refused with a reason.
     let mut carol = server.join("restore", "carol").await;
-    let refused_future = refused(&mut carol.client, &Restore { seq: 10_000 }).await;
+    let refused_future = refused(&mut carol.client, &Restore { seq: 10_000, op: None }).await;
     assert!(refused_future.contains("no change 10000"), "{refused_future}");
     let bad = carol.client.emit_ack_raw(Restore::NAME, serde_json::json!({ "seq": "x" })).await.unwrap();
     assert_eq!(bad.code.as_deref(), Some("invalid"));

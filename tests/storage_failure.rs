@@ -127,7 +127,7 @@ async fn a_full_disk_loses_and_doubles_nothing() {
     assert!(ack.error.unwrap().starts_with("storage is unavailable"));
     // So is a restore, at once; and a past version over HTTP answers rather than wait for the disk.
     b_ids += 1;
-    raw_emit(&mut b, b_ids, &scrawl::protocol::Restore { seq: 3 }).await;
+    raw_emit(&mut b, b_ids, &scrawl::protocol::Restore { seq: 3, op: None }).await;
     let ack = raw_ack(&mut b, b_ids, Duration::from_secs(5)).await.unwrap();
     assert!(!ack.ok && ack.retry_after_ms.is_some(), "{ack:?}");
     for path in ["/api/boards/disk?at=3", "/api/boards/disk/history"] {

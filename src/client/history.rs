@@ -293,7 +293,8 @@ impl Session {
         }
         let seq = self.view.history.with_untracked(|h| h.seq);
         self.close_history();
-        self.send(&Restore { seq }, &[]);
+        let op = self.next_stroke_id();
+        self.send(&Restore { seq, op }, &[]);
         self.view.notice.set(Some(self.texts.fill("history.restored", &[("seq", &seq)])));
     }
 

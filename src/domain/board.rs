@@ -177,11 +177,13 @@ impl Action {
 }
 
 impl ClientLog {
-    /// Forgets the oldest actions while the log holds more than `MAX_LOG_BYTES`.
+    /// Forgets the oldest actions while the log holds more than
+    /// `MAX_LOG_BYTES`, but never the latest: one big action (a restore of a
+    /// big board) can always be undone.
     fn trim(&mut self) {
         let mut total: usize = self.undo.iter().chain(&self.redo).map(Action::weight).sum();
         let mut drop = 0;
-        while total > MAX_LOG_BYTES && drop < self.undo.len() {
+        while total > MAX_LOG_BYTES && drop + 1 < self.undo.len() {
             total -= self.undo[drop].weight();
             drop += 1;
         }

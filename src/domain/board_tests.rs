@@ -425,3 +425,23 @@ fn places_in_the_drawing_order_stay_unique_through_undo_and_redo() {
     zs.dedup();
     assert_eq!(zs.len(), 3, "every object has its own place: {zs:?}");
 }
+
+#[test]
+fn undoing_a_restore_on_a_full_board_counts_what_it_hides() {
+    let mut b = board_with_quota(&[("s", "c")], Quota { strokes: 2, points: 100 });
+    for s in ["a", "b"] {
+        b.start_stroke(&sid("s"), start(s)).unwrap();
+    }
+    let then: Vec<Stroke> = b.live_strokes().cloned().collect();
+    let at = b.seq();
+    b.erase(&sid("s"), Erase { ids: ids(&["a", "b"]) }).unwrap();
+    b.start_stroke(&sid("s"), start("c")).unwrap();
+    let Outcome::Applied { .. } = b.restore_to(&sid("s"), at, then, None).unwrap() else { panic!("restored") };
+    assert_eq!(b.live_strokes().count(), 2);
+    // Undo shows one object and hides two: the board shrinks, so it fits.
+    let Outcome::Applied { relay: Reverted::Replaced(r), .. } = b.undo(&sid("s")).unwrap() else { panic!("undone") };
+    assert_eq!((r.hide.len(), r.show.len(), r.below), (2, 1, true));
+    assert_eq!(live_ids(&b), ["c"]);
+    assert!(matches!(b.redo(&sid("s")), Ok(Outcome::Applied { .. })));
+    assert_eq!(b.live_strokes().count(), 2);
+}

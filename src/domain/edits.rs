@@ -124,8 +124,8 @@ impl Board {
             let fits = match (&action, forwards) {
                 (Action::Draw(id), true) => self.check_restore(std::slice::from_ref(id)),
                 (Action::Add { ids, .. }, true) | (Action::Hide(ids), false) => self.check_restore(ids),
-                (Action::Replace { copies, .. }, true) => self.check_restore(copies),
-                (Action::Replace { hidden, .. }, false) => self.check_restore(hidden),
+                (Action::Replace { hidden, copies }, true) => self.check_replace(copies, hidden),
+                (Action::Replace { hidden, copies }, false) => self.check_replace(hidden, copies),
                 (Action::Edit { before, after, .. }, true) => self.check_text_quota(before, after),
                 (Action::Edit { before, after, .. }, false) => self.check_text_quota(after, before),
                 _ => Ok(()),

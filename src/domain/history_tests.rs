@@ -96,7 +96,7 @@ fn play(actions: &[(usize, u8, u32)]) -> (Vec<Logged>, BTreeMap<u64, Vec<Stroke>
                 // Restore what the log says showed at an earlier seq.
                 let at = u64::from(p) % (board.seq() + 1);
                 let then = Timeline::new(history(&log)).strokes_at(at);
-                Some(board.restore_to(&s, at, then).map(applied))
+                Some(board.restore_to(&s, at, then, Some(StrokeId::new(format!("r{made}")).unwrap())).map(applied))
             }
         };
         if let Some(Ok((seq @ 1.., change))) = outcome {

@@ -63,10 +63,8 @@ impl Board {
     pub fn transform(&mut self, sid: &SocketId, t: TransformObjects) -> Result<Outcome<Reverted>, BoardError> {
         t.validate()?;
         let client = self.client_of(sid)?;
-        if let Some(op) = &t.op {
-            if self.log(&client).recent_ops.contains(op) {
-                return Ok(Outcome::Duplicate { seq: self.seq });
-            }
+        if t.op.as_ref().is_some_and(|op| self.log(&client).recent_ops.contains(op)) {
+            return Ok(Outcome::Duplicate { seq: self.seq });
         }
         let mut open = None;
         for id in &t.ids {
@@ -86,13 +84,7 @@ impl Board {
             };
         }
         let seq = self.next_seq();
-        let log = self.log(&client);
-        if let Some(op) = t.op {
-            if log.recent_ops.len() == RECENT_OPS {
-                log.recent_ops.pop_front();
-            }
-            log.recent_ops.push_back(op);
-        }
+        self.remember_op(&client, t.op);
         let ids = placed.iter().map(|p| p.id.clone()).collect();
         self.record(&client, Action::Place { ids, by: t.by });
         Ok(Outcome::Applied {
@@ -100,6 +92,20 @@ impl Board {
             relay: Reverted::Placed(Transformed { objects: placed.clone(), seq }),
             change: Change::Place(placed),
         })
+    }
+
+    /// Remembers `client`'s operation id `op`; `false` if it was seen lately.
+    pub(super) fn remember_op(&mut self, client: &crate::protocol::ClientId, op: Option<StrokeId>) -> bool {
+        let Some(op) = op else { return true };
+        let log = self.log(client);
+        if log.recent_ops.contains(&op) {
+            return false;
+        }
+        if log.recent_ops.len() == RECENT_OPS {
+            log.recent_ops.pop_front();
+        }
+        log.recent_ops.push_back(op);
+        true
     }
 
     /// Places the live, ended objects among `ids` (each once) by `by` on

@@ -10,9 +10,19 @@ use crate::protocol::{Replaced, SocketId, Stroke, StrokeId};
 
 impl Board {
     /// Makes the board show `then` (the objects that showed at seq `at`, in
-    /// drawing order), as one undoable action of `sid`.
-    pub fn restore_to(&mut self, sid: &SocketId, at: u64, then: Vec<Stroke>) -> Result<Outcome<Reverted>, BoardError> {
+    /// drawing order), as one undoable action of `sid`. A restore with an
+    /// `op` id seen lately changes nothing: it was sent again.
+    pub fn restore_to(
+        &mut self,
+        sid: &SocketId,
+        at: u64,
+        then: Vec<Stroke>,
+        op: Option<StrokeId>,
+    ) -> Result<Outcome<Reverted>, BoardError> {
         let client = self.client_of(sid)?;
+        if op.as_ref().is_some_and(|op| self.log(&client).recent_ops.contains(op)) {
+            return Ok(Outcome::Duplicate { seq: self.seq });
+        }
         let hidden: Vec<StrokeId> = self.live_strokes().map(|s| s.id.clone()).collect();
         if hidden.is_empty() && then.is_empty() {
             return Ok(Outcome::Duplicate { seq: self.seq });
@@ -26,6 +36,7 @@ impl Board {
             };
             return Err(BoardError::Full { what, limit });
         }
+        self.remember_op(&client, op);
         self.set_live(&hidden, false);
         let seq = self.next_seq();
         let n = then.len().max(1) as f64;
@@ -60,6 +71,17 @@ impl Board {
             .filter_map(|candidate| StrokeId::new(candidate).ok())
             .find(|candidate| !self.index.contains_key(candidate))
             .expect("some suffix is free")
+    }
+
+    /// Whether showing `show` and hiding `hide` at once (an undo or redo of
+    /// a restore) keeps the board within its quota: only the growth counts.
+    pub(super) fn check_replace(&self, show: &[StrokeId], hide: &[StrokeId]) -> Result<(), BoardError> {
+        let count = |ids: &[StrokeId], live: bool| {
+            let entries = ids.iter().filter_map(|id| self.index.get(id)).map(|&i| &self.strokes[i]);
+            entries.filter(|e| e.live == live).fold((0usize, 0usize), |(s, p), e| (s + 1, p + cost(&e.stroke)))
+        };
+        let ((shown, shown_points), (hidden, hidden_points)) = (count(show, false), count(hide, true));
+        self.check_quota(shown.saturating_sub(hidden), shown_points.saturating_sub(hidden_points))
     }
 
     /// Undoes (`forwards == false`) or redoes a restore; `None` once that

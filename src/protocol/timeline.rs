@@ -127,9 +127,13 @@ pub struct HistoryLog {
 
 /// Client → server: make the board look as it did at `seq`, as one
 /// undoable change.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Restore {
     pub seq: u64,
+    /// A client-chosen id of this restore: sent again after a lost ack, it
+    /// is applied once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<StrokeId>,
 }
 
 impl Event for Restore {

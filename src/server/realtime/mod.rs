@@ -225,7 +225,7 @@ impl Connection {
     /// `restore`: rebuilds the board as it was at `seq` from storage, then
     /// applies it as one change. Loading waits for storage, so unlike other
     /// changes it finishes after later events of the socket may have.
-    async fn restore(&self, socket: &SocketRef, seq: u64) -> Result<Ack, EventError> {
+    async fn restore(&self, socket: &SocketRef, Restore { seq, op }: Restore) -> Result<Ack, EventError> {
         let storage = self.realtime.boards.storage();
         // While storage fails, reading the past would wait for it: refuse at once.
         if let Some(e) = storage.refusal(self.realtime.storage_grace) {
@@ -234,7 +234,7 @@ impl Connection {
         storage.flush().await?;
         let then = storage.board_at(&self.name, seq).await?;
         let (reply, durable) =
-            self.change(socket, Need::Draw, Restore::NAME, |board, sid| board.restore_to(sid, seq, then))?;
+            self.change(socket, Need::Draw, Restore::NAME, |board, sid| board.restore_to(sid, seq, then, op))?;
         durable.await?;
         Ok(reply)
     }
@@ -558,13 +558,13 @@ fn on_restore(socket: SocketRef, TryData(data): TryData<Value>, ack: AckSender) 
     let Some(conn) = socket.extensions.get::<Connection>() else { return Box::pin(async {}) };
     conn.realtime.out.metrics.event(Restore::NAME);
     let checked = conn.admit(Class::Edit).and_then(|()| {
-        let Restore { seq } = serde_json::from_value(data.unwrap_or(Value::Null))?;
+        let restore: Restore = serde_json::from_value(data.unwrap_or(Value::Null))?;
         conn.allowed(&conn.board.lock(), Need::Draw)?;
-        Ok(seq)
+        Ok(restore)
     });
     Box::pin(async move {
         let result = match checked {
-            Ok(seq) => conn.restore(&socket, seq).await,
+            Ok(restore) => conn.restore(&socket, restore).await,
             Err(e) => Err(e),
         };
         if let Err(e) = &result {
