@@ -180,8 +180,14 @@ async fn a_private_board_keeps_its_past_private() {
         let (status, body) = server.get(path).await;
         assert_eq!(status, 404, "{path}: {body}");
     }
+    // With the key, all three answer; a key in the query opens nothing (keys never go in URLs' queries).
+    let bearer = format!("Bearer {key}");
+    for path in ["/api/boards/secret?at=0", "/api/boards/secret/history", "/b/secret?at=0"] {
+        let (status, _, body) = get_with(&server.addr, path, &[("authorization", &bearer)]).await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+    }
     let (status, _) = server.get(&format!("/b/secret?at=0&key={key}")).await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

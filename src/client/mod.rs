@@ -369,15 +369,14 @@ impl Session {
         }
     }
 
-    /// Whether our drawing would be accepted: we are on the board, and our
-    /// role lets us (or the server has not said otherwise yet).
-    /// Whether we may change the board: the server lets us, and the canvas
-    /// shows the live board, not a moment of its history.
+    /// Whether we may change the board: the server would accept it, and the
+    /// canvas shows the live board, not a moment of its history.
     fn may_draw(&self) -> bool {
         self.may_edit() && !self.previewing()
     }
 
-    /// Whether the server lets us change the board.
+    /// Whether our changes would be accepted: we are on the board, and our
+    /// role lets us (or the server has not said otherwise yet).
     fn may_edit(&self) -> bool {
         !self.stopped && !self.sync.is_deleted() && self.sync.access().is_none_or(Access::can_draw)
     }

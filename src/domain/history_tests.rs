@@ -137,6 +137,10 @@ proptest! {
         cut in any::<u32>(),
     ) {
         let (log, shown) = play(&actions);
+        for c in &log {
+            let json = serde_json::to_value(&c.op).unwrap();
+            prop_assert_eq!(json["kind"].as_str(), Some(c.op.kind()));
+        }
         let whole = Timeline::with_frames(history(&log), usize::MAX);
         let framed = Timeline::with_frames(history(&log), frames);
         for (&seq, strokes) in &shown {
@@ -146,9 +150,9 @@ proptest! {
         // Compacted before `from`: the base is the board then, stored
         // without points and read back (as storage does), and the rest replays.
         let from = *shown.keys().nth(cut as usize % shown.len()).unwrap();
-        let mut compacted = framed.compacted(from);
-        let json = serde_json::to_string(&compacted.base).unwrap();
-        compacted.base = serde_json::from_str(&json).unwrap();
+        let base = serde_json::to_string(&framed.snaps_at(from)).unwrap();
+        let changes = log.iter().filter(|c| c.seq > from).cloned().collect();
+        let compacted = HistoryLog { from, since: None, base: serde_json::from_str(&base).unwrap(), changes };
         let later = Timeline::with_frames(compacted, frames);
         prop_assert_eq!(later.from(), from);
         for (&seq, strokes) in shown.range(from..) {

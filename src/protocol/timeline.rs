@@ -193,12 +193,13 @@ struct Frame {
     objects: Vec<Option<State>>,
 }
 
-/// How many changes apart the timeline keeps frames by default.
+/// Fewest changes between two frames; a board with many objects keeps them
+/// further apart (twice its objects), so frames never outweigh the log.
 pub const FRAME_EVERY: usize = 2000;
 
 /// A board's log, replayable to any seq from `from` on. Each object's
 /// points are kept once, whole; a frame only says how many of them
-/// showed, so frames stay small and replaying from the nearest one is quick.
+/// showed, so replaying from the nearest one is quick.
 #[derive(Debug, Clone)]
 pub struct Timeline {
     from: u64,
@@ -208,18 +209,25 @@ pub struct Timeline {
     ends: Vec<Vec<usize>>,
     index: HashMap<StrokeId, usize>,
     changes: Vec<Logged>,
-    /// The board at `from`, then every `every` changes.
-    frames: Vec<Frame>,
+    /// The board at `from`, then every so many changes: each with how many
+    /// changes it comes after.
+    frames: Vec<(usize, Frame)>,
     every: usize,
+    /// Spacing frames by the objects too.
+    adaptive: bool,
 }
 
 impl Timeline {
     pub fn new(log: HistoryLog) -> Self {
-        Self::with_frames(log, FRAME_EVERY)
+        Self { adaptive: true, ..Self::with_frames(log, FRAME_EVERY) }
     }
 
     /// A timeline keeping a frame every `every` changes (`usize::MAX`: only the first).
     pub fn with_frames(log: HistoryLog, every: usize) -> Self {
+        Self::build(log, every, false)
+    }
+
+    fn build(log: HistoryLog, every: usize, adaptive: bool) -> Self {
         let HistoryLog { from, base, changes, .. } = log;
         let mut timeline = Timeline {
             from,
@@ -229,6 +237,7 @@ impl Timeline {
             changes: Vec::new(),
             frames: Vec::new(),
             every: every.max(1),
+            adaptive,
         };
         let mut frame = Frame { seq: from, objects: Vec::new() };
         for snap in base {
@@ -245,7 +254,7 @@ impl Timeline {
                 transform: snap.stroke.transform,
             });
         }
-        timeline.frames.push(frame.clone());
+        timeline.frames.push((0, frame.clone()));
         for logged in changes {
             if logged.seq <= frame.seq {
                 continue;
@@ -253,8 +262,11 @@ impl Timeline {
             timeline.learn(&logged.op);
             timeline.step(&mut frame, &logged);
             timeline.changes.push(logged);
-            if timeline.changes.len().is_multiple_of(timeline.every) {
-                timeline.frames.push(frame.clone());
+            let done = timeline.changes.len();
+            let spacing =
+                if timeline.adaptive { timeline.every.max(2 * timeline.objects.len()) } else { timeline.every };
+            if done - timeline.frames.last().map_or(0, |(d, _)| *d) >= spacing {
+                timeline.frames.push((done, frame.clone()));
             }
         }
         timeline
@@ -272,20 +284,6 @@ impl Timeline {
 
     pub fn changes(&self) -> &[Logged] {
         &self.changes
-    }
-
-    /// Appends a change made after the last one (a live update).
-    pub fn push(&mut self, logged: Logged) {
-        if logged.seq <= self.last() {
-            return;
-        }
-        let mut frame = self.frame_at(self.last());
-        self.learn(&logged.op);
-        self.step(&mut frame, &logged);
-        self.changes.push(logged);
-        if self.changes.len().is_multiple_of(self.every) {
-            self.frames.push(frame);
-        }
     }
 
     fn register(&mut self, stroke: Stroke) -> usize {
@@ -377,11 +375,11 @@ impl Timeline {
     /// The frame at `seq` (clamped to what the timeline holds).
     fn frame_at(&self, seq: u64) -> Frame {
         let seq = seq.clamp(self.from, self.last());
-        // Frame k is the board after the first k·every changes.
         let done = self.changes.partition_point(|c| c.seq <= seq);
-        let k = (done / self.every).min(self.frames.len() - 1);
-        let mut frame = self.frames[k].clone();
-        for logged in &self.changes[k * self.every..done] {
+        let k = self.frames.partition_point(|(d, _)| *d <= done) - 1;
+        let (from, frame) = &self.frames[k];
+        let mut frame = frame.clone();
+        for logged in &self.changes[*from..done] {
             self.step(&mut frame, logged);
         }
         frame.seq = seq;
@@ -418,17 +416,5 @@ impl Timeline {
     /// What showed at `seq`, in drawing order.
     pub fn strokes_at(&self, seq: u64) -> Vec<Stroke> {
         self.snaps_at(seq).into_iter().filter(|s| s.live).map(|s| s.stroke).collect()
-    }
-
-    /// The log from `seq` on, as a new log whose base is the board then:
-    /// what compaction keeps.
-    pub fn compacted(&self, seq: u64) -> HistoryLog {
-        let seq = seq.clamp(self.from, self.last());
-        HistoryLog {
-            from: seq,
-            since: None,
-            base: self.snaps_at(seq),
-            changes: self.changes.iter().filter(|c| c.seq > seq).cloned().collect(),
-        }
     }
 }

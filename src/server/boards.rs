@@ -1,6 +1,7 @@
 //! The registry of boards open in this process: each is loaded from storage
 //! when its first member arrives, shared by its members, and dropped from
-//! memory when the last one leaves or when it is deleted. It also keeps who
+//! memory when the last one leaves or when it is deleted (its latest relays
+//! are kept a while longer, for a delta resync). It also keeps who
 //! each board's owner kicked out, for a while. This is the process-local
 //! state (seq counters, presence, kicks) that a multi-node setup would move
 //! elsewhere.
@@ -46,6 +47,7 @@ impl std::ops::DerefMut for Open {
 /// reconnects after a short drop still gets only what they missed.
 const PARKED_FOR: Duration = Duration::from_secs(5 * 60);
 const PARKED_BYTES: usize = 64 << 20;
+const PARKED_BOARDS: usize = 1024;
 
 /// How long a kicked person stays out of the board.
 pub const KICK: Duration = Duration::from_secs(10 * 60);
@@ -159,13 +161,17 @@ impl Boards {
         }
     }
 
-    /// Keeps a dropped board's latest relays for a while.
+    /// Keeps a dropped board's latest relays for a while, if it has any
+    /// (a board only looked at over HTTP has none).
     fn park(&self, name: &BoardName, recent: Recent) {
+        if recent.bytes() == 0 {
+            return;
+        }
         let mut parked = self.parked.lock();
         parked.retain(|(n, since, _)| n != name && since.elapsed() < PARKED_FOR);
         parked.push_back((name.clone(), Instant::now(), recent));
         let mut total: usize = parked.iter().map(|(_, _, r)| r.bytes()).sum();
-        while total > PARKED_BYTES {
+        while total > PARKED_BYTES || parked.len() > PARKED_BOARDS {
             let Some((_, _, oldest)) = parked.pop_front() else { break };
             total -= oldest.bytes();
         }
@@ -202,6 +208,13 @@ impl Boards {
         };
         let recent = self.unpark(name, board.seq()).unwrap_or_else(|| Recent::starting_at(board.seq()));
         Ok(Mutex::new(Open { recent, board }))
+    }
+
+    /// The seq and access settings of a board, open or not.
+    pub async fn access(self: &Arc<Self>, name: &BoardName) -> Result<(u64, BoardAccess), StorageError> {
+        let board = self.enter(name).await?;
+        let b = board.lock();
+        Ok((b.seq(), b.access().clone()))
     }
 
     /// The live strokes, seq and access settings of a board, open or not.

@@ -2,7 +2,8 @@
 //! (`GET /api/boards/{name}/history`), the board as it was at a seq (the
 //! `?at=` of `GET /api/boards/{name}`), and a read-only page of that version
 //! (`/b/{name}?at=SEQ`) that needs no JavaScript. Each answers as the board's
-//! access mode allows: a private board only to a request with its key.
+//! access mode allows: a private board only to a request with its key
+//! (`Authorization: Bearer`).
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -19,11 +20,10 @@ use crate::ink;
 use crate::protocol::{BoardName, Stroke};
 use crate::storage::HistoryError;
 
-/// `?at=SEQ` (and, for a private board's page, `key=KEY`).
+/// `?at=SEQ`.
 #[derive(Debug, Deserialize)]
 pub struct At {
     pub at: Option<u64>,
-    pub key: Option<String>,
 }
 
 /// What the request is told when `name`'s past cannot be read.
@@ -40,8 +40,8 @@ fn refused(name: &BoardName) -> impl Fn(HistoryError) -> ApiError + '_ {
 /// Opens `name` for a request carrying `key`; a private board without it
 /// is not found. Returns its current seq.
 async fn open(state: &AppState, name: &BoardName, key: Option<KeyHash>) -> Result<u64, ApiError> {
-    let (seq, _, access) =
-        state.boards.snapshot(name).await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
+    let (seq, access) =
+        state.boards.access(name).await.map_err(|source| ApiError::Storage { board: name.clone(), source })?;
     if access.role_of(key.as_ref()).is_none() {
         return Err(ApiError::NotFound);
     }
@@ -107,7 +107,10 @@ pub async fn history_json(
 /// read-only, with a link to the live board.
 pub async fn past_page(state: AppState, name: String, at: At, headers: HeaderMap) -> Response {
     let t = Texts::of(request_locale(&headers));
-    let key = at.key.as_deref().map(KeyHash::of).or_else(|| bearer_key(&headers));
+    // A private board's past shows only to a request with its key; a page
+    // cannot carry one without JavaScript (keys never go in a query), so its
+    // History panel and the API are the way.
+    let key = bearer_key(&headers);
     let seq = at.at.unwrap_or_default();
     let shown = async {
         let name = BoardName::new(name.as_str())?;

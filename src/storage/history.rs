@@ -105,7 +105,7 @@ pub(super) async fn checkpoint_if_due(conn: &mut SqliteConnection, board: &str, 
     }
     sqlx::query(&format!(
         "INSERT OR REPLACE INTO checkpoints (board, seq, snaps, objects) \
-         SELECT ?1, ?2, snaps, json_array_length(snaps) FROM ({SNAPS_OF_1} AS snaps)"
+         SELECT ?1, ?2, snaps, json_array_length(snaps) FROM (SELECT ({SNAPS_OF_1}) AS snaps)"
     ))
     .bind(board)
     .bind(seq)
