@@ -91,7 +91,7 @@ fn draw_thinned(renderer: &super::canvas::Renderer, strokes: &[Stroke], thin: us
 fn thinned(points: &[f32], k: usize) -> Vec<f32> {
     let pairs = points.len() / 2;
     let mut out: Vec<f32> = (0..pairs).step_by(k).flat_map(|i| [points[2 * i], points[2 * i + 1]]).collect();
-    if (pairs - 1) % k != 0 {
+    if pairs > 0 && !(pairs - 1).is_multiple_of(k) {
         out.extend_from_slice(&points[2 * (pairs - 1)..2 * pairs]);
     }
     out
