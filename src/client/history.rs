@@ -220,12 +220,11 @@ impl Session {
                 window().set_timeout_with_callback_and_timeout_and_arguments_0(settle.unchecked_ref(), SETTLE_MS).ok();
         }
         let seq = seq.clamp(scrub.timeline.from(), scrub.timeline.last());
-        let who = scrub
-            .timeline
-            .changes()
-            .iter()
-            .rev()
-            .find(|c| c.seq <= seq)
+        let changes = scrub.timeline.changes();
+        let who = changes
+            .partition_point(|c| c.seq <= seq)
+            .checked_sub(1)
+            .map(|i| &changes[i])
             .map(|c| self.texts.fill("history.by", &[("name", &c.name), ("when", &local_time(c.at))]))
             .unwrap_or_default();
         self.view.history.update(|h| {

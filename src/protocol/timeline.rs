@@ -388,9 +388,19 @@ impl Timeline {
 
     /// Every object as it was at `seq`, shown or not, in drawing order.
     pub fn snaps_at(&self, seq: u64) -> Vec<Snap> {
+        self.objects_at(seq, false)
+    }
+
+    /// The objects at `seq` in drawing order: all, or only those that showed
+    /// (whose points alone are copied).
+    fn objects_at(&self, seq: u64, shown: bool) -> Vec<Snap> {
         let frame = self.frame_at(seq);
-        let mut snaps: Vec<(usize, &State)> =
-            frame.objects.iter().enumerate().filter_map(|(i, s)| s.as_ref().map(|s| (i, s))).collect();
+        let mut snaps: Vec<(usize, &State)> = frame
+            .objects
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().filter(|s| s.live || !shown).map(|s| (i, s)))
+            .collect();
         snaps.sort_by(|a, b| a.1.z.total_cmp(&b.1.z).then(a.0.cmp(&b.0)));
         snaps.into_iter().map(|(i, s)| self.snap(i, s)).collect()
     }
@@ -415,6 +425,6 @@ impl Timeline {
 
     /// What showed at `seq`, in drawing order.
     pub fn strokes_at(&self, seq: u64) -> Vec<Stroke> {
-        self.snaps_at(seq).into_iter().filter(|s| s.live).map(|s| s.stroke).collect()
+        self.objects_at(seq, true).into_iter().map(|s| s.stroke).collect()
     }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use sqlx::{Row, SqliteConnection};
 
 use super::{corrupt, decode_points, Storage, StorageError};
-use crate::domain::Applied;
+use crate::domain::{Applied, Change};
 use crate::protocol::{BoardName, Event, HistoryLog, Logged, Op, Snap, Stroke, Timeline};
 
 /// Fewest changes between two checkpoints of a board; a board with many
@@ -54,10 +54,12 @@ impl From<sqlx::Error> for HistoryError {
 /// Appends a change to its board's log (in the writer's transaction). A
 /// batch of points is not: its segment row is its entry.
 pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Result<(), sqlx::Error> {
+    if matches!(a.change, Change::StrokePoints { .. }) {
+        return Ok(());
+    }
     let Some(mut op) = a.change.op() else { return Ok(()) };
     // A stroke's first points are its segment 0 already.
     let stroke = match &mut op {
-        Op::Points { .. } => return Ok(()),
         Op::Start { stroke } => {
             stroke.points.clear();
             Some(stroke.id.to_string())
@@ -237,14 +239,20 @@ async fn start_of(conn: &mut SqliteConnection, board: &str) -> Result<Option<(u6
 }
 
 /// The log of `board` from its nearest checkpoint at or before `seq` (or
-/// its history's start) up to `seq`.
-async fn log_up_to(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result<HistoryLog, HistoryError> {
+/// its history's start) up to `upto` (`None`: its last change).
+async fn log_from(
+    conn: &mut SqliteConnection,
+    board: &str,
+    seq: Option<u64>,
+    upto: Option<u64>,
+) -> Result<HistoryLog, HistoryError> {
     let (from, since, now) = start_of(conn, board).await?.ok_or(HistoryError::NoBoard)?;
+    let (seq, upto) = (seq.unwrap_or(from), upto.unwrap_or(now));
     if seq < from {
         return Err(HistoryError::Compacted { from });
     }
-    if seq > now {
-        return Err(HistoryError::Future(seq));
+    if seq > now || upto > now {
+        return Err(HistoryError::Future(seq.max(upto)));
     }
     let checkpoint = sqlx::query(
         "SELECT seq, snaps FROM checkpoints WHERE board = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
@@ -259,7 +267,7 @@ async fn log_up_to(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result
         None => (from, Vec::new()),
     };
     fill_points(conn, board, &mut base).await?;
-    let changes = read_log(conn, board, base_seq, seq).await?;
+    let changes = read_log(conn, board, base_seq, upto).await?;
     Ok(HistoryLog { from: base_seq, since, base, changes })
 }
 
@@ -276,18 +284,14 @@ impl Storage {
     pub async fn history(&self, board: &BoardName) -> Result<HistoryLog, HistoryError> {
         let _turn = self.history_turn().await?;
         // One read transaction: a compaction meanwhile cannot split what is read.
-        let mut tx = self.pool.begin().await?;
-        let (from, _, now) = start_of(&mut tx, board.as_str()).await?.ok_or(HistoryError::NoBoard)?;
-        let mut log = log_up_to(&mut tx, board.as_str(), from).await?;
-        log.changes = read_log(&mut tx, board.as_str(), from, now).await?;
-        Ok(log)
+        log_from(&mut *self.pool.begin().await?, board.as_str(), None, None).await
     }
 
     /// What showed on `board` at `seq`, in drawing order. Everything
     /// submitted before must be flushed first.
     pub async fn board_at(&self, board: &BoardName, seq: u64) -> Result<Vec<Stroke>, HistoryError> {
         let _turn = self.history_turn().await?;
-        let log = log_up_to(&mut *self.pool.begin().await?, board.as_str(), seq).await?;
+        let log = log_from(&mut *self.pool.begin().await?, board.as_str(), Some(seq), Some(seq)).await?;
         Ok(Timeline::with_frames(log, usize::MAX).strokes_at(seq))
     }
 
@@ -308,7 +312,7 @@ impl Storage {
         .fetch_optional(&mut *tx)
         .await?;
         let Some((seq, at)) = last.filter(|(seq, _)| *seq as u64 > from) else { return Ok(None) };
-        let log = log_up_to(&mut tx, name, seq as u64).await?;
+        let log = log_from(&mut tx, name, Some(seq as u64), Some(seq as u64)).await?;
         let mut snaps = Timeline::with_frames(log, usize::MAX).snaps_at(seq as u64);
         for snap in &mut snaps {
             snap.stroke.points = Vec::new();
