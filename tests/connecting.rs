@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use scrawl::protocol::{Event, ServerMessage, StrokeStart, HISTORY_CHUNK_POINTS};
+use scrawl::protocol::{Auth, Event, ServerMessage, StrokeStart, HISTORY_CHUNK_POINTS};
 use scrawl::server::Settings;
 use scrawl::socketio::native::{ClientError, NativeClient};
 use serde_json::json;
@@ -91,6 +91,81 @@ async fn history_of_a_large_board_arrives_in_bounded_chunks() {
     assert_eq!(strokes.len(), 20);
     assert_eq!(strokes.iter().map(|s| s.points.len() / 2).sum::<usize>(), 200_000);
     assert!(chunks >= 200_000 / HISTORY_CHUNK_POINTS, "{chunks} chunks");
+}
+
+#[tokio::test]
+async fn a_client_that_asks_gets_the_history_packed_and_exactly_the_same_board() {
+    let server = TestServer::start().await;
+    let mut a = server.join("packed", "a").await;
+    // 40 strokes of 1,000 points as the browser draws them (1/16 pixels),
+    // one of other floats, and one longer than a chunk.
+    for s in 0..40 {
+        let id = format!("s{s}");
+        let curve: Vec<f32> = (0..1000)
+            .flat_map(|i| {
+                let t = (i + s * 7) as f32 / 40.0;
+                [((400.0 + 300.0 * t.cos()) * 16.0).round() / 16.0, ((300.0 - 200.0 * t.sin()) * 16.0).round() / 16.0]
+            })
+            .collect();
+        ok(&mut a.client, &start_msg(&id, curve[..2000].to_vec())).await;
+        ok(&mut a.client, &end(&id)).await;
+    }
+    ok(&mut a.client, &start_msg("odd", vec![0.1, 1.0 / 3.0, -12.345, 1e7, -0.0, 2.5])).await;
+    ok(&mut a.client, &end("odd")).await;
+    ok(&mut a.client, &start_msg("long", vec![0.0, 0.0])).await;
+    for n in 1..=10u32 {
+        let pts: Vec<f32> = (0..4000).map(|i| ((i * n as usize) % 2000) as f32 / 8.0).collect();
+        ok(&mut a.client, &batch("long", n, pts)).await;
+    }
+    ok(&mut a.client, &end("long")).await;
+
+    let json = join_as(&server.addr, &auth("packed", "v1")).await.unwrap();
+    let packed = join_as(&server.addr, &Auth { packed: true, ..auth("packed", "v2") }).await.unwrap();
+    assert_eq!(packed.seq, json.seq);
+    assert_eq!(packed.strokes.len(), 42);
+    assert!(packed.chunks > 1, "the long stroke spans chunks");
+    let bits = |strokes: &[scrawl::protocol::Stroke]| -> Vec<Vec<u32>> {
+        strokes.iter().map(|s| s.points.iter().map(|v| v.to_bits()).collect()).collect()
+    };
+    assert_eq!(bits(&packed.strokes), bits(&json.strokes), "every coordinate bit for bit");
+    assert_eq!(packed.strokes, json.strokes);
+
+    // On the wire: binary frames, a fraction of the JSON.
+    let (json_text, json_binary) = wire_bytes(&server.addr, &auth("packed", "w1")).await;
+    let (packed_text, packed_binary) = wire_bytes(&server.addr, &Auth { packed: true, ..auth("packed", "w2") }).await;
+    assert_eq!(json_binary, 0);
+    assert!(packed_binary > 0);
+    let points = 40 * 1000 + 3 + 1 + 20_000;
+    let per_point = |bytes: usize| bytes as f64 / points as f64;
+    let (before, after) = (per_point(json_text), per_point(packed_text + packed_binary));
+    assert!(after * 3.0 < before, "{before:.2} → {after:.2} bytes a point");
+
+    // A malformed flag is refused like any bad auth.
+    let bad = json!({ "board": "packed", "packed": "yes" });
+    assert!(matches!(NativeClient::connect(&server.addr, &bad).await, Err(ClientError::Refused(_))));
+}
+
+/// Joins over a raw WebSocket and counts the text and binary bytes received
+/// up to `synced`.
+async fn wire_bytes(addr: &str, auth: &Auth) -> (usize, usize) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("ws://{addr}{}", scrawl::socketio::WS_PATH);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let (mut text_bytes, mut binary_bytes) = (0, 0);
+    while let Some(message) = ws.next().await {
+        match message.unwrap() {
+            Message::Text(text) if text.starts_with('0') => {
+                let auth = serde_json::to_string(auth).unwrap();
+                ws.send(Message::text(format!("40{auth}"))).await.unwrap();
+            }
+            Message::Text(text) if text.starts_with("42[\"synced\"") => return (text_bytes, binary_bytes),
+            Message::Text(text) => text_bytes += text.len(),
+            Message::Binary(bytes) => binary_bytes += bytes.len(),
+            _ => {}
+        }
+    }
+    panic!("closed before synced")
 }
 
 /// A `stroke:start` whose JSON is about `bytes` long (unknown fields are ignored).

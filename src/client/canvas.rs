@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use super::images::ImageCache;
 use crate::ink::{self, Bounds};
-use crate::protocol::{Stroke, Tool};
+use crate::protocol::{Stroke, Tool, QUANTUM};
 
 pub const MIN_ZOOM: f64 = 0.1;
 pub const MAX_ZOOM: f64 = 10.0;
@@ -90,10 +90,13 @@ impl Renderer {
         (rect.left(), rect.top())
     }
 
-    /// Board coordinates of a point given in client (viewport) pixels.
+    /// Board coordinates of a point given in client (viewport) pixels, to
+    /// the 1/16 pixel: finer than any zoom shows, and what packs smallest
+    /// (see `protocol::packed`).
     pub fn to_board(&self, client_x: f64, client_y: f64) -> (f32, f32) {
         let (left, top) = self.origin();
-        (((client_x - left - self.offset.0) / self.zoom) as f32, ((client_y - top - self.offset.1) / self.zoom) as f32)
+        let snap = |v: f64| ((v * QUANTUM as f64).round() / QUANTUM as f64) as f32;
+        (snap((client_x - left - self.offset.0) / self.zoom), snap((client_y - top - self.offset.1) / self.zoom))
     }
 
     /// Client pixels of a board point.

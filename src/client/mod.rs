@@ -126,7 +126,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
             let token = local::key(&board);
             let (name, client, lang) = (local::name(), Some(client.clone()), Some(lang.to_owned()));
             let (since, epoch) = since.get().unzip();
-            let auth = Auth { board: board.clone(), name, client, token, lang, since, epoch };
+            let auth = Auth { board: board.clone(), name, client, token, lang, since, epoch, packed: true };
             serde_json::to_string(&auth).ok()
         }
     };
@@ -262,14 +262,22 @@ impl Session {
                 }
             }
             SocketEvent::Ack { id, data } => self.on_ack(id, &data),
-            SocketEvent::Event { name, data } => match ServerMessage::decode(&name, &data) {
-                Ok(Some(message)) => {
-                    let change = self.sync.receive(message);
-                    self.render(change);
+            SocketEvent::Event { name, data, attachments } => {
+                let message = match attachments.is_empty() {
+                    true => ServerMessage::decode(&name, &data).map_err(|e| e.to_string()),
+                    false => {
+                        ServerMessage::decode_binary(&name, &data, &attachments).map(Some).map_err(|e| e.to_string())
+                    }
+                };
+                match message {
+                    Ok(Some(message)) => {
+                        let change = self.sync.receive(message);
+                        self.render(change);
+                    }
+                    Ok(None) => {}
+                    Err(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
                 }
-                Ok(None) => {}
-                Err(e) => leptos::logging::warn!("scrawl: bad payload: {e}"),
-            },
+            }
         }
     }
 

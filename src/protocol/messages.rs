@@ -94,6 +94,10 @@ pub struct Auth {
     pub since: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epoch: Option<u32>,
+    /// Send the board's `history` chunks packed: binary events whose points
+    /// come as an attachment (see `protocol::packed`), not as JSON numbers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub packed: bool,
 }
 
 /// A person on a board. `id` is the connection id.
@@ -159,6 +163,8 @@ pub struct Stroke {
     pub color: Color,
     pub width: f32,
     pub tool: Tool,
+    /// Never empty but in a packed `history` chunk, which sends them apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub points: Vec<f32>,
     /// The text of a text or a note.
     #[serde(default, skip_serializing_if = "Option::is_none")]

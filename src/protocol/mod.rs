@@ -16,6 +16,7 @@
 //! - `access`: board modes, roles, link keys and the owner's events.
 //! - `history`: splitting a board into bounded `history` chunks and merging
 //!   them back.
+//! - `packed`: the compact binary form of `history` chunks (`auth.packed`).
 //! - `timeline`: a board's change log, its objects' states at a moment, and
 //!   replaying the log to any seq (history, `?at=`, restore).
 
@@ -24,6 +25,7 @@ mod history;
 mod ids;
 mod messages;
 mod objects;
+mod packed;
 mod presenting;
 mod server_message;
 mod timeline;
@@ -33,6 +35,7 @@ pub use history::{history_chunks, merge_history, HISTORY_CHUNK_BYTES};
 pub use ids::{check_points, BoardName, ClientId, Color, SocketId, StrokeId, ValidationError};
 pub use messages::*;
 pub use objects::*;
+pub use packed::{pack, unpack, PackError, QUANTUM};
 pub use presenting::*;
 pub use server_message::ServerMessage;
 pub use timeline::*;

@@ -2,9 +2,9 @@
 //! its name from its JSON text into its payload type.
 
 use super::{
-    Access, Added, BoardDeleted, Cleared, CursorMoved, Delta, Event, History, LaserMoved, Presence, Reordered,
-    Replaced, Selected, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Summoned, Synced,
-    TextEdited, Transformed, ViewportMoved, Welcome,
+    Access, Added, BoardDeleted, Cleared, CursorMoved, Delta, Event, History, LaserMoved, PackError, Presence,
+    Reordered, Replaced, Selected, StrokeEnd, StrokePoints, StrokeRemove, StrokeRestore, StrokeStarted, Summoned,
+    Synced, TextEdited, Transformed, ViewportMoved, Welcome,
 };
 
 /// Every server → client event, decoded by name into its type.
@@ -61,6 +61,20 @@ server_messages! {
 }
 
 impl ServerMessage {
+    /// Decodes a binary event: event `name` with the JSON text of its
+    /// first argument and its attachments. Only `history` comes so,
+    /// packed (see `protocol::packed`).
+    pub fn decode_binary(name: &str, data: &str, attachments: &[Vec<u8>]) -> Result<Self, PackError> {
+        match attachments {
+            [points] if name == <History as Event>::NAME => {
+                let mut chunk: History = serde_json::from_str(data).map_err(|e| PackError::Json(e.to_string()))?;
+                super::unpack(&mut chunk.strokes, points)?;
+                Ok(Self::History(chunk))
+            }
+            _ => Err(PackError::Unexpected(name.to_owned())),
+        }
+    }
+
     /// The seq of the change a relay carries; `None` for everything else.
     pub fn seq(&self) -> Option<u64> {
         match self {

@@ -2,7 +2,8 @@
 //! handshake, pong replies, connect with an auth payload, and reconnection
 //! with backoff. Decoded traffic goes to one callback, never while this
 //! module holds its own state borrowed, so the callback may emit. Payloads
-//! come and go as JSON text.
+//! come and go as JSON text; a binary event's attachments (a packed
+//! `history` chunk) are gathered before it is reported.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -23,8 +24,9 @@ pub enum SocketEvent {
     /// The server refused the namespace connection this time, saying why;
     /// the next attempt follows unless [`BrowserSocket::stop`] is called.
     Declined(String),
-    /// An event, with the JSON text of its first argument.
-    Event { name: String, data: String },
+    /// An event, with the JSON text of its first argument and its binary
+    /// attachments, if any.
+    Event { name: String, data: String, attachments: Vec<Vec<u8>> },
     /// The ack of our event `id`, with the JSON text of its first argument.
     Ack { id: u64, data: String },
 }
@@ -42,6 +44,8 @@ struct Inner {
     /// Timer that closes a link whose server stopped pinging, and its limit.
     watchdog: Option<i32>,
     silence_limit_ms: u64,
+    /// A binary event waiting for its attachments, and how many it has.
+    partial: Option<(SocketEvent, usize)>,
     // Keeps the current socket's handlers alive.
     handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
 }
@@ -71,6 +75,7 @@ impl BrowserSocket {
                 next_ack: 1,
                 watchdog: None,
                 silence_limit_ms: 45_000,
+                partial: None,
                 handlers: Vec::new(),
             })),
             callback: Rc::new(callback),
@@ -140,8 +145,11 @@ impl BrowserSocket {
         let on_message = {
             let this = self.clone();
             Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-                if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+                let Some(data) = e.dyn_ref::<MessageEvent>().map(|m| m.data()) else { return };
+                if let Some(text) = data.as_string() {
                     this.on_text(&text);
+                } else if let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+                    this.on_binary(js_sys::Uint8Array::new(buffer).to_vec());
                 }
             })
         };
@@ -152,6 +160,7 @@ impl BrowserSocket {
                 this.lost();
             })
         };
+        ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         let mut inner = self.inner.borrow_mut();
@@ -203,7 +212,12 @@ impl BrowserSocket {
             }
             Frame::Event { name, args, .. } => {
                 let data = first_arg(args);
-                Some(SocketEvent::Event { name, data })
+                Some(SocketEvent::Event { name, data, attachments: Vec::new() })
+            }
+            Frame::BinaryEvent { name, args, attachments } => {
+                let event = SocketEvent::Event { name, data: first_arg(args), attachments: Vec::new() };
+                self.inner.borrow_mut().partial = Some((event, attachments));
+                None
             }
             Frame::Ack { id, args } => {
                 let data = first_arg(args);
@@ -218,6 +232,22 @@ impl BrowserSocket {
             Frame::Pong | Frame::Noop => None,
         };
         if let Some(event) = report {
+            (self.callback)(event);
+        }
+    }
+
+    /// One attachment of the binary event announced last.
+    fn on_binary(&self, bytes: Vec<u8>) {
+        let complete = {
+            let mut inner = self.inner.borrow_mut();
+            let Some((SocketEvent::Event { attachments, .. }, wanted)) = inner.partial.as_mut() else { return };
+            attachments.push(bytes);
+            if attachments.len() < *wanted {
+                return;
+            }
+            inner.partial.take().map(|(event, _)| event)
+        };
+        if let Some(event) = complete {
             (self.callback)(event);
         }
     }

@@ -10,7 +10,9 @@
 //! the frame: `connect_text`, `event_text` and `PONG` are all a client
 //! sends, so the browser needs no `Frame::encode`.
 //!
-//! Only the default namespace and text (JSON) packets are used by scrawl.
+//! Only the default namespace is used by scrawl, and binary packets only
+//! for packed `history` chunks: a `BinaryEvent` frame announces how many
+//! binary WebSocket messages follow with its attachments.
 
 #[cfg(feature = "hydrate")]
 pub mod browser;
@@ -43,6 +45,9 @@ pub enum Frame {
     /// Socket.IO `2`: `["name", ...args]`, with an ack id when one is wanted.
     /// Each argument is checked as JSON only when it is read.
     Event { name: String, args: Vec<String>, ack: Option<u64> },
+    /// Socket.IO `5`: an event whose arguments hold placeholders for the
+    /// `attachments` binary messages that follow it.
+    BinaryEvent { name: String, args: Vec<String>, attachments: usize },
     /// Socket.IO `3`: the reply to an event that asked for an ack.
     Ack { id: u64, args: Vec<String> },
     /// Socket.IO `4`: the server refused the namespace connection.
@@ -57,8 +62,10 @@ pub enum CodecError {
     EngineType(char),
     #[error("unknown Socket.IO packet type {0:?}")]
     SocketType(char),
-    #[error("binary Socket.IO packets are not supported")]
+    #[error("binary Socket.IO acks are not supported")]
     Binary,
+    #[error("a binary event with {0} attachments")]
+    Attachments(usize),
     #[error("malformed {what}: {detail}")]
     Malformed { what: &'static str, detail: String },
 }
@@ -77,6 +84,9 @@ struct Control {
     ping_timeout: Option<u64>,
     message: Option<String>,
 }
+
+/// Most attachments one binary event may announce (scrawl sends one).
+pub const MAX_ATTACHMENTS: usize = 4;
 
 /// `text` as a JSON string.
 fn quote(text: &str) -> String {
@@ -119,6 +129,10 @@ impl Frame {
                 let items: Vec<String> = std::iter::once(quote(name)).chain(args.iter().cloned()).collect();
                 format!("42{ack}[{}]", items.join(","))
             }
+            Frame::BinaryEvent { name, args, attachments } => {
+                let items: Vec<String> = std::iter::once(quote(name)).chain(args.iter().cloned()).collect();
+                format!("45{attachments}-[{}]", items.join(","))
+            }
             Frame::Ack { id, args } => format!("43{id}[{}]", args.join(",")),
             Frame::ConnectError { message } => format!(r#"44{{"message":{}}}"#, quote(message)),
         }
@@ -152,6 +166,15 @@ fn decode_socket(packet: &str) -> Result<Frame, CodecError> {
     let mut chars = packet.chars();
     let kind = chars.next().ok_or(CodecError::Empty)?;
     let mut rest = chars.as_str();
+    let mut attachments = 0;
+    if kind == '5' {
+        let (count, after) = rest.split_once('-').ok_or_else(|| malformed("binary event", "no attachment count"))?;
+        attachments = count.parse::<usize>().map_err(|e| malformed("binary event", e))?;
+        if !(1..=MAX_ATTACHMENTS).contains(&attachments) {
+            return Err(CodecError::Attachments(attachments));
+        }
+        rest = after;
+    }
     // A namespace other than "/" is prefixed as "/nsp,"; scrawl only uses "/".
     if rest.starts_with('/') {
         rest = rest.split_once(',').map(|(_, r)| r).unwrap_or("");
@@ -168,11 +191,15 @@ fn decode_socket(packet: &str) -> Result<Frame, CodecError> {
             Ok(Frame::Connect(Some(json.to_string())))
         }
         '1' => Ok(Frame::Disconnect),
-        '2' => {
+        '2' | '5' => {
             let array = array("event")?;
             let (name, args) = array.split_first().ok_or_else(|| malformed("event", "no event name"))?;
             let name = serde_json::from_str(name).map_err(|_| malformed("event", "event name is not a string"))?;
-            Ok(Frame::Event { name, args: owned(args), ack: id })
+            let args = owned(args);
+            Ok(match kind {
+                '2' => Frame::Event { name, args, ack: id },
+                _ => Frame::BinaryEvent { name, args, attachments },
+            })
         }
         '3' => {
             let id = id.ok_or_else(|| malformed("ack", "no ack id"))?;
@@ -188,7 +215,7 @@ fn decode_socket(packet: &str) -> Result<Frame, CodecError> {
             };
             Ok(Frame::ConnectError { message: message.unwrap_or_else(|| "connection refused".into()) })
         }
-        '5' | '6' => Err(CodecError::Binary),
+        '6' => Err(CodecError::Binary),
         other => Err(CodecError::SocketType(other)),
     }
 }
@@ -320,6 +347,21 @@ mod tests {
     }
 
     #[test]
+    fn binary_events_announce_their_attachments() {
+        let text = r#"451-["history",{"strokes":[]},{"_placeholder":true,"num":0}]"#;
+        let f = Frame::decode(text).unwrap();
+        assert_eq!(
+            f,
+            Frame::BinaryEvent {
+                name: "history".into(),
+                args: vec![r#"{"strokes":[]}"#.into(), r#"{"_placeholder":true,"num":0}"#.into()],
+                attachments: 1,
+            }
+        );
+        assert_eq!(f.encode(), text);
+    }
+
+    #[test]
     fn acks() {
         let f = Frame::decode(r#"433[{"ok":true,"seq":9}]"#).unwrap();
         assert_eq!(f, Frame::Ack { id: 3, args: vec![r#"{"ok":true,"seq":9}"#.into()] });
@@ -353,7 +395,10 @@ mod tests {
     fn bad_frames_are_errors() {
         assert_eq!(Frame::decode(""), Err(CodecError::Empty));
         assert_eq!(Frame::decode("9"), Err(CodecError::EngineType('9')));
-        assert_eq!(Frame::decode("451-[\"x\"]"), Err(CodecError::Binary));
+        assert_eq!(Frame::decode("461-[\"x\"]"), Err(CodecError::Binary));
+        assert_eq!(Frame::decode("450-[\"x\"]"), Err(CodecError::Attachments(0)));
+        assert_eq!(Frame::decode("4599-[\"x\"]"), Err(CodecError::Attachments(99)));
+        assert!(is_malformed("45[\"x\"]"), "no attachment count");
         assert!(is_malformed("42{}"));
         assert!(is_malformed("43[1]"));
         assert!(is_malformed("42[]"), "no event name");

@@ -34,6 +34,16 @@ pub enum ClientError {
     Json(#[from] serde_json::Error),
     #[error("unknown event {0:?}")]
     UnknownEvent(String),
+    #[error("packed payload: {0}")]
+    Packed(#[from] crate::protocol::PackError),
+}
+
+/// A received event: its name, the JSON text of its first argument, and
+/// its binary attachments (a packed `history` chunk has one).
+struct Received {
+    name: String,
+    data: String,
+    attachments: Vec<Vec<u8>>,
 }
 
 /// An ack on its way: resolves with the ack, or why none came.
@@ -45,8 +55,7 @@ type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<String>>>>;
 /// A connected Socket.IO client on the default namespace.
 pub struct NativeClient {
     out: mpsc::UnboundedSender<Message>,
-    /// Received events: name and the JSON text of the first argument.
-    events: mpsc::UnboundedReceiver<(String, String)>,
+    events: mpsc::UnboundedReceiver<Received>,
     pending: Pending,
     next_ack: u64,
     /// The socket id the server gave this connection.
@@ -105,15 +114,34 @@ impl NativeClient {
         let reader_out = out.clone();
         let reader_pending = pending.clone();
         tokio::spawn(async move {
+            // A binary event waiting for its attachments, and how many.
+            let mut partial: Option<(Received, usize)> = None;
             while let Some(Ok(msg)) = stream.next().await {
-                let Message::Text(text) = msg else { continue };
+                let text = match msg {
+                    Message::Text(text) => text,
+                    Message::Binary(bytes) => {
+                        if let Some((mut event, wanted)) = partial.take() {
+                            event.attachments.push(bytes.to_vec());
+                            if event.attachments.len() == wanted {
+                                let _ = events_tx.send(event);
+                            } else {
+                                partial = Some((event, wanted));
+                            }
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                };
                 match Frame::decode(&text) {
                     Ok(Frame::Ping) => {
                         let _ = reader_out.send(Message::text(Frame::Pong.encode()));
                     }
                     Ok(Frame::Event { name, args, .. }) => {
-                        let data = first_arg(args);
-                        let _ = events_tx.send((name, data));
+                        let _ = events_tx.send(Received { name, data: first_arg(args), attachments: Vec::new() });
+                    }
+                    Ok(Frame::BinaryEvent { name, args, attachments }) => {
+                        let event = Received { name, data: first_arg(args), attachments: Vec::new() };
+                        partial = Some((event, attachments));
                     }
                     Ok(Frame::Ack { id, args }) => {
                         let waiter = reader_pending.lock().remove(&id);
@@ -191,15 +219,22 @@ impl NativeClient {
 
     /// The next event's name and the JSON text of its argument.
     pub async fn next_text(&mut self) -> Result<(String, String), ClientError> {
+        self.next_received().await.map(|r| (r.name, r.data))
+    }
+
+    async fn next_received(&mut self) -> Result<Received, ClientError> {
         tokio::time::timeout(self.timeout, self.events.recv())
             .await
             .map_err(|_| ClientError::Timeout("an event".into()))?
             .ok_or(ClientError::Closed)
     }
 
-    /// The next event, decoded by its name.
+    /// The next event, decoded by its name (and its attachments, if any).
     pub async fn next_message(&mut self) -> Result<ServerMessage, ClientError> {
-        let (name, data) = self.next_text().await?;
+        let Received { name, data, attachments } = self.next_received().await?;
+        if !attachments.is_empty() {
+            return Ok(ServerMessage::decode_binary(&name, &data, &attachments)?);
+        }
         ServerMessage::decode(&name, &data)?.ok_or(ClientError::UnknownEvent(name))
     }
 
@@ -211,8 +246,8 @@ impl NativeClient {
                 .await
                 .map_err(|_| ClientError::Timeout(E::NAME.to_string()))?
                 .ok_or(ClientError::Closed)?;
-            if next.0 == E::NAME {
-                return Ok(serde_json::from_str(&next.1)?);
+            if next.name == E::NAME {
+                return Ok(serde_json::from_str(&next.data)?);
             }
         }
     }

@@ -182,15 +182,7 @@ impl Drop for TestServer {
 }
 
 pub fn auth(board: &str, client: &str) -> Auth {
-    Auth {
-        board: board.into(),
-        name: Some(format!("user {client}")),
-        client: Some(client.into()),
-        token: None,
-        lang: None,
-        since: None,
-        epoch: None,
-    }
+    Auth { board: board.into(), name: Some(format!("user {client}")), client: Some(client.into()), ..Auth::default() }
 }
 
 /// A joined client, with the board as the server sent it.

@@ -39,9 +39,9 @@ use crate::domain::{Applied, Board, BoardError, KeyHash, Outcome, Reverted, MAX_
 use crate::i18n::{Locale, Texts};
 use crate::protocol::{
     check_points, Access, Ack, Add, Auth, BoardName, Clear, ClientId, Cursor, CursorMoved, EditText, Erase, Event,
-    Laser, LaserMoved, Order, Redo, RemoveDrawing, Rename, Restore, Role, Select, Selected, SocketId, StrokeEnd,
-    StrokePoints, StrokeStart, Summon, Summoned, Synced, TransformObjects, Undo, Viewport, ViewportMoved, Welcome,
-    MAX_ERASE,
+    History, Laser, LaserMoved, Order, Redo, RemoveDrawing, Rename, Restore, Role, Select, Selected, SocketId,
+    StrokeEnd, StrokePoints, StrokeStart, Summon, Summoned, Synced, TransformObjects, Undo, Viewport, ViewportMoved,
+    Welcome, MAX_ERASE,
 };
 pub use refusal::ConnectError;
 use refusal::EventError;
@@ -398,8 +398,11 @@ fn on_connect(socket: SocketRef, auth: Auth) {
                     && chunks.into_iter().all(|chunk| resync(crate::protocol::Delta::NAME, chunk))
             }
             None => {
-                send(relay::encode::<Welcome>(&joined.welcome))
-                    && board.history().iter().all(|chunk| relay::encode(chunk).is_some_and(|(n, d)| resync(n, d)))
+                let history = |chunk: History| match auth.packed {
+                    true => out.send_packed(&socket, chunk).inspect(|&bytes| out.metrics.history_sent(bytes)).is_some(),
+                    false => relay::encode(&chunk).is_some_and(|(n, d)| resync(n, d)),
+                };
+                send(relay::encode::<Welcome>(&joined.welcome)) && board.history().into_iter().all(history)
             }
         } && send(relay::encode(&Synced { seq: joined.seq }));
         if !sent {

@@ -20,7 +20,7 @@ use socketioxide::{SendError, SocketError, SocketIo};
 use tokio::sync::mpsc;
 
 use crate::metrics::Metrics;
-use crate::protocol::{BoardName, Event};
+use crate::protocol::{BoardName, Event, History};
 
 /// How long to keep trying to deliver the disconnect packet to a socket
 /// that overflowed; the Engine.IO heartbeat closes it anyway by then.
@@ -197,6 +197,25 @@ impl Outlet {
             return false;
         }
         self.outcome(socket, socket.emit(name, data))
+    }
+
+    /// Sends a `history` chunk packed (`auth.packed`): its objects as JSON
+    /// and their points as one binary attachment; the bytes it took.
+    pub fn send_packed(&self, socket: &SocketRef, chunk: History) -> Option<usize> {
+        /// Serialized as bytes, which socketioxide sends as an attachment.
+        struct Attachment(Vec<u8>);
+        impl serde::Serialize for Attachment {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_bytes(&self.0)
+            }
+        }
+        if self.overflowed.contains(socket.id) {
+            return None;
+        }
+        let (objects, points) = chunk.packed();
+        let objects = encode(&objects)?.1;
+        let bytes = objects.get().len() + points.len();
+        self.outcome(socket, socket.emit(History::NAME, &(objects, Attachment(points)))).then_some(bytes)
     }
 
     /// Acts on the result of a send to `socket`: a full buffer disconnects it.
