@@ -1,6 +1,7 @@
 //! `join`: fills a board with many points (10,000 strokes of 100 by
 //! default), then times fresh connections from the WebSocket handshake to
-//! `synced` and counts the bytes they receive.
+//! `synced` and counts the bytes they receive: with the history packed
+//! (`auth.packed`, as the wasm client joins) and as protocol v1's JSON.
 
 use std::time::Instant;
 
@@ -32,13 +33,24 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     let filled = Instant::now();
     fill(addr, &board, args.points, args.stroke_points.clamp(1, 2048)).await?;
     let fill_s = filled.elapsed().as_secs_f64();
-    let mut times = Vec::new();
-    let mut bytes = 0;
     let cpu = report.sample();
-    for _ in 0..args.runs.max(1) {
-        let started = Instant::now();
-        bytes = join_bytes(addr, &board).await?;
-        times.push(crate::ms(started.elapsed()));
+    let mut forms = serde_json::Map::new();
+    for (form, packed) in [("packed", true), ("json", false)] {
+        let mut times = Vec::new();
+        let mut bytes = 0;
+        for _ in 0..args.runs.max(1) {
+            let started = Instant::now();
+            bytes = join_bytes(addr, &Auth { board: board.clone(), packed, ..Auth::default() }).await?;
+            times.push(crate::ms(started.elapsed()));
+        }
+        forms.insert(
+            form.into(),
+            json!({
+                "to_synced_ms": percentiles(times),
+                "bytes": bytes,
+                "bytes_per_point": round(bytes as f64 / args.points.max(1) as f64),
+            }),
+        );
     }
     let (delta_bytes, delta_ms) = resync(addr, &board).await?;
     report.add(
@@ -46,9 +58,8 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
         json!({
             "points": args.points,
             "fill_points_per_s": round(args.points as f64 / fill_s),
-            "to_synced_ms": percentiles(times),
-            "bytes": bytes,
-            "bytes_per_point": round(bytes as f64 / args.points.max(1) as f64),
+            "packed": forms["packed"],
+            "json": forms["json"],
             "resync_after_5_strokes_bytes": delta_bytes,
             "resync_after_5_strokes_ms": round(delta_ms),
             "server_cpu_percent": report.cpu_since(cpu),
@@ -70,9 +81,7 @@ async fn fill(addr: &str, board: &str, points: usize, per_stroke: usize) -> anyh
             let mut acks = Vec::new();
             for s in (f..strokes).step_by(FILLERS) {
                 let id = StrokeId::new(format!("f{s}")).expect("a valid id");
-                let points: Vec<f32> = (0..per_stroke)
-                    .flat_map(|i| [(i * 7 % 1200) as f32 + (s % 97) as f32, (s * 13 % 800) as f32 + (i % 40) as f32])
-                    .collect();
+                let points = pen_stroke(s, per_stroke);
                 let color = Color::new("#2f9e44").expect("a colour");
                 acks.push(client.emit_ack_later(&StrokeStart {
                     id: id.clone(),
@@ -101,11 +110,26 @@ async fn fill(addr: &str, board: &str, points: usize, per_stroke: usize) -> anyh
     Ok(())
 }
 
+/// Stroke `s` of `n` points as a pen draws it in the browser: an arc with a
+/// little jitter, 2–12 pixels a point, to the 1/16 pixel.
+fn pen_stroke(s: usize, n: usize) -> Vec<f32> {
+    let snap = |v: f32| (v * 16.0).round() / 16.0;
+    let (cx, cy, r) = ((s * 37 % 1600) as f32, (s * 13 % 900) as f32, 40.0 + (s % 160) as f32);
+    (0..n)
+        .flat_map(|i| {
+            let a = (s % 360) as f32 + i as f32 * 0.06;
+            let jitter = ((s * 31 + i * 17) % 9) as f32 / 16.0;
+            [snap(cx + r * a.cos() + jitter), snap(cy + r * a.sin() - jitter)]
+        })
+        .collect()
+}
+
 /// A raw Engine.IO WebSocket, as a browser holds it.
 pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Joins with `auth` over a raw WebSocket, answering pings (the first may
-/// come before `synced`); the socket once synced, and the bytes received.
+/// come before `synced`); the socket once synced, and the bytes received
+/// (text and binary).
 pub async fn open(addr: &str, auth: &Auth) -> anyhow::Result<(Ws, usize)> {
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(
         format!("ws://{addr}/socket.io/?EIO=4&transport=websocket"),
@@ -116,7 +140,14 @@ pub async fn open(addr: &str, auth: &Auth) -> anyhow::Result<(Ws, usize)> {
     let auth = serde_json::to_string(auth)?;
     let mut bytes = 0;
     while let Some(message) = ws.next().await {
-        let Message::Text(text) = message? else { continue };
+        let text = match message? {
+            Message::Text(text) => text,
+            Message::Binary(data) => {
+                bytes += data.len();
+                continue;
+            }
+            _ => continue,
+        };
         bytes += text.len();
         if text.starts_with('0') {
             ws.send(Message::text(format!("40{auth}"))).await?;
@@ -175,9 +206,9 @@ async fn seq_of(addr: &str, board: &str) -> anyhow::Result<(u64, u32)> {
     }
 }
 
-/// Joins `board` once; the bytes received up to `synced`.
-async fn join_bytes(addr: &str, board: &str) -> anyhow::Result<usize> {
-    let (mut ws, bytes) = open(addr, &Auth { board: board.to_owned(), ..Auth::default() }).await?;
+/// Joins once with `auth`; the bytes received up to `synced`.
+async fn join_bytes(addr: &str, auth: &Auth) -> anyhow::Result<usize> {
+    let (mut ws, bytes) = open(addr, auth).await?;
     let _ = ws.close(None).await;
     Ok(bytes)
 }

@@ -1,0 +1,136 @@
+// Benchmark: a big board in the browser. Fills a board of N points (default
+// 1,000,000: strokes of 100 points, drawn as a pen draws, to the 1/16 pixel),
+// then in Chromium:
+// - opens /b/NAME and times, with performance.now() from the navigation's
+//   start, until the board is synced (the status says connected) and the
+//   frame after it is drawn: "drawn and live". Also an empty board's, and
+//   the bytes the page received on its WebSocket;
+// - draws a stroke with the mouse on the big board and reports the frame
+//   intervals while drawing (60 fps is 16.7 ms).
+// Prints figures only; nothing is asserted.
+//
+//   node end2end/bench/join.js [points]     (starts target/release/scrawl itself)
+const { io } = require("socket.io-client");
+const { chromium } = require("@playwright/test");
+const { startServer } = require("./server");
+
+const points = Number(process.argv[2] ?? 1_000_000);
+const RUNS = 3;
+
+/** Stroke k of 100 points: an arc with a little jitter, as the browser sends it. */
+function penStroke(k) {
+  const snap = (v) => Math.round(v * 16) / 16;
+  const [cx, cy, r] = [(k * 37) % 1600, (k * 13) % 900, 40 + (k % 160)];
+  const out = [];
+  for (let i = 0; i < 100; i++) {
+    const a = (k % 360) + i * 0.06;
+    const jitter = ((k * 31 + i * 17) % 9) / 16;
+    out.push(snap(cx + r * Math.cos(a) + jitter), snap(cy + r * Math.sin(a) - jitter));
+  }
+  return out;
+}
+
+async function filler(base, board, f, fillers, strokes) {
+  const s = io(base, { auth: { board, client: `join${f}` }, transports: ["websocket"], reconnection: false });
+  await new Promise((r) => s.once("synced", r));
+  let flight = [];
+  const send = async (event, data) => {
+    flight.push(s.emitWithAck(event, data));
+    if (flight.length >= 128) {
+      for (const ack of await Promise.all(flight)) if (!ack.ok) throw new Error(`${event} refused: ${ack.error}`);
+      flight = [];
+    }
+  };
+  for (let k = f; k < strokes; k += fillers) {
+    await send("stroke:start", { id: `s${k}`, color: "#1971c2", width: 2, tool: "pen", points: penStroke(k) });
+    await send("stroke:end", { id: `s${k}` });
+  }
+  for (const ack of await Promise.all(flight)) if (!ack.ok) throw new Error(`refused: ${ack.error}`);
+  s.disconnect();
+}
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1);
+  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${s[s.length - 1].toFixed(1)} ms (n ${s.length})`;
+}
+
+/** Opens `url` in a fresh page: ms from navigation to synced and drawn, and WebSocket bytes received. */
+async function open(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  let wsBytes = 0;
+  cdp.on("Network.webSocketFrameReceived", (e) => {
+    // Text frames as their UTF-8 text, binary ones base64 encoded.
+    const data = e.response.payloadData;
+    wsBytes += e.response.opcode === 2 ? Math.floor((data.length * 3) / 4) : Buffer.byteLength(data);
+  });
+  await page.goto(url, { waitUntil: "commit" });
+  const synced = await page.waitForFunction(
+    () => document.querySelector('[data-testid="status"][data-state="connected"]') && performance.now(),
+    null,
+    { polling: "raf", timeout: 300_000 },
+  );
+  const syncedMs = await synced.jsonValue();
+  const drawnMs = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
+  return { page, syncedMs, drawnMs, wsBytes };
+}
+
+(async () => {
+  const server = await startServer();
+  let browser;
+  try {
+    const t = Date.now();
+    const strokes = Math.ceil(points / 100);
+    await Promise.all([0, 1, 2, 3].map((f) => filler(server.base, "big", f, 4, strokes)));
+    console.log(`filled ${strokes * 100} points (${strokes} strokes) in ${Date.now() - t} ms`);
+
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    for (const [label, board] of [["empty board", "empty"], [`${strokes * 100}-point board`, "big"]]) {
+      const drawn = [];
+      const synced = [];
+      let bytes = 0;
+      for (let run = 0; run < RUNS; run++) {
+        const r = await open(browser, `${server.base}/b/${board}`);
+        drawn.push(r.drawnMs);
+        synced.push(r.syncedMs);
+        bytes = r.wsBytes;
+        await r.page.close();
+      }
+      console.log(`${label}: synced ${stats(synced)}; drawn and live ${stats(drawn)}; ${bytes} WebSocket bytes received`);
+    }
+
+    // Drawing on the big board: frame intervals while the mouse draws.
+    const { page } = await open(browser, `${server.base}/b/big`);
+    await page.evaluate(() => {
+      window.__frames = [];
+      let last = performance.now();
+      const tick = (now) => {
+        window.__frames.push(now - last);
+        last = now;
+        if (window.__frames.length < 100000) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    await page.mouse.move(300, 300);
+    await page.evaluate(() => (window.__frames.length = 0));
+    await page.mouse.down();
+    for (let i = 0; i < 240; i++) {
+      await page.mouse.move(300 + 400 * Math.sin(i / 30), 300 + 200 * Math.cos(i / 23));
+    }
+    await page.mouse.up();
+    const frames = await page.evaluate(() => window.__frames.slice(1));
+    const slow = frames.filter((f) => f > 1000 / 50).length;
+    console.log(`drawing on it (240 pointer moves): frame interval ${stats(frames)}; ${slow} of ${frames.length} frames over 20 ms`);
+  } finally {
+    if (browser) await browser.close();
+    server.stop();
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
