@@ -97,6 +97,9 @@ async fn a_private_board_needs_a_key_on_the_socket_the_page_and_the_api() {
     let (board, key) = new_board(&server).await;
     let (mut owner, links) = owner(&server, &board, &key).await;
     draw(&mut owner.client, "secret").await;
+    // Its page while open: the drawing, which the server keeps rendered.
+    let (_, page) = server.get(&format!("/b/{board}")).await;
+    assert!(page.contains("<path"), "{page}");
     ok(&mut owner.client, &SetMode { mode: Mode::Private }).await;
 
     let message = refused_join(&server, &board, "stranger", None).await;

@@ -44,6 +44,15 @@ async fn pages_and_redirects() {
     assert!(body.contains("<canvas"), "{body}");
     // The drawing is in the page itself, as SVG, before any script runs.
     assert!(body.contains(r##"<path d="M0 0Q10 10 15 7.5L20 5" fill="none" stroke="#1971c2""##), "{body}");
+    // Rendered once per seq: the next page shows what changed since.
+    draw(&mut a.client, "j2").await;
+    let (_, body) = server.get("/b/page").await;
+    assert_eq!(body.matches("<path").count(), 2, "{body}");
+    a.client.close();
+    // A page view keeps its board loaded for the socket that follows.
+    let (_, _) = server.get("/b/looked-at").await;
+    let (_, metrics) = server.get("/metrics").await;
+    assert!(metrics.contains("scrawl_open_boards 2"), "{metrics}");
 
     let (status, _) = server.get("/new").await;
     assert_eq!(status, StatusCode::SEE_OTHER);

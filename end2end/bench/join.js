@@ -74,7 +74,13 @@ async function open(browser, url) {
   );
   const syncedMs = await synced.jsonValue();
   const drawnMs = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
-  return { page, syncedMs, drawnMs, wsBytes };
+  // Where the time went: the page's HTML, and the wasm's download.
+  const phases = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
+    return { html: nav.responseEnd, htmlBytes: nav.transferSize, parsed: nav.domInteractive, wasm: wasm?.responseEnd ?? 0 };
+  });
+  return { page, syncedMs, drawnMs, wsBytes, phases };
 }
 
 (async () => {
@@ -94,14 +100,20 @@ async function open(browser, url) {
       const drawn = [];
       const synced = [];
       let bytes = 0;
+      let phases;
       for (let run = 0; run < RUNS; run++) {
         const r = await open(browser, `${server.base}/b/${board}`);
         drawn.push(r.drawnMs);
         synced.push(r.syncedMs);
         bytes = r.wsBytes;
+        phases = r.phases;
         await r.page.close();
       }
       console.log(`${label}: synced ${stats(synced)}; drawn and live ${stats(drawn)}; ${bytes} WebSocket bytes received`);
+      const ms = (v) => `${v.toFixed(0)} ms`;
+      console.log(
+        `  last run: HTML (${phases.htmlBytes} bytes) in at ${ms(phases.html)}, parsed at ${ms(phases.parsed)}, wasm in at ${ms(phases.wasm)}`,
+      );
     }
 
     // Drawing on the big board: frame intervals while the mouse draws.

@@ -16,8 +16,9 @@ use tokio::sync::OnceCell;
 
 use super::realtime::Recent;
 use crate::domain::{Board, BoardAccess, Quota};
-use crate::protocol::{BoardName, ClientId, Stroke};
+use crate::protocol::{BoardName, ClientId, Mode, Stroke};
 use crate::storage::{Storage, StorageError};
+use crate::ui::FirstPaint;
 
 type Cell = Arc<OnceCell<Mutex<Open>>>;
 
@@ -26,6 +27,8 @@ type Cell = Arc<OnceCell<Mutex<Open>>>;
 pub struct Open {
     board: Board,
     pub recent: Recent,
+    /// The first paint of the page, and the seq it shows.
+    paint: Option<(u64, Option<FirstPaint>)>,
 }
 
 impl std::ops::Deref for Open {
@@ -48,6 +51,12 @@ impl std::ops::DerefMut for Open {
 const PARKED_FOR: Duration = Duration::from_secs(5 * 60);
 const PARKED_BYTES: usize = 64 << 20;
 const PARKED_BOARDS: usize = 1024;
+
+/// A board whose page was just served stays loaded this long, for the
+/// socket that usually follows (and the next page view); at most
+/// `LINGERING` page views hold a board so at once.
+const LINGER: Duration = Duration::from_secs(10);
+const LINGERING: usize = 64;
 
 /// How long a kicked person stays out of the board.
 pub const KICK: Duration = Duration::from_secs(10 * 60);
@@ -106,11 +115,20 @@ pub struct Boards {
     kicks: Mutex<HashMap<BoardName, Vec<Kick>>>,
     /// The latest relays of boards dropped from memory lately, oldest first.
     parked: Mutex<std::collections::VecDeque<(BoardName, Instant, Recent)>>,
+    /// Page views holding their board loaded for `LINGER`.
+    lingering: std::sync::atomic::AtomicUsize,
 }
 
 impl Boards {
     pub fn new(storage: Arc<Storage>, quota: Quota) -> Self {
-        Self { storage, quota, open: Mutex::default(), kicks: Mutex::default(), parked: Mutex::default() }
+        Self {
+            storage,
+            quota,
+            open: Mutex::default(),
+            kicks: Mutex::default(),
+            parked: Mutex::default(),
+            lingering: Default::default(),
+        }
     }
 
     /// How many boards are open in this process.
@@ -207,7 +225,7 @@ impl Boards {
             }
         };
         let recent = self.unpark(name, board.seq()).unwrap_or_else(|| Recent::starting_at(board.seq()));
-        Ok(Mutex::new(Open { recent, board }))
+        Ok(Mutex::new(Open { recent, board, paint: None }))
     }
 
     /// The seq and access settings of a board, open or not.
@@ -222,6 +240,45 @@ impl Boards {
         let board = self.enter(name).await?;
         let b = board.lock();
         Ok((b.seq(), b.live_strokes().cloned().collect(), b.access().clone()))
+    }
+
+    /// The first paint of `name`'s page, `render`ed from its live objects,
+    /// or as rendered before while its seq is the same; none for a private
+    /// board. The board stays loaded a while for the socket that follows.
+    pub async fn first_paint(
+        self: &Arc<Self>,
+        name: &BoardName,
+        render: impl FnOnce(&[Stroke]) -> Option<FirstPaint>,
+    ) -> Result<Option<FirstPaint>, StorageError> {
+        let board = self.enter(name).await?;
+        let (seq, strokes) = {
+            let b = board.lock();
+            if b.access().mode == Mode::Private {
+                return Ok(None);
+            }
+            match &b.paint {
+                Some((seq, paint)) if *seq == b.seq() => return Ok(paint.clone()),
+                _ => (b.seq(), b.live_strokes().cloned().collect::<Vec<_>>()),
+            }
+        };
+        // Rendered without the lock: relays go on meanwhile.
+        let paint = render(&strokes);
+        board.lock().paint = Some((seq, paint.clone()));
+        self.linger(board);
+        Ok(paint)
+    }
+
+    /// Holds `board` loaded for `LINGER`, unless `LINGERING` already are.
+    fn linger(&self, board: BoardRef) {
+        use std::sync::atomic::Ordering;
+        if self.lingering.fetch_add(1, Ordering::Relaxed) >= LINGERING {
+            self.lingering.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        tokio::spawn(async move {
+            tokio::time::sleep(LINGER).await;
+            board.membership.boards.lingering.fetch_sub(1, Ordering::Relaxed);
+        });
     }
 
     /// Keeps `client` and `ip` off `board` for [`KICK`].

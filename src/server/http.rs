@@ -20,7 +20,7 @@ use super::AppState;
 use crate::domain::{BoardAccess, KeyHash, MAX_KEY};
 use crate::i18n::{Locale, Texts, COOKIE};
 use crate::ink;
-use crate::protocol::{BoardName, Mode, Stroke, ValidationError, MAX_BOARD_NAME};
+use crate::protocol::{BoardName, Stroke, ValidationError, MAX_BOARD_NAME};
 use crate::storage::StorageError;
 use crate::ui::{shell, FirstPaint};
 
@@ -123,10 +123,9 @@ pub async fn board_page(
     let valid = BoardName::new(name.as_str()).is_ok();
     let first_paint = match BoardName::new(name) {
         Err(_) => None,
-        Ok(name) => match state.boards.snapshot(&name).await {
-            // A private board is filled by the client once its key is checked.
-            Ok((_, _, access)) if access.mode == Mode::Private => None,
-            Ok((_, strokes, _)) => first_paint(&strokes),
+        // A private board is filled by the client once its key is checked.
+        Ok(name) => match state.boards.first_paint(&name, first_paint).await {
+            Ok(paint) => paint,
             Err(e) => {
                 tracing::error!(error = %e, board = %name, "loading the first paint failed");
                 None
