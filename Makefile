@@ -54,6 +54,7 @@ bench: build
 	end2end/bench/scrawl-bench.sh persist --clients 1 --window 1000 --batch 16 --seconds 2
 	end2end/bench/scrawl-bench.sh idle --connections 19000 --seconds 32
 	node end2end/bench/first-paint.js
+	node end2end/bench/join.js 1000000
 	node end2end/bench/scrub.js 1000000
 
 # A few seconds of every scenario with the debug build `cargo test` made, so
