@@ -256,11 +256,12 @@ impl ConnectionLimits {
                     Class::Stroke => (&self.strokes, &limits.ip_strokes),
                     Class::Edit => (&self.edits, &limits.ip_edits),
                 };
-                let clock = DefaultClock::default();
                 match own.check().and_then(|()| shared.check_key(&ip)) {
                     Ok(()) => None,
                     Err(not_until) => {
-                        let wait = not_until.wait_time_from(clock.now()).max(Duration::from_millis(1));
+                        // Only here: making a clock reads CPUID, which a VM traps.
+                        let at = DefaultClock::default().now();
+                        let wait = not_until.wait_time_from(at).max(Duration::from_millis(1));
                         blocked[slot] = Some(now + wait);
                         Some(wait)
                     }
