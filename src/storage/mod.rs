@@ -348,6 +348,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn many_points_batches_in_one_commit_keep_their_order_and_a_deletion_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(&dir.path().join("p.db")).await;
+        let client = ClientId::new("c").unwrap();
+        let start = |seq, id| applied(seq, Change::StrokeStart { client: client.clone(), stroke: stroke(id) });
+        let points = |seq, id, n: u32| applied(seq, Change::StrokePoints { id: sid(id), n, points: vec![n as f32, 0.5] });
+        // 300 batches: more than one statement's worth, all queued at once.
+        let mut durables = vec![storage.submit(start(1, "s"))];
+        durables.extend((1..=300).map(|n| storage.submit(points(1 + n as u64, "s", n))));
+        durables.push(storage.submit(applied(302, Change::StrokeEnd { id: sid("s") })));
+        for d in durables {
+            d.await.unwrap();
+        }
+        let b = storage.load(&board()).await.unwrap().unwrap();
+        let expected: Vec<f32> = [-1.5, 2.0].into_iter().chain((1..=300).flat_map(|n| [n as f32, 0.5])).collect();
+        assert_eq!(b.strokes[0].stroke.points, expected);
+        assert_eq!(b.strokes[0].batch, 300);
+
+        // Batches queued before a deletion of their board are gone with it.
+        let mut durables: Vec<_> = (1..=200).map(|n| storage.submit(points(302 + n as u64, "s", 300 + n))).collect();
+        durables.push(storage.submit(applied(503, Change::Delete)));
+        for d in durables {
+            d.await.unwrap();
+        }
+        assert!(storage.load(&board()).await.unwrap().is_none());
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM segments").fetch_one(&storage.pool).await.unwrap();
+        assert_eq!(left, 0);
+        storage.close().await;
+    }
+
+    #[tokio::test]
     async fn submit_after_close_reports_closed() {
         let dir = tempfile::tempdir().unwrap();
         let storage = open(&dir.path().join("x.db")).await;

@@ -192,10 +192,22 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         .execute(&mut *conn)
         .await?;
     }
+    // Points batches (most changes) are written many rows to a statement,
+    // before anything that could see them: a deletion, the checkpoints.
+    let mut segments = Vec::new();
     for a in changes {
         let board = a.board.as_str();
         if deleted.contains(board) {
             continue;
+        }
+        match &a.change {
+            // A batch of points is logged as its segment, with its seq and time.
+            Change::StrokePoints { id, n, points } => {
+                segments.push(SegmentRow { board, id, n: *n, points, seq: a.seq });
+                continue;
+            }
+            Change::Delete => insert_segments(conn, &std::mem::take(&mut segments), at).await?,
+            _ => {}
         }
         match &a.change {
             Change::Access(access) => super::boards::write_access(conn, &a.board, access).await?,
@@ -250,10 +262,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                     .execute(&mut *conn)
                     .await?;
             }
-            // A batch of points is logged as its segment, with its seq and time.
-            Change::StrokePoints { id, n, points } => {
-                insert_segment(conn, board, id, *n, points, Some((a.seq, at))).await?
-            }
+            Change::StrokePoints { .. } => {}
             Change::StrokeEnd { id } => {
                 sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
                     .bind(board)
@@ -265,6 +274,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         }
         super::history::log(conn, a, at).await?;
     }
+    insert_segments(conn, &segments, at).await?;
     for (board, seq) in seqs.into_iter().filter(|(b, _)| !deleted.contains(b.as_str())) {
         super::history::checkpoint_if_due(conn, board.as_str(), seq).await?;
     }
@@ -318,25 +328,46 @@ async fn insert_stroke(
     .bind(stroke.image.as_deref())
     .execute(&mut *conn)
     .await?;
-    insert_segment(conn, board, &stroke.id, 0, &stroke.points, None).await
-}
-
-async fn insert_segment(
-    conn: &mut SqliteConnection,
-    board: &str,
-    id: &str,
-    n: u32,
-    points: &[f32],
-    logged: Option<(u64, i64)>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points, seq, at) VALUES (?, ?, ?, ?, ?, ?)")
+    // Segment 0 is the start's own: its seq is the stroke's.
+    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points) VALUES (?, ?, 0, ?)")
         .bind(board)
-        .bind(id)
-        .bind(n as i64)
-        .bind(encode_points(points))
-        .bind(logged.map(|(seq, _)| seq as i64))
-        .bind(logged.map(|(_, at)| at))
+        .bind(stroke.id.as_str())
+        .bind(encode_points(&stroke.points))
         .execute(&mut *conn)
         .await?;
+    Ok(())
+}
+
+/// A points batch to write as its segment.
+struct SegmentRow<'a> {
+    board: &'a str,
+    id: &'a str,
+    n: u32,
+    points: &'a [f32],
+    seq: u64,
+}
+
+/// Most segments in one statement: 6 parameters each, far below SQLite's
+/// 32,766.
+const SEGMENTS_PER_STATEMENT: usize = 128;
+
+/// Writes points batches, many rows to a statement: each statement is a
+/// round trip to the database thread, which dominated a commit's time.
+async fn insert_segments(conn: &mut SqliteConnection, rows: &[SegmentRow<'_>], at: i64) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(SEGMENTS_PER_STATEMENT) {
+        let values = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT OR IGNORE INTO segments (board, stroke, n, points, seq, at) VALUES {values}");
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.board)
+                .bind(row.id)
+                .bind(row.n as i64)
+                .bind(encode_points(row.points))
+                .bind(row.seq as i64)
+                .bind(at);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
