@@ -51,13 +51,23 @@ impl From<sqlx::Error> for HistoryError {
     }
 }
 
-/// Appends a change to its board's log (in the writer's transaction). A
-/// batch of points is not: its segment row is its entry.
-pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Result<(), sqlx::Error> {
+/// A change's entry in its board's log, appended in the writer's
+/// transaction (see `writer::insert_many`).
+pub(super) struct LogRow<'a> {
+    a: &'a Applied,
+    kind: &'static str,
+    op: String,
+    /// The stroke a `start` opened: its points are its segments.
+    stroke: Option<String>,
+}
+
+/// The log entry of a change; none for a batch of points, whose segment
+/// row is its entry.
+pub(super) fn log_row(a: &Applied) -> Result<Option<LogRow<'_>>, sqlx::Error> {
     if matches!(a.change, Change::StrokePoints { .. }) {
-        return Ok(());
+        return Ok(None);
     }
-    let Some(mut op) = a.change.op() else { return Ok(()) };
+    let Some(mut op) = a.change.op() else { return Ok(None) };
     // A stroke's first points are its segment 0 already.
     let stroke = match &mut op {
         Op::Start { stroke } => {
@@ -66,24 +76,26 @@ pub(super) async fn log(conn: &mut SqliteConnection, a: &Applied, at: i64) -> Re
         }
         _ => None,
     };
-    let kind = op.kind();
-    let json = serde_json::to_string(&op).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(a.board.as_str())
-    .bind(a.seq as i64)
-    .bind(at)
-    .bind(&a.by.client)
-    .bind(&a.by.name)
-    .bind(a.by.event)
-    .bind(kind)
-    .bind(json)
-    .bind(stroke)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    let op_json = serde_json::to_string(&op).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    Ok(Some(LogRow { a, kind: op.kind(), op: op_json, stroke }))
+}
+
+/// Appends entries to the log, many to a statement; `at` is the time (ms).
+pub(super) async fn insert_log(conn: &mut SqliteConnection, rows: &[LogRow<'_>], at: i64) -> Result<(), sqlx::Error> {
+    let head = "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke)";
+    super::writer::insert_many(conn, head, 9, rows, |query, row| {
+        query
+            .bind(row.a.board.as_str())
+            .bind(row.a.seq as i64)
+            .bind(at)
+            .bind(row.a.by.client.as_str())
+            .bind(row.a.by.name.as_str())
+            .bind(row.a.by.event)
+            .bind(row.kind)
+            .bind(row.op.as_str())
+            .bind(row.stroke.as_deref())
+    })
+    .await
 }
 
 /// Takes a checkpoint of `board` at `seq` (its state in this transaction)

@@ -353,7 +353,8 @@ mod tests {
         let storage = open(&dir.path().join("p.db")).await;
         let client = ClientId::new("c").unwrap();
         let start = |seq, id| applied(seq, Change::StrokeStart { client: client.clone(), stroke: stroke(id) });
-        let points = |seq, id, n: u32| applied(seq, Change::StrokePoints { id: sid(id), n, points: vec![n as f32, 0.5] });
+        let points =
+            |seq, id, n: u32| applied(seq, Change::StrokePoints { id: sid(id), n, points: vec![n as f32, 0.5] });
         // 300 batches: more than one statement's worth, all queued at once.
         let mut durables = vec![storage.submit(start(1, "s"))];
         durables.extend((1..=300).map(|n| storage.submit(points(1 + n as u64, "s", n))));

@@ -192,9 +192,11 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         .execute(&mut *conn)
         .await?;
     }
-    // Points batches (most changes) are written many rows to a statement,
-    // before anything that could see them: a deletion, the checkpoints.
+    // Segments (most changes are points batches) and log entries are
+    // written many rows to a statement, before anything that could see
+    // them: a deletion, the checkpoints.
     let mut segments = Vec::new();
+    let mut log = Vec::new();
     for a in changes {
         let board = a.board.as_str();
         if deleted.contains(board) {
@@ -203,10 +205,13 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         match &a.change {
             // A batch of points is logged as its segment, with its seq and time.
             Change::StrokePoints { id, n, points } => {
-                segments.push(SegmentRow { board, id, n: *n, points, seq: a.seq });
+                segments.push(SegmentRow { board, id, n: *n, points, logged: Some(a.seq) });
                 continue;
             }
-            Change::Delete => insert_segments(conn, &std::mem::take(&mut segments), at).await?,
+            Change::Delete => {
+                insert_segments(conn, &std::mem::take(&mut segments), at).await?;
+                super::history::insert_log(conn, &std::mem::take(&mut log), at).await?;
+            }
             _ => {}
         }
         match &a.change {
@@ -216,11 +221,13 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                 deleted.insert(board.to_owned());
             }
             Change::StrokeStart { client, stroke } => {
-                insert_stroke(conn, a, client, stroke, true, a.seq as f64).await?
+                insert_stroke(conn, a, client, stroke, true, a.seq as f64).await?;
+                segments.push(SegmentRow::first(board, stroke));
             }
             Change::Add { client, objects } => {
                 for (stroke, z) in objects {
                     insert_stroke(conn, a, client, stroke, false, *z).await?;
+                    segments.push(SegmentRow::first(board, stroke));
                 }
             }
             Change::Order(places) => {
@@ -250,6 +257,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             Change::Replace { client, add, hide, show } => {
                 for (stroke, z) in add {
                     insert_stroke(conn, a, client, stroke, false, *z).await?;
+                    segments.push(SegmentRow::first(board, stroke));
                 }
                 set_live(conn, board, hide, false).await?;
                 set_live(conn, board, show, true).await?;
@@ -272,9 +280,10 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             }
             Change::SetLive { ids, live } => set_live(conn, board, ids, *live).await?,
         }
-        super::history::log(conn, a, at).await?;
+        log.extend(super::history::log_row(a)?);
     }
     insert_segments(conn, &segments, at).await?;
+    super::history::insert_log(conn, &log, at).await?;
     for (board, seq) in seqs.into_iter().filter(|(b, _)| !deleted.contains(b.as_str())) {
         super::history::checkpoint_if_due(conn, board.as_str(), seq).await?;
     }
@@ -293,8 +302,9 @@ async fn set_live(conn: &mut SqliteConnection, board: &str, ids: &[StrokeId], li
     Ok(())
 }
 
-/// A stroke's row and its first points: open while it is drawn, ended
-/// when it was added whole; `z` is its place in the drawing order.
+/// A stroke's row (its first points are its segment 0): open while it is
+/// drawn, ended when it was added whole; `z` is its place in the drawing
+/// order.
 async fn insert_stroke(
     conn: &mut SqliteConnection,
     a: &Applied,
@@ -328,45 +338,60 @@ async fn insert_stroke(
     .bind(stroke.image.as_deref())
     .execute(&mut *conn)
     .await?;
-    // Segment 0 is the start's own: its seq is the stroke's.
-    sqlx::query("INSERT OR IGNORE INTO segments (board, stroke, n, points) VALUES (?, ?, 0, ?)")
-        .bind(board)
-        .bind(stroke.id.as_str())
-        .bind(encode_points(&stroke.points))
-        .execute(&mut *conn)
-        .await?;
     Ok(())
 }
 
-/// A points batch to write as its segment.
+/// A batch of points to write as its segment.
 struct SegmentRow<'a> {
     board: &'a str,
     id: &'a str,
     n: u32,
     points: &'a [f32],
-    seq: u64,
+    /// The seq of a logged batch (n > 0); segment 0 is its stroke's start.
+    logged: Option<u64>,
 }
 
-/// Most segments in one statement: 6 parameters each, far below SQLite's
-/// 32,766.
-const SEGMENTS_PER_STATEMENT: usize = 128;
+impl<'a> SegmentRow<'a> {
+    /// A new object's first points.
+    fn first(board: &'a str, stroke: &'a Stroke) -> Self {
+        Self { board, id: stroke.id.as_str(), n: 0, points: &stroke.points, logged: None }
+    }
+}
 
-/// Writes points batches, many rows to a statement: each statement is a
-/// round trip to the database thread, which dominated a commit's time.
 async fn insert_segments(conn: &mut SqliteConnection, rows: &[SegmentRow<'_>], at: i64) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(SEGMENTS_PER_STATEMENT) {
-        let values = vec!["(?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let sql = format!("INSERT OR IGNORE INTO segments (board, stroke, n, points, seq, at) VALUES {values}");
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = query
-                .bind(row.board)
-                .bind(row.id)
-                .bind(row.n as i64)
-                .bind(encode_points(row.points))
-                .bind(row.seq as i64)
-                .bind(at);
-        }
+    let head = "INSERT OR IGNORE INTO segments (board, stroke, n, points, seq, at)";
+    insert_many(conn, head, 6, rows, |query, row| {
+        query
+            .bind(row.board)
+            .bind(row.id)
+            .bind(row.n as i64)
+            .bind(encode_points(row.points))
+            .bind(row.logged.map(|seq| seq as i64))
+            .bind(row.logged.map(|_| at))
+    })
+    .await
+}
+
+/// Most parameters in one statement: far below SQLite's 32,766.
+const PARAMETERS_PER_STATEMENT: usize = 1024;
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Runs `head VALUES (…), (…), …` for `rows`, as few statements as the
+/// parameter bound allows, each row's `width` values bound by `bind`. Each
+/// statement is a round trip to the database thread: one per row dominated
+/// a commit's time.
+pub(super) async fn insert_many<R>(
+    conn: &mut SqliteConnection,
+    head: &str,
+    width: usize,
+    rows: &[R],
+    bind: impl for<'q> Fn(Query<'q>, &'q R) -> Query<'q>,
+) -> Result<(), sqlx::Error> {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    for chunk in rows.chunks(PARAMETERS_PER_STATEMENT / width) {
+        let sql = format!("{head} VALUES {}", vec![row.as_str(); chunk.len()].join(", "));
+        let query = chunk.iter().fold(sqlx::query(&sql), |query, row| bind(query, row));
         query.execute(&mut *conn).await?;
     }
     Ok(())
