@@ -391,7 +391,7 @@ pub(super) async fn insert_many<R>(
     let row = format!("({})", vec!["?"; width].join(", "));
     for chunk in rows.chunks(PARAMETERS_PER_STATEMENT / width) {
         let sql = format!("{head} VALUES {}", vec![row.as_str(); chunk.len()].join(", "));
-        let query = chunk.iter().fold(sqlx::query(&sql), |query, row| bind(query, row));
+        let query = chunk.iter().fold(sqlx::query(&sql), &bind);
         query.execute(&mut *conn).await?;
     }
     Ok(())
