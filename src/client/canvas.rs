@@ -91,8 +91,8 @@ impl Renderer {
     }
 
     /// Board coordinates of a point given in client (viewport) pixels, to
-    /// the 1/16 pixel: finer than any zoom shows, and what packs smallest
-    /// (see `protocol::packed`).
+    /// the 1/16 pixel: under a screen pixel even at the 10× zoom, and what
+    /// packs smallest (see `protocol::packed`).
     pub fn to_board(&self, client_x: f64, client_y: f64) -> (f32, f32) {
         let (left, top) = self.origin();
         let snap = |v: f64| ((v * QUANTUM as f64).round() / QUANTUM as f64) as f32;

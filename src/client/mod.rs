@@ -263,11 +263,10 @@ impl Session {
             }
             SocketEvent::Ack { id, data } => self.on_ack(id, &data),
             SocketEvent::Event { name, data, attachments } => {
-                let message = match attachments.is_empty() {
-                    true => ServerMessage::decode(&name, &data).map_err(|e| e.to_string()),
-                    false => {
-                        ServerMessage::decode_binary(&name, &data, &attachments).map(Some).map_err(|e| e.to_string())
-                    }
+                let message = if attachments.is_empty() {
+                    ServerMessage::decode(&name, &data).map_err(|e| e.to_string())
+                } else {
+                    ServerMessage::decode_binary(&name, &data, &attachments).map(Some).map_err(|e| e.to_string())
                 };
                 match message {
                     Ok(Some(message)) => {

@@ -170,6 +170,7 @@ impl BrowserSocket {
             let _ = old.close();
         }
         inner.ws = Some(ws);
+        inner.partial = None;
         inner.handlers = vec![on_message, on_close];
     }
 

@@ -203,20 +203,11 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             continue;
         }
         match &a.change {
-            // A batch of points is logged as its segment, with its seq and time.
-            Change::StrokePoints { id, n, points } => {
-                segments.push(SegmentRow { board, id, n: *n, points, logged: Some(a.seq) });
-                continue;
-            }
-            Change::Delete => {
-                insert_segments(conn, &std::mem::take(&mut segments), at).await?;
-                super::history::insert_log(conn, &std::mem::take(&mut log), at).await?;
-            }
-            _ => {}
-        }
-        match &a.change {
             Change::Access(access) => super::boards::write_access(conn, &a.board, access).await?,
             Change::Delete => {
+                // What is queued of the board goes in first, to go with it.
+                insert_segments(conn, &std::mem::take(&mut segments), at).await?;
+                super::history::insert_log(conn, &std::mem::take(&mut log), at).await?;
                 super::boards::delete_rows(conn, &a.board).await?;
                 deleted.insert(board.to_owned());
             }
@@ -270,7 +261,10 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                     .execute(&mut *conn)
                     .await?;
             }
-            Change::StrokePoints { .. } => {}
+            // A batch of points is logged as its segment, with its seq and time.
+            Change::StrokePoints { id, n, points } => {
+                segments.push(SegmentRow { board, id, n: *n, points, logged: Some(a.seq) })
+            }
             Change::StrokeEnd { id } => {
                 sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
                     .bind(board)

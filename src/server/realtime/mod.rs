@@ -398,9 +398,12 @@ fn on_connect(socket: SocketRef, auth: Auth) {
                     && chunks.into_iter().all(|chunk| resync(crate::protocol::Delta::NAME, chunk))
             }
             None => {
-                let history = |chunk: History| match auth.packed {
-                    true => out.send_packed(&socket, chunk).inspect(|&bytes| out.metrics.history_sent(bytes)).is_some(),
-                    false => relay::encode(&chunk).is_some_and(|(n, d)| resync(n, d)),
+                let history = |chunk: History| {
+                    if auth.packed {
+                        out.send_packed(&socket, chunk).inspect(|&bytes| out.metrics.history_sent(bytes)).is_some()
+                    } else {
+                        relay::encode(&chunk).is_some_and(|(n, d)| resync(n, d))
+                    }
                 };
                 send(relay::encode::<Welcome>(&joined.welcome)) && board.history().into_iter().all(history)
             }
