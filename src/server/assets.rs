@@ -1,6 +1,7 @@
 //! The wasm, JS and CSS under `/pkg`, in production: read once at start,
-//! each kept with a gzip copy and a strong ETag, and served gzipped to
-//! browsers that accept it. Their names do not change between versions, so
+//! each kept with brotli and gzip copies and a strong ETag, and served
+//! compressed the best way the browser accepts (brotli, which browsers
+//! offer over HTTPS, then gzip). Their names do not change between versions, so
 //! browsers revalidate (`no-cache`) and get a 304 while nothing changed.
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 
 struct Asset {
     raw: Bytes,
+    brotli: Option<Bytes>,
     gzip: Option<Bytes>,
     etag: HeaderValue,
     content_type: &'static str,
@@ -66,12 +68,15 @@ impl Assets {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-        match &asset.gzip {
-            Some(gzip) if accepts_gzip(request) => {
-                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                (headers, gzip.clone()).into_response()
+        let encoded = [("br", &asset.brotli), ("gzip", &asset.gzip)]
+            .into_iter()
+            .find_map(|(coding, body)| body.as_ref().filter(|_| accepts(request, coding)).map(|body| (coding, body)));
+        match encoded {
+            Some((coding, body)) => {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+                (headers, body.clone()).into_response()
             }
-            _ => (headers, asset.raw.clone()).into_response(),
+            None => (headers, asset.raw.clone()).into_response(),
         }
     }
 }
@@ -84,9 +89,13 @@ impl Asset {
         let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header");
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         let gzip = encoder.write_all(&raw).and_then(|()| encoder.finish()).ok();
+        let mut brotli = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+        let brotli = brotli::BrotliCompress(&mut &raw[..], &mut brotli, &params).ok().map(|_| brotli);
         // Only when it is smaller (an already compressed file is not).
-        let gzip = gzip.filter(|g| g.len() < raw.len()).map(Bytes::from);
-        Asset { raw: Bytes::from(raw), gzip, etag, content_type: content_type(name) }
+        let smaller = |c: Option<Vec<u8>>| c.filter(|c| c.len() < raw.len()).map(Bytes::from);
+        let (brotli, gzip) = (smaller(brotli), smaller(gzip));
+        Asset { raw: Bytes::from(raw), brotli, gzip, etag, content_type: content_type(name) }
     }
 }
 
@@ -99,14 +108,14 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Whether `Accept-Encoding` allows gzip (not with `q=0`).
-fn accepts_gzip(request: &HeaderMap) -> bool {
+/// Whether `Accept-Encoding` allows `coding` (named or `*`, not with `q=0`).
+fn accepts(request: &HeaderMap, coding: &str) -> bool {
     let accept = request.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok());
-    accept.flat_map(|v| v.split(',')).any(|coding| {
-        let mut parts = coding.split(';').map(str::trim);
+    accept.flat_map(|v| v.split(',')).any(|offered| {
+        let mut parts = offered.split(';').map(str::trim);
         let name = parts.next().unwrap_or_default();
         let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
-        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
     })
 }
 
@@ -139,7 +148,14 @@ mod tests {
         let etag = plain.headers()[header::ETAG].clone();
         assert_eq!(body(plain).await, wasm);
 
-        let gzipped = assets.answer("scrawl.wasm", &request(&[("accept-encoding", "gzip, deflate, br")]));
+        // Brotli first when offered (browsers do over HTTPS), else gzip.
+        let brotli = assets.answer("scrawl.wasm", &request(&[("accept-encoding", "gzip, deflate, br, zstd")]));
+        assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
+        let squeezed = body(brotli).await;
+        let mut unpacked = Vec::new();
+        brotli::BrotliDecompress(&mut &squeezed[..], &mut unpacked).unwrap();
+        assert_eq!(unpacked, wasm);
+        let gzipped = assets.answer("scrawl.wasm", &request(&[("accept-encoding", "gzip, deflate, br;q=0")]));
         assert_eq!(gzipped.headers()[header::CONTENT_ENCODING], "gzip");
         assert_eq!(gzipped.headers()[header::VARY], "Accept-Encoding");
         let packed = body(gzipped).await;
@@ -148,8 +164,10 @@ mod tests {
         std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&packed[..]), &mut unpacked).unwrap();
         assert_eq!(unpacked, wasm);
 
-        // Refused gzip, a tiny file gzip would grow: the file as it is.
-        for (name, accept) in [("scrawl.wasm", "gzip;q=0, identity"), ("tiny.js", "gzip")] {
+        assert!(squeezed.len() < packed.len(), "brotli {} against gzip {} bytes", squeezed.len(), packed.len());
+
+        // Refused codings, a tiny file compression would grow: the file as it is.
+        for (name, accept) in [("scrawl.wasm", "gzip;q=0, identity"), ("tiny.js", "gzip, br")] {
             let response = assets.answer(name, &request(&[("accept-encoding", accept)]));
             assert!(response.headers().get(header::CONTENT_ENCODING).is_none(), "{name} {accept}");
         }
