@@ -1,7 +1,8 @@
 //! The wasm, JS and CSS under `/pkg`, in production: read once at start,
 //! each kept with brotli and gzip copies and a strong ETag, and served
 //! compressed the best way the browser accepts (brotli, which browsers
-//! offer over HTTPS, then gzip). Their names do not change between versions, so
+//! offer over HTTPS, then gzip). The brotli copies take about 2 s, so they
+//! are made in the background while gzip is served. Their names do not change between versions, so
 //! browsers revalidate (`no-cache`) and get a 304 while nothing changed.
 
 use std::collections::HashMap;
@@ -16,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 struct Asset {
     raw: Bytes,
-    brotli: Option<Bytes>,
+    brotli: std::sync::OnceLock<Option<Bytes>>,
     gzip: Option<Bytes>,
     etag: HeaderValue,
     content_type: &'static str,
@@ -40,6 +41,22 @@ impl Assets {
             files.insert(name.clone(), Asset::new(&name, raw));
         }
         Ok(Assets(Arc::new(files)))
+    }
+
+    /// Makes the brotli copies (quality 11: slow, so in the background);
+    /// how long it took.
+    pub fn compress_brotli(&self) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        for asset in self.0.values() {
+            asset.brotli.get_or_init(|| {
+                let mut out = Vec::new();
+                let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+                brotli::BrotliCompress(&mut &asset.raw[..], &mut out, &params).ok()?;
+                // Only when it is smaller (an already compressed file is not).
+                (out.len() < asset.raw.len()).then(|| Bytes::from(out))
+            });
+        }
+        started.elapsed()
     }
 
     #[cfg(test)]
@@ -68,9 +85,10 @@ impl Assets {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
-        let encoded = [("br", &asset.brotli), ("gzip", &asset.gzip)]
+        let brotli = asset.brotli.get().and_then(Option::as_ref);
+        let encoded = [("br", brotli), ("gzip", asset.gzip.as_ref())]
             .into_iter()
-            .find_map(|(coding, body)| body.as_ref().filter(|_| accepts(request, coding)).map(|body| (coding, body)));
+            .find_map(|(coding, body)| body.filter(|_| accepts(request, coding)).map(|body| (coding, body)));
         match encoded {
             Some((coding, body)) => {
                 headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
@@ -89,13 +107,9 @@ impl Asset {
         let etag = HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header");
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         let gzip = encoder.write_all(&raw).and_then(|()| encoder.finish()).ok();
-        let mut brotli = Vec::new();
-        let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
-        let brotli = brotli::BrotliCompress(&mut &raw[..], &mut brotli, &params).ok().map(|_| brotli);
         // Only when it is smaller (an already compressed file is not).
-        let smaller = |c: Option<Vec<u8>>| c.filter(|c| c.len() < raw.len()).map(Bytes::from);
-        let (brotli, gzip) = (smaller(brotli), smaller(gzip));
-        Asset { raw: Bytes::from(raw), brotli, gzip, etag, content_type: content_type(name) }
+        let gzip = gzip.filter(|g| g.len() < raw.len()).map(Bytes::from);
+        Asset { raw: Bytes::from(raw), brotli: Default::default(), gzip, etag, content_type: content_type(name) }
     }
 }
 
@@ -148,7 +162,11 @@ mod tests {
         let etag = plain.headers()[header::ETAG].clone();
         assert_eq!(body(plain).await, wasm);
 
-        // Brotli first when offered (browsers do over HTTPS), else gzip.
+        // Gzip while the brotli copies are being made; then brotli first
+        // when offered (browsers do over HTTPS), else gzip.
+        let early = assets.answer("scrawl.wasm", &request(&[("accept-encoding", "gzip, br")]));
+        assert_eq!(early.headers()[header::CONTENT_ENCODING], "gzip");
+        assets.compress_brotli();
         let brotli = assets.answer("scrawl.wasm", &request(&[("accept-encoding", "gzip, deflate, br, zstd")]));
         assert_eq!(brotli.headers()[header::CONTENT_ENCODING], "br");
         let squeezed = body(brotli).await;

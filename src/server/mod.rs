@@ -256,7 +256,12 @@ async fn load_assets(site: &LeptosOptions) -> assets::Assets {
     match loaded {
         Ok(assets) => {
             let ms = started.elapsed().as_millis() as u64;
-            tracing::info!(files = assets.len(), ms, "site files loaded and compressed");
+            tracing::info!(files = assets.len(), ms, "site files loaded and gzipped");
+            let background = assets.clone();
+            tokio::task::spawn_blocking(move || {
+                let ms = background.compress_brotli().as_millis() as u64;
+                tracing::info!(ms, "site files compressed with brotli");
+            });
             assets
         }
         Err(e) => {
