@@ -2,8 +2,9 @@
 //! each kept with brotli and gzip copies and a strong ETag, and served
 //! compressed the best way the browser accepts (brotli, which browsers
 //! offer over HTTPS, then gzip). The brotli copies take about 2 s, so they
-//! are made in the background while gzip is served. Their names do not change between versions, so
-//! browsers revalidate (`no-cache`) and get a 304 while nothing changed.
+//! are made in the background while gzip is served. The files' names do
+//! not change between versions, so browsers revalidate (`no-cache`) and get
+//! a 304 while nothing changed.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -122,15 +123,20 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Whether `Accept-Encoding` allows `coding` (named or `*`, not with `q=0`).
+/// Whether `Accept-Encoding` allows `coding`: named without `q=0`, or not
+/// named and `*` allowed.
 fn accepts(request: &HeaderMap, coding: &str) -> bool {
     let accept = request.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok());
-    accept.flat_map(|v| v.split(',')).any(|offered| {
-        let mut parts = offered.split(';').map(str::trim);
-        let name = parts.next().unwrap_or_default();
-        let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
-        (name.eq_ignore_ascii_case(coding) || name == "*") && !refused
-    })
+    let offers: Vec<(&str, bool)> = accept
+        .flat_map(|v| v.split(','))
+        .map(|offered| {
+            let mut parts = offered.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            (name, !parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0")))
+        })
+        .collect();
+    let allowed = |wanted: &str| offers.iter().find(|(name, _)| name.eq_ignore_ascii_case(wanted)).map(|&(_, ok)| ok);
+    allowed(coding).or_else(|| allowed("*")).unwrap_or(false)
 }
 
 /// `GET /pkg/{file}`.
@@ -185,7 +191,9 @@ mod tests {
         assert!(squeezed.len() < packed.len(), "brotli {} against gzip {} bytes", squeezed.len(), packed.len());
 
         // Refused codings, a tiny file compression would grow: the file as it is.
-        for (name, accept) in [("scrawl.wasm", "gzip;q=0, identity"), ("tiny.js", "gzip, br")] {
+        for (name, accept) in
+            [("scrawl.wasm", "gzip;q=0, identity"), ("scrawl.wasm", "br;q=0, gzip;q=0, *"), ("tiny.js", "gzip, br")]
+        {
             let response = assets.answer(name, &request(&[("accept-encoding", accept)]));
             assert!(response.headers().get(header::CONTENT_ENCODING).is_none(), "{name} {accept}");
         }
