@@ -341,6 +341,21 @@ async fn the_operator_creates_rekeys_lists_and_deletes_boards_next_to_a_running_
     assert_eq!(server.join("class-7b", "next").await.strokes.len(), 0);
     let (ok_, out) = scrawl(&["board", "delete", "class-7b"], &db).await;
     assert!(!ok_ && out.contains("no board class-7b"), "{out}");
+
+    // A board held open only by page views follows the operator too: once
+    // deleted, its page stops showing the drawing, however often it is viewed.
+    let mut drawer = server.join("looked-at", "d").await;
+    draw(&mut drawer.client, "s").await;
+    drawer.client.close();
+    let (_, page) = server.get("/b/looked-at").await;
+    assert!(page.contains("<path"), "{page}");
+    let (ok_, out) = scrawl(&["board", "delete", "looked-at"], &db).await;
+    assert!(ok_, "{out}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while server.get("/b/looked-at").await.1.contains("<path") {
+        assert!(tokio::time::Instant::now() < deadline, "the deleted board's page still shows it");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test]

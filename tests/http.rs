@@ -49,10 +49,14 @@ async fn pages_and_redirects() {
     let (_, body) = server.get("/b/page").await;
     assert_eq!(body.matches("<path").count(), 2, "{body}");
     a.client.close();
-    // A page view keeps its board loaded for the socket that follows.
+    // A page view keeps a drawn board loaded for the socket that follows,
+    // but not one nobody drew on: that one can still be claimed.
     let (_, _) = server.get("/b/looked-at").await;
     let (_, metrics) = server.get("/metrics").await;
-    assert!(metrics.contains("scrawl_open_boards 2"), "{metrics}");
+    assert!(metrics.contains("scrawl_open_boards 1"), "{metrics}");
+    let (status, headers, _) = server.get_with_headers("/go?board=looked-at").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(headers["location"].to_str().unwrap().starts_with("/b/looked-at#k="), "{headers:?}");
 
     let (status, _) = server.get("/new").await;
     assert_eq!(status, StatusCode::SEE_OTHER);

@@ -95,7 +95,8 @@ impl Renderer {
     /// packs smallest (see `protocol::packed`).
     pub fn to_board(&self, client_x: f64, client_y: f64) -> (f32, f32) {
         let (left, top) = self.origin();
-        let snap = |v: f64| ((v * QUANTUM as f64).round() / QUANTUM as f64) as f32;
+        // `+ 0.0` makes a -0.0 (which packs as raw f32s) a 0.0.
+        let snap = |v: f64| ((v * QUANTUM as f64).round() / QUANTUM as f64) as f32 + 0.0;
         (snap((client_x - left - self.offset.0) / self.zoom), snap((client_y - top - self.offset.1) / self.zoom))
     }
 

@@ -31,7 +31,7 @@ pub enum PackError {
     Mode(u8),
     #[error("a packed count or coordinate is out of range")]
     Range,
-    #[error("a binary event other than history: {0}")]
+    #[error("unexpected binary event: {0}")]
     Unexpected(String),
     #[error("payload: {0}")]
     Json(String),

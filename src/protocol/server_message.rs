@@ -71,7 +71,7 @@ impl ServerMessage {
                 super::unpack(&mut chunk.strokes, points)?;
                 Ok(Self::History(chunk))
             }
-            _ => Err(PackError::Unexpected(name.to_owned())),
+            _ => Err(PackError::Unexpected(format!("{name} with {} attachments", attachments.len()))),
         }
     }
 

@@ -145,6 +145,20 @@ impl Boards {
         self.open.lock().keys().cloned().collect()
     }
 
+    /// Runs `f` on `name` if it is open and loaded, whoever holds it.
+    pub fn with_open<R>(&self, name: &BoardName, f: impl FnOnce(&mut Open) -> R) -> Option<R> {
+        let cell = self.open.lock().get(name).map(|(cell, _)| cell.clone())?;
+        let board = cell.get()?;
+        let mut board = board.lock();
+        Some(f(&mut board))
+    }
+
+    /// Takes `name` out of the registry (it was deleted): whoever holds it
+    /// keeps their copy, and whoever comes next loads it afresh.
+    pub fn forget(&self, name: &BoardName) {
+        self.open.lock().remove(name);
+    }
+
     pub fn storage(&self) -> &Storage {
         &self.storage
     }
@@ -244,7 +258,9 @@ impl Boards {
 
     /// The first paint of `name`'s page, `render`ed from its live objects,
     /// or as rendered before while its seq is the same; none for a private
-    /// board. The board stays loaded a while for the socket that follows.
+    /// board. A stored board stays loaded a while for the socket that
+    /// follows (one nobody drew on does not: it would look in use, and
+    /// could not be claimed).
     pub async fn first_paint(
         self: &Arc<Self>,
         name: &BoardName,
@@ -257,20 +273,34 @@ impl Boards {
                 return Ok(None);
             }
             match &b.paint {
-                Some((seq, paint)) if *seq == b.seq() => return Ok(paint.clone()),
+                Some((seq, paint)) if *seq == b.seq() => {
+                    let paint = paint.clone();
+                    drop(b);
+                    self.linger(board);
+                    return Ok(paint);
+                }
                 _ => (b.seq(), b.live_strokes().cloned().collect::<Vec<_>>()),
             }
         };
         // Rendered without the lock: relays go on meanwhile.
         let paint = render(&strokes);
-        board.lock().paint = Some((seq, paint.clone()));
+        {
+            let mut b = board.lock();
+            if b.seq() == seq {
+                b.paint = Some((seq, paint.clone()));
+            }
+        }
         self.linger(board);
         Ok(paint)
     }
 
-    /// Holds `board` loaded for `LINGER`, unless `LINGERING` already are.
+    /// Holds `board` loaded for `LINGER`, unless `LINGERING` already are or
+    /// nobody drew on it.
     fn linger(&self, board: BoardRef) {
         use std::sync::atomic::Ordering;
+        if board.lock().seq() == 0 {
+            return;
+        }
         if self.lingering.fetch_add(1, Ordering::Relaxed) >= LINGERING {
             self.lingering.fetch_sub(1, Ordering::Relaxed);
             return;

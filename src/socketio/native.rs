@@ -36,6 +36,8 @@ pub enum ClientError {
     UnknownEvent(String),
     #[error("packed payload: {0}")]
     Packed(#[from] crate::protocol::PackError),
+    #[error("binary event {0:?}: read it with next_message")]
+    Binary(String),
 }
 
 /// A received event: its name, the JSON text of its first argument, and
@@ -217,9 +219,13 @@ impl NativeClient {
         Ok((name, serde_json::from_str(&data)?))
     }
 
-    /// The next event's name and the JSON text of its argument.
+    /// The next event's name and the JSON text of its argument; an error
+    /// for a binary event, whose attachments it would drop.
     pub async fn next_text(&mut self) -> Result<(String, String), ClientError> {
-        self.next_received().await.map(|r| (r.name, r.data))
+        match self.next_received().await? {
+            Received { name, attachments, .. } if !attachments.is_empty() => Err(ClientError::Binary(name)),
+            Received { name, data, .. } => Ok((name, data)),
+        }
     }
 
     async fn next_received(&mut self) -> Result<Received, ClientError> {
@@ -247,6 +253,9 @@ impl NativeClient {
                 .map_err(|_| ClientError::Timeout(E::NAME.to_string()))?
                 .ok_or(ClientError::Closed)?;
             if next.name == E::NAME {
+                if !next.attachments.is_empty() {
+                    return Err(ClientError::Binary(next.name));
+                }
                 return Ok(serde_json::from_str(&next.data)?);
             }
         }

@@ -385,7 +385,9 @@ pub(super) async fn insert_many<R>(
     let row = format!("({})", vec!["?"; width].join(", "));
     for chunk in rows.chunks(PARAMETERS_PER_STATEMENT / width) {
         let sql = format!("{head} VALUES {}", vec![row.as_str(); chunk.len()].join(", "));
-        let query = chunk.iter().fold(sqlx::query(&sql), &bind);
+        // Only full chunks are worth keeping prepared: the rest vary in length.
+        let full = chunk.len() == PARAMETERS_PER_STATEMENT / width;
+        let query = chunk.iter().fold(sqlx::query(&sql).persistent(full), &bind);
         query.execute(&mut *conn).await?;
     }
     Ok(())

@@ -256,6 +256,13 @@ async fn follow(realtime: &Realtime) -> Result<(), StorageError> {
     for name in realtime.boards.open_names() {
         let sockets = realtime.io.to(name.to_string()).sockets();
         let Some(board) = sockets.iter().find_map(|s| s.extensions.get::<Connection>().map(|c| c.board.clone())) else {
+            // Held by a page view only (`Boards::first_paint`): it follows too.
+            if deleted.iter().any(|d| d == name.as_str()) {
+                realtime.boards.with_open(&name, |b| b.close());
+                realtime.boards.forget(&name);
+            } else if let Some(stored) = storage.access(&name).await? {
+                realtime.boards.with_open(&name, |b| b.adopt_access(stored));
+            }
             continue;
         };
         if deleted.iter().any(|d| d == name.as_str()) {
