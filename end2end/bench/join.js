@@ -10,9 +10,7 @@
 // Prints figures only; nothing is asserted.
 //
 //   node end2end/bench/join.js [points]     (starts target/release/scrawl itself)
-const { io } = require("socket.io-client");
-const { chromium } = require("@playwright/test");
-const { startServer } = require("./server");
+const { startServer, filler, launchChromium, stats } = require("./server");
 
 const points = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 3;
@@ -30,29 +28,14 @@ function penStroke(k) {
   return out;
 }
 
-async function filler(base, board, f, fillers, strokes) {
-  const s = io(base, { auth: { board, client: `join${f}` }, transports: ["websocket"], reconnection: false });
-  await new Promise((r) => s.once("synced", r));
-  let flight = [];
-  const send = async (event, data) => {
-    flight.push(s.emitWithAck(event, data));
-    if (flight.length >= 128) {
-      for (const ack of await Promise.all(flight)) if (!ack.ok) throw new Error(`${event} refused: ${ack.error}`);
-      flight = [];
-    }
-  };
+/** One filler: strokes k ≡ f (mod fillers), 128 acks kept in flight. */
+async function fill(base, board, f, fillers, strokes) {
+  const { send, close } = await filler(base, board, `join${f}`, 128);
   for (let k = f; k < strokes; k += fillers) {
     await send("stroke:start", { id: `s${k}`, color: "#1971c2", width: 2, tool: "pen", points: penStroke(k) });
     await send("stroke:end", { id: `s${k}` });
   }
-  for (const ack of await Promise.all(flight)) if (!ack.ok) throw new Error(`refused: ${ack.error}`);
-  s.disconnect();
-}
-
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1);
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${s[s.length - 1].toFixed(1)} ms (n ${s.length})`;
+  await close();
 }
 
 /** Opens `url` in a fresh page: ms from navigation to synced and drawn, and WebSocket bytes received. */
@@ -89,13 +72,10 @@ async function open(browser, url) {
   try {
     const t = Date.now();
     const strokes = Math.ceil(points / 100);
-    await Promise.all([0, 1, 2, 3].map((f) => filler(server.base, "big", f, 4, strokes)));
+    await Promise.all([0, 1, 2, 3].map((f) => fill(server.base, "big", f, 4, strokes)));
     console.log(`filled ${strokes * 100} points (${strokes} strokes) in ${Date.now() - t} ms`);
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
     for (const [label, board] of [["empty board", "empty"], [`${strokes * 100}-point board`, "big"]]) {
       const drawn = [];
       const synced = [];

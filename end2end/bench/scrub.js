@@ -6,26 +6,15 @@
 // (performance.now()). Prints figures only; nothing is asserted.
 //
 //   node end2end/bench/scrub.js [points]     (starts target/release/scrawl itself)
-const { io } = require("socket.io-client");
-const { startServer } = require("./server");
+const { startServer, filler, launchChromium, stats } = require("./server");
 
 let base;
-const { chromium } = require("@playwright/test");
 
 const points = Number(process.argv[2] ?? 1_000_000);
 
-/** One filler: strokes k ≡ f (mod fillers), acks kept in flight up to `window`. */
-async function filler(board, f, fillers, strokes) {
-  const s = io(base, { auth: { board, client: `scrub${f}` }, transports: ["websocket"], reconnection: false });
-  await new Promise((r) => s.once("synced", r));
-  let flight = [];
-  const send = async (event, data) => {
-    flight.push(s.emitWithAck(event, data));
-    if (flight.length >= 64) {
-      for (const ack of await Promise.all(flight)) if (!ack.ok) throw new Error(`${event} refused: ${ack.error}`);
-      flight = [];
-    }
-  };
+/** One filler: strokes k ≡ f (mod fillers), 64 acks kept in flight. */
+async function fill(board, f, fillers, strokes) {
+  const { send, close } = await filler(base, board, `scrub${f}`, 64);
   for (let k = f; k < strokes; k += fillers) {
     const id = `s${k}`;
     const pt = (i) => [((i * 7) % 1200) + (k % 97), ((k * 13) % 800) + (i % 40)];
@@ -35,15 +24,9 @@ async function filler(board, f, fillers, strokes) {
     await send("stroke:end", { id });
     if (k % 10 === 9) await send("erase", { ids: [id] });
   }
-  for (const ack of await Promise.all(flight)) if (!ack.ok) throw new Error(`refused: ${ack.error}`);
-  s.disconnect();
+  await close();
 }
 
-function stats(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(1);
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${s[s.length - 1].toFixed(1)} ms (n ${s.length})`;
-}
 
 (async () => {
   const server = await startServer();
@@ -52,13 +35,10 @@ function stats(xs) {
   try {
     const t = Date.now();
     const strokes = Math.ceil(points / 100);
-    await Promise.all([0, 1, 2, 3].map((f) => filler("big", f, 4, strokes)));
+    await Promise.all([0, 1, 2, 3].map((f) => fill("big", f, 4, strokes)));
     console.log(`filled ${points} points (${strokes} strokes, ~${strokes * 26 + strokes / 10} changes) in ${Date.now() - t} ms`);
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${base}/b/big`);
     await page.getByTestId("status").and(page.locator('[data-state="connected"]')).waitFor({ timeout: 120_000 });
