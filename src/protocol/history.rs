@@ -72,22 +72,27 @@ pub fn merge_history(into: &mut Vec<Stroke>, chunk: History) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::protocol::{Color, StrokeId, Tool};
 
-    fn stroke(id: &str, n: usize) -> Stroke {
+    /// A pen stroke through `points`.
+    pub(in crate::protocol) fn pen(id: &str, points: Vec<f32>) -> Stroke {
         Stroke {
             id: StrokeId::new(id).unwrap(),
             user: "u".into(),
             color: Color::new("#112233").unwrap(),
             width: 2.0,
             tool: Tool::Pen,
-            points: (0..n * 2).map(|i| i as f32).collect(),
+            points,
             text: None,
             transform: None,
             image: None,
         }
+    }
+
+    fn stroke(id: &str, n: usize) -> Stroke {
+        pen(id, (0..n * 2).map(|i| i as f32).collect())
     }
 
     #[test]

@@ -160,21 +160,7 @@ fn take_varint(bytes: &[u8], at: &mut usize) -> Result<u64, PackError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Color, StrokeId, Tool};
-
-    fn stroke(id: &str, points: Vec<f32>) -> Stroke {
-        Stroke {
-            id: StrokeId::new(id).unwrap(),
-            user: "u".into(),
-            color: Color::new("#112233").unwrap(),
-            width: 2.0,
-            tool: Tool::Pen,
-            points,
-            text: None,
-            transform: None,
-            image: None,
-        }
-    }
+    use crate::protocol::history::tests::pen as stroke;
 
     fn round_trip(strokes: &[Stroke]) -> usize {
         let bytes = pack(strokes);
