@@ -192,11 +192,8 @@ impl Outlet {
     }
 
     /// Sends one event to `socket`; a full send buffer disconnects it.
-    pub fn send(&self, socket: &SocketRef, name: &'static str, data: &RawValue) -> bool {
-        if self.overflowed.contains(socket.id) {
-            return false;
-        }
-        self.outcome(socket, socket.emit(name, data))
+    pub fn send<T: serde::Serialize + ?Sized>(&self, socket: &SocketRef, name: &'static str, data: &T) -> bool {
+        !self.overflowed.contains(socket.id) && self.outcome(socket, socket.emit(name, data))
     }
 
     /// Sends a `history` chunk packed (`auth.packed`): its objects as JSON
@@ -209,13 +206,10 @@ impl Outlet {
                 serializer.serialize_bytes(&self.0)
             }
         }
-        if self.overflowed.contains(socket.id) {
-            return None;
-        }
         let (objects, points) = chunk.packed();
         let objects = encode(&objects)?.1;
         let bytes = objects.get().len() + points.len();
-        self.outcome(socket, socket.emit(History::NAME, &(objects, Attachment(points)))).then_some(bytes)
+        self.send(socket, History::NAME, &(objects, Attachment(points))).then_some(bytes)
     }
 
     /// Acts on the result of a send to `socket`: a full buffer disconnects it.
