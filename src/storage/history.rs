@@ -103,17 +103,17 @@ pub(super) async fn insert_log(conn: &mut SqliteConnection, rows: &[LogRow<'_>],
 /// twice the objects the last one held.
 pub(super) async fn checkpoint_if_due(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result<(), sqlx::Error> {
     let seq = seq as i64;
-    let last: Option<(i64, i64)> =
-        sqlx::query_as("SELECT seq, objects FROM checkpoints WHERE board = ? ORDER BY seq DESC LIMIT 1")
-            .bind(board)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let from: i64 = sqlx::query_scalar("SELECT history_from FROM boards WHERE name = ?")
-        .bind(board)
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or(0);
-    let (last, objects) = last.unwrap_or((from, 0));
+    // One statement: each is a round trip to the database's thread.
+    let (from, last, objects): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT history_from, c.seq, c.objects FROM boards \
+         LEFT JOIN (SELECT seq, objects FROM checkpoints WHERE board = ?1 ORDER BY seq DESC LIMIT 1) AS c \
+         WHERE name = ?1",
+    )
+    .bind(board)
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or((0, None, None));
+    let (last, objects) = (last.unwrap_or(from), objects.unwrap_or(0));
     if seq - last.max(from) < CHECKPOINT_EVERY.max(2 * objects) {
         return Ok(());
     }

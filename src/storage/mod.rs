@@ -126,7 +126,9 @@ impl Storage {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true);
-        Ok(SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
+        // An embedded database has no connection to lose: pinging it before
+        // each use was a round trip to its thread per transaction.
+        Ok(SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?)
     }
 
     /// Starts the writer on an open, migrated database.
@@ -376,6 +378,51 @@ mod tests {
         assert!(storage.load(&board()).await.unwrap().is_none());
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM segments").fetch_one(&storage.pool).await.unwrap();
         assert_eq!(left, 0);
+        storage.close().await;
+    }
+
+    #[tokio::test]
+    async fn many_strokes_in_one_commit_start_end_and_take_edits_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = open(&dir.path().join("s.db")).await;
+        let client = ClientId::new("c").unwrap();
+        let other = BoardName::new("other").unwrap();
+        let mut durables = Vec::new();
+        let mut seq = 0;
+        let mut submit = |board: &BoardName, change| {
+            seq += 1;
+            durables.push(storage.submit(Applied { board: board.clone(), seq, change, by: Default::default() }));
+        };
+        // 150 strokes (more than one statement's worth of rows), each ended
+        // but the last; edits in between must see the strokes before them.
+        for i in 0..150 {
+            let id = format!("s{i}");
+            submit(&board(), Change::StrokeStart { client: client.clone(), stroke: stroke(&id) });
+            submit(&board(), Change::StrokePoints { id: sid(&id), n: 1, points: vec![i as f32, 1.0] });
+            if i < 149 {
+                submit(&board(), Change::StrokeEnd { id: sid(&id) });
+            }
+            if i == 70 {
+                submit(&board(), Change::Text { id: sid("s70"), text: "seventy".into() });
+            }
+        }
+        submit(&board(), Change::SetLive { ids: vec![sid("s140")], live: false });
+        submit(&other, Change::StrokeStart { client: client.clone(), stroke: stroke("s0") });
+        submit(&other, Change::StrokeEnd { id: sid("s0") });
+        for d in durables {
+            d.await.unwrap();
+        }
+        let b = storage.load(&board()).await.unwrap().unwrap();
+        assert_eq!(b.strokes.len(), 150);
+        for (i, s) in b.strokes.iter().enumerate() {
+            assert_eq!(s.stroke.id.as_str(), format!("s{i}"));
+            assert_eq!(s.stroke.points, vec![-1.5, 2.0, i as f32, 1.0]);
+            assert_eq!(s.open, i == 149, "stroke {i}");
+            assert_eq!(s.live, i != 140, "stroke {i}");
+            assert_eq!(s.stroke.text.as_deref(), (i == 70).then_some("seventy"));
+        }
+        let o = storage.load(&other).await.unwrap().unwrap();
+        assert!(!o.strokes[0].open && o.strokes[0].live);
         storage.close().await;
     }
 

@@ -192,11 +192,11 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
         .execute(&mut *conn)
         .await?;
     }
-    // Segments (most changes are points batches) and log entries are
-    // written many rows to a statement, before anything that could see
-    // them: a deletion, the checkpoints.
-    let mut segments = Vec::new();
-    let mut log = Vec::new();
+    // New strokes, ends, segments (most changes are points batches) and log
+    // entries are written many rows to a statement. They are flushed before
+    // anything that could see them: a change to existing strokes, a
+    // deletion, the checkpoints.
+    let mut rows = Rows::default();
     for a in changes {
         let board = a.board.as_str();
         if deleted.contains(board) {
@@ -206,22 +206,18 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             Change::Access(access) => super::boards::write_access(conn, &a.board, access).await?,
             Change::Delete => {
                 // What is queued of the board goes in first, to go with it.
-                insert_segments(conn, &std::mem::take(&mut segments), at).await?;
-                super::history::insert_log(conn, &std::mem::take(&mut log), at).await?;
+                rows.flush(conn, at).await?;
                 super::boards::delete_rows(conn, &a.board).await?;
                 deleted.insert(board.to_owned());
             }
-            Change::StrokeStart { client, stroke } => {
-                insert_stroke(conn, a, client, stroke, true, a.seq as f64).await?;
-                segments.push(SegmentRow::first(board, stroke));
-            }
+            Change::StrokeStart { client, stroke } => rows.add(a, client, stroke, true, a.seq as f64),
             Change::Add { client, objects } => {
                 for (stroke, z) in objects {
-                    insert_stroke(conn, a, client, stroke, false, *z).await?;
-                    segments.push(SegmentRow::first(board, stroke));
+                    rows.add(a, client, stroke, false, *z);
                 }
             }
             Change::Order(places) => {
+                rows.flush(conn, at).await?;
                 for (id, z) in places {
                     sqlx::query("UPDATE strokes SET z = ? WHERE board = ? AND id = ?")
                         .bind(z)
@@ -232,6 +228,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                 }
             }
             Change::Place(placed) => {
+                rows.flush(conn, at).await?;
                 for p in placed {
                     let t = p.transform;
                     sqlx::query("UPDATE strokes SET sx = ?, sy = ?, dx = ?, dy = ? WHERE board = ? AND id = ?")
@@ -247,13 +244,14 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             }
             Change::Replace { client, add, hide, show } => {
                 for (stroke, z) in add {
-                    insert_stroke(conn, a, client, stroke, false, *z).await?;
-                    segments.push(SegmentRow::first(board, stroke));
+                    rows.add(a, client, stroke, false, *z);
                 }
+                rows.flush(conn, at).await?;
                 set_live(conn, board, hide, false).await?;
                 set_live(conn, board, show, true).await?;
             }
             Change::Text { id, text } => {
+                rows.flush(conn, at).await?;
                 sqlx::query("UPDATE strokes SET text = ? WHERE board = ? AND id = ?")
                     .bind(text)
                     .bind(board)
@@ -263,25 +261,49 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             }
             // A batch of points is logged as its segment, with its seq and time.
             Change::StrokePoints { id, n, points } => {
-                segments.push(SegmentRow { board, id, n: *n, points, logged: Some(a.seq) })
+                rows.segments.push(SegmentRow { board, id, n: *n, points, logged: Some(a.seq) })
             }
-            Change::StrokeEnd { id } => {
-                sqlx::query("UPDATE strokes SET open = 0 WHERE board = ? AND id = ?")
-                    .bind(board)
-                    .bind(id.as_str())
-                    .execute(&mut *conn)
-                    .await?;
+            Change::StrokeEnd { id } => rows.ends.push((board, id.as_str())),
+            Change::SetLive { ids, live } => {
+                rows.flush(conn, at).await?;
+                set_live(conn, board, ids, *live).await?
             }
-            Change::SetLive { ids, live } => set_live(conn, board, ids, *live).await?,
         }
-        log.extend(super::history::log_row(a)?);
+        rows.log.extend(super::history::log_row(a)?);
     }
-    insert_segments(conn, &segments, at).await?;
-    super::history::insert_log(conn, &log, at).await?;
+    rows.flush(conn, at).await?;
     for (board, seq) in seqs.into_iter().filter(|(b, _)| !deleted.contains(b.as_str())) {
         super::history::checkpoint_if_due(conn, board.as_str(), seq).await?;
     }
     Ok(())
+}
+
+/// Rows a transaction writes many to a statement, in this order: new
+/// strokes, then their ends, segments and log entries.
+#[derive(Default)]
+struct Rows<'a> {
+    strokes: Vec<StrokeRow<'a>>,
+    ends: Vec<(&'a str, &'a str)>,
+    segments: Vec<SegmentRow<'a>>,
+    log: Vec<super::history::LogRow<'a>>,
+}
+
+impl<'a> Rows<'a> {
+    /// A new object: its row (open while it is drawn, ended when it was
+    /// added whole; `z` is its place in the drawing order), and its first
+    /// points as its segment 0.
+    fn add(&mut self, a: &'a Applied, client: &'a ClientId, stroke: &'a Stroke, open: bool, z: f64) {
+        let board = a.board.as_str();
+        self.strokes.push(StrokeRow { board, seq: a.seq, client, stroke, open, z });
+        self.segments.push(SegmentRow::first(board, stroke));
+    }
+
+    async fn flush(&mut self, conn: &mut SqliteConnection, at: i64) -> Result<(), sqlx::Error> {
+        insert_strokes(conn, &std::mem::take(&mut self.strokes)).await?;
+        end_strokes(conn, &std::mem::take(&mut self.ends)).await?;
+        insert_segments(conn, &std::mem::take(&mut self.segments), at).await?;
+        super::history::insert_log(conn, &std::mem::take(&mut self.log), at).await
+    }
 }
 
 async fn set_live(conn: &mut SqliteConnection, board: &str, ids: &[StrokeId], live: bool) -> Result<(), sqlx::Error> {
@@ -296,42 +318,62 @@ async fn set_live(conn: &mut SqliteConnection, board: &str, ids: &[StrokeId], li
     Ok(())
 }
 
-/// A stroke's row (its first points are its segment 0): open while it is
-/// drawn, ended when it was added whole; `z` is its place in the drawing
-/// order.
-async fn insert_stroke(
-    conn: &mut SqliteConnection,
-    a: &Applied,
-    client: &ClientId,
-    stroke: &Stroke,
+struct StrokeRow<'a> {
+    board: &'a str,
+    seq: u64,
+    client: &'a ClientId,
+    stroke: &'a Stroke,
     open: bool,
     z: f64,
-) -> Result<(), sqlx::Error> {
-    let board = a.board.as_str();
-    let t = stroke.placement();
-    sqlx::query(
-        "INSERT OR IGNORE INTO strokes \
-         (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy, z, image) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(board)
-    .bind(stroke.id.as_str())
-    .bind(client.as_str())
-    .bind(stroke.user.as_str())
-    .bind(stroke.color.as_str())
-    .bind(stroke.width as f64)
-    .bind(stroke.tool.as_str())
-    .bind(a.seq as i64)
-    .bind(open)
-    .bind(stroke.text.as_deref())
-    .bind(t.sx as f64)
-    .bind(t.sy as f64)
-    .bind(t.dx as f64)
-    .bind(t.dy as f64)
-    .bind(z)
-    .bind(stroke.image.as_deref())
-    .execute(&mut *conn)
-    .await?;
+}
+
+async fn insert_strokes(conn: &mut SqliteConnection, rows: &[StrokeRow<'_>]) -> Result<(), sqlx::Error> {
+    let head = "INSERT OR IGNORE INTO strokes \
+         (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy, z, image)";
+    insert_many(conn, head, 17, rows, |query, row| {
+        let (stroke, t) = (row.stroke, row.stroke.placement());
+        query
+            .bind(row.board)
+            .bind(stroke.id.as_str())
+            .bind(row.client.as_str())
+            .bind(stroke.user.as_str())
+            .bind(stroke.color.as_str())
+            .bind(stroke.width as f64)
+            .bind(stroke.tool.as_str())
+            .bind(row.seq as i64)
+            .bind(row.open)
+            .bind(true)
+            .bind(stroke.text.as_deref())
+            .bind(t.sx as f64)
+            .bind(t.sy as f64)
+            .bind(t.dx as f64)
+            .bind(t.dy as f64)
+            .bind(row.z)
+            .bind(stroke.image.as_deref())
+    })
+    .await
+}
+
+/// Marks strokes as ended, a statement per board and up to
+/// `PARAMETERS_PER_STATEMENT` ids.
+async fn end_strokes(conn: &mut SqliteConnection, ends: &[(&str, &str)]) -> Result<(), sqlx::Error> {
+    let mut by_board: Vec<(&str, Vec<&str>)> = Vec::new();
+    for &(board, id) in ends {
+        match by_board.iter_mut().find(|(b, _)| *b == board) {
+            Some((_, ids)) => ids.push(id),
+            None => by_board.push((board, vec![id])),
+        }
+    }
+    for (board, ids) in &by_board {
+        for chunk in ids.chunks(PARAMETERS_PER_STATEMENT - 1) {
+            let sql = format!(
+                "UPDATE strokes SET open = 0 WHERE board = ? AND id IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let query = chunk.iter().fold(sqlx::query(&sql).persistent(false).bind(*board), |q, id| q.bind(*id));
+            query.execute(&mut *conn).await?;
+        }
+    }
     Ok(())
 }
 
