@@ -16,6 +16,7 @@
 //! - `images`: the loaded images, and adding one (button, paste, drop).
 //! - `present`: the laser pointer, our viewport, following someone's.
 
+mod arrival;
 mod canvas;
 mod cursors;
 mod export;
@@ -87,6 +88,8 @@ struct Session {
     presenting: present::Presenting,
     /// The History panel's timeline, once loaded: the canvas shows it.
     scrub: Option<history::Scrub>,
+    /// The board's history as it is drawn on arrival.
+    arrival: arrival::Arrival,
 }
 
 type Shared = Rc<RefCell<Session>>;
@@ -153,6 +156,7 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         images: images.clone(),
         presenting: present::Presenting::default(),
         scrub: None,
+        arrival: arrival::Arrival::default(),
     }));
     session.borrow_mut().this = Rc::downgrade(&session);
     images.set_on_load({
@@ -327,9 +331,22 @@ impl Session {
                 }
             }
             Change::Extended { index, from } => self.renderer.draw(&self.sync.strokes()[index], from),
+            // Drawn as they arrive, overlapping the download; a preview shown
+            // meanwhile leaves them to the redraw that ends it.
+            Change::Arrived { .. } if self.scrub.is_some() => {}
+            Change::Arrived { index, from } => {
+                if (index, from) == (0, 0) {
+                    self.renderer.clear();
+                }
+                self.arrival.draw(&self.renderer, self.sync.arrived(), index, from);
+            }
             Change::Redraw => self.selection_changed(None),
-            Change::Synced => {
-                self.redraw();
+            Change::Synced { drawn } => {
+                if !drawn || self.scrub.is_some() {
+                    self.redraw();
+                } else if self.arrival.synced(self.sync.strokes().len()) {
+                    self.refine_next_frame();
+                }
                 // The canvas now shows what the server-rendered SVG showed.
                 if let Some(svg) = window().document().and_then(|d| d.query_selector(".first-paint").ok().flatten()) {
                     svg.remove();
@@ -410,6 +427,7 @@ impl Session {
     /// Draws the whole board: objects where they show (dragged ones moved,
     /// the one being typed into left to its text area), then the selections.
     fn redraw(&self) {
+        self.arrival.drop_sketch();
         self.renderer.clear();
         if let Some(scrub) = self.scrub.as_ref() {
             return scrub.draw(&self.renderer);
@@ -424,7 +442,27 @@ impl Session {
             }
             self.renderer.draw(&Self::shown(s, &moving), 0);
         }
+        for s in self.sync.arrived() {
+            self.renderer.draw(s, 0);
+        }
         self.draw_selections(&moving);
+    }
+
+    /// Draws the next slice of a sketched board in full at the next frame,
+    /// and so on until none is left. A gesture under way (drawing, say)
+    /// keeps its frames to itself: the slices wait for it to end.
+    fn refine_next_frame(&self) {
+        let session = self.this.clone();
+        let frame = Closure::once_into_js(move || {
+            let Some(session) = session.upgrade() else { return };
+            let mut s = session.borrow_mut();
+            let s = &mut *s;
+            let idle = matches!(s.input.gesture, input::Gesture::Idle);
+            if !idle || s.arrival.refine(&s.renderer, s.sync.strokes()) {
+                s.refine_next_frame();
+            }
+        });
+        let _ = window().request_animation_frame(frame.unchecked_ref());
     }
 
     /// We panned or zoomed: we follow nobody any more.

@@ -34,9 +34,20 @@ pub enum Change {
     },
     /// Only redrawing the whole board shows it.
     Redraw,
-    /// The received history became the board: redraw it, and send the
-    /// outbox, which may go out from now on.
-    Synced,
+    /// History arrived for a board that starts from nothing: draw
+    /// `arrived()[index]` from point `from` on, and the strokes after it.
+    /// Index 0 from 0 is the first chunk of a connection: clear first (a
+    /// connection lost midway drew some of its own).
+    Arrived {
+        index: usize,
+        from: usize,
+    },
+    /// The received history became the board: redraw it unless `drawn` (it
+    /// was drawn as it arrived), and send the outbox, which may go out
+    /// from now on.
+    Synced {
+        drawn: bool,
+    },
     /// Who we are and who is here (a welcome, a rename).
     People,
     /// Who is here (a presence update); cursors of people gone go too.
@@ -105,6 +116,12 @@ impl BoardSync {
         self.replica.strokes()
     }
 
+    /// The history received so far, while a board that starts from nothing
+    /// syncs: shown as it arrives, above `strokes()` (empty until then).
+    pub fn arrived(&self) -> &[Stroke] {
+        self.replica.arrived()
+    }
+
     pub fn me(&self) -> Option<&User> {
         self.me.as_ref()
     }
@@ -167,10 +184,7 @@ impl BoardSync {
                 Change::Presence
             }
             ServerMessage::Cursor(moved) => Change::Cursor(moved),
-            ServerMessage::History(chunk) => {
-                replica.receive_history(chunk);
-                Change::None
-            }
+            ServerMessage::History(chunk) => replica.receive_history(chunk),
             ServerMessage::Delta(Delta { events }) => self.receive_delta(events),
             ServerMessage::Replaced(Replaced { hide, show, below, seq }) if replica.is_new(seq) => {
                 replica.replace(&hide, show, below)
@@ -178,8 +192,8 @@ impl BoardSync {
             ServerMessage::Synced(Synced { seq }) => {
                 self.full_next = false;
                 self.gaps.synced(seq);
-                replica.finish_sync(seq, &self.outbox.pending_strokes(), &self.outbox.created_strokes());
-                Change::Synced
+                let drawn = replica.finish_sync(seq, &self.outbox.pending_strokes(), &self.outbox.created_strokes());
+                Change::Synced { drawn }
             }
             ServerMessage::StrokeStarted(StrokeStarted { stroke, seq }) if replica.is_new(seq) => replica.add(stroke),
             ServerMessage::StrokePoints(batch) if replica.is_new(batch.seq.unwrap_or(u64::MAX)) => {

@@ -13,6 +13,9 @@ pub(super) struct Replica {
     strokes: Vec<Stroke>,
     /// History being received before `synced`.
     incoming: Vec<Stroke>,
+    /// Whether the incoming history is shown as it arrives: the board
+    /// starts from nothing, so nothing else is shown (see `Change::Arrived`).
+    showing_incoming: bool,
     /// The seq the last sync reached; relays at or below it are already in.
     synced: Option<u64>,
     /// Resyncing by delta: the strokes stay, and the changes after this
@@ -45,20 +48,42 @@ impl Replica {
     pub(super) fn expect_history(&mut self, since: Option<u64>) {
         self.incoming.clear();
         self.resuming = since;
+        self.showing_incoming = since.is_none() && self.strokes.is_empty();
     }
 
-    pub(super) fn receive_history(&mut self, chunk: History) {
+    /// The history received so far, when it is shown as it arrives.
+    pub(super) fn arrived(&self) -> &[Stroke] {
+        if self.showing_incoming {
+            &self.incoming
+        } else {
+            &[]
+        }
+    }
+
+    pub(super) fn receive_history(&mut self, chunk: History) -> Change {
+        let (count, last_points) = (self.incoming.len(), self.incoming.last().map_or(0, |s| s.points.len()));
         merge_history(&mut self.incoming, chunk);
+        if !self.showing_incoming {
+            return Change::None;
+        }
+        // A stroke split between chunks goes on where the last one ended.
+        match self.incoming.get(count.wrapping_sub(1)) {
+            Some(last) if last.points.len() > last_points => Change::Arrived { index: count - 1, from: last_points / 2 },
+            _ => Change::Arrived { index: count, from: 0 },
+        }
     }
 
     /// The history is complete: it becomes the board, keeping the objects
     /// in `pending` (with changes of ours not acknowledged yet) as we have
     /// them; of those missing from it, only the ones we are creating
     /// (`created`) come back: the others were removed meanwhile.
-    pub(super) fn finish_sync(&mut self, seq: u64, pending: &HashSet<&StrokeId>, created: &HashSet<&StrokeId>) {
+    /// Returns whether the board is drawn already: it was shown as it
+    /// arrived, and nothing of ours changed it.
+    pub(super) fn finish_sync(&mut self, seq: u64, pending: &HashSet<&StrokeId>, created: &HashSet<&StrokeId>) -> bool {
+        let drawn = std::mem::take(&mut self.showing_incoming) && self.strokes.is_empty();
         if self.resuming.take().is_some() {
             self.synced = Some(seq);
-            return;
+            return false;
         }
         let mut board = std::mem::take(&mut self.incoming);
         for local in self.strokes.iter().filter(|s| pending.contains(&s.id)) {
@@ -70,6 +95,7 @@ impl Replica {
         }
         self.strokes = board;
         self.synced = Some(seq);
+        drawn
     }
 
     pub(super) fn lose_sync(&mut self) {

@@ -82,7 +82,7 @@ fn joined(board: Vec<Stroke>, seq: u64) -> BoardSync {
     let mut sync = BoardSync::default();
     assert_eq!(sync.receive(welcome()), Change::People);
     sync.receive(history(board));
-    assert_eq!(sync.receive(synced(seq)), Change::Synced);
+    assert_eq!(sync.receive(synced(seq)), Change::Synced { drawn: true });
     sync
 }
 
@@ -135,16 +135,43 @@ fn history_chunks_merge_into_the_board_on_sync() {
     sync.receive(welcome());
     assert_eq!(sync.me(), Some(&user("me", "Ada")));
     assert_eq!(sync.users().len(), 2);
-    assert_eq!(sync.receive(history(vec![pen("a", &[0.0, 0.0]), pen("b", &[1.0, 1.0, 2.0, 2.0])])), Change::None);
-    // "b" continues in the next chunk.
-    sync.receive(history(vec![pen("b", &[3.0, 3.0]), pen("c", &[5.0, 5.0])]));
-    assert!(sync.strokes().is_empty(), "history shows only once synced");
+    // The board starts from nothing: the history is drawn as it arrives.
+    let chunk = history(vec![pen("a", &[0.0, 0.0]), pen("b", &[1.0, 1.0, 2.0, 2.0])]);
+    assert_eq!(sync.receive(chunk), Change::Arrived { index: 0, from: 0 });
+    // "b" continues in the next chunk: drawn on from its third point.
+    let chunk = history(vec![pen("b", &[3.0, 3.0]), pen("c", &[5.0, 5.0])]);
+    assert_eq!(sync.receive(chunk), Change::Arrived { index: 1, from: 2 });
+    assert_eq!(sync.receive(history(vec![pen("d", &[6.0, 6.0])])), Change::Arrived { index: 3, from: 0 });
+    assert_eq!(sync.arrived().len(), 4);
+    assert!(sync.strokes().is_empty(), "the board is the history only once synced");
     assert!(!sync.is_synced());
 
-    assert_eq!(sync.receive(synced(3)), Change::Synced);
+    assert_eq!(sync.receive(synced(3)), Change::Synced { drawn: true });
+    assert!(sync.arrived().is_empty());
     assert!(sync.is_synced());
-    assert_eq!(ids(&sync), ["a", "b", "c"]);
+    assert_eq!(ids(&sync), ["a", "b", "c", "d"]);
     assert_eq!(sync.strokes()[1].points, [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]);
+}
+
+#[test]
+fn a_board_shown_already_or_changed_by_us_is_redrawn_on_sync() {
+    // A whole resync of a board we show: nothing is drawn before the sync.
+    let mut sync = joined(vec![pen("a", &[0.0, 0.0])], 1);
+    sync.connection_lost();
+    sync.receive(welcome());
+    assert_eq!(sync.receive(history(vec![pen("a", &[0.0, 0.0])])), Change::None);
+    assert!(sync.arrived().is_empty());
+    assert_eq!(sync.receive(synced(1)), Change::Synced { drawn: false });
+
+    // We drew while the history arrived: our stroke is in the board too.
+    let mut sync = BoardSync::default();
+    sync.receive(welcome());
+    sync.receive(history(vec![pen("a", &[0.0, 0.0])]));
+    let mine = start("mine", &[1.0, 1.0]);
+    sync.begin_stroke(&mine);
+    sync.queue(&mine, std::slice::from_ref(&mine.id));
+    assert_eq!(sync.receive(synced(1)), Change::Synced { drawn: false });
+    assert_eq!(ids(&sync), ["a", "mine"]);
 }
 
 #[test]
@@ -154,8 +181,9 @@ fn a_new_welcome_drops_a_partial_history() {
     sync.receive(history(vec![pen("stale", &[0.0, 0.0])]));
     sync.connection_lost();
     sync.receive(welcome());
-    sync.receive(history(vec![pen("fresh", &[0.0, 0.0])]));
-    sync.receive(synced(1));
+    // The first chunk again: the view clears what the lost one drew.
+    assert_eq!(sync.receive(history(vec![pen("fresh", &[0.0, 0.0])])), Change::Arrived { index: 0, from: 0 });
+    assert_eq!(sync.receive(synced(1)), Change::Synced { drawn: true });
     assert_eq!(ids(&sync), ["fresh"]);
 }
 

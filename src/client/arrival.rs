@@ -1,0 +1,105 @@
+//! A board's history drawn as it arrives. The first `SKETCH_ABOVE` points
+//! go on the canvas as they are; past that, freehand lines go as 1-pixel
+//! lines on a sketch layer under the canvas (a software rasterizer, as in
+//! a browser without a GPU, is about four times quicker at those). Once
+//! synced, the sketched objects are drawn on the canvas in full, a slice
+//! per animation frame so the board stays live, and the layer goes.
+
+use std::cell::RefCell;
+
+use super::canvas::Renderer;
+use crate::protocol::Stroke;
+
+/// Points drawn in full as they arrive before sketching starts: a small
+/// board never shows a sketch.
+const SKETCH_ABOVE: usize = 20_000;
+/// Points drawn in full per animation frame after the sync: about 10 ms
+/// of rasterizing in a GPU-less Chromium.
+const POINTS_PER_FRAME: usize = 12_000;
+
+#[derive(Default)]
+pub struct Arrival {
+    /// Points drawn in full as they arrived.
+    drawn: usize,
+    /// Interior, so that any redraw (which draws everything in full) can
+    /// drop the sketch from `&self`.
+    sketch: RefCell<Option<Sketch>>,
+}
+
+struct Sketch {
+    layer: Renderer,
+    /// The first object not drawn in full yet.
+    next: usize,
+    /// The objects the sync brought: those after came live, drawn in full
+    /// on the canvas already, and go on top again once the rest is drawn.
+    synced: Option<usize>,
+}
+
+impl Arrival {
+    /// Draws `arrived[index]` from point `from` on, and the objects after
+    /// it. Index 0 from 0 starts a new history: the canvas was cleared.
+    pub fn draw(&mut self, canvas: &Renderer, arrived: &[Stroke], index: usize, from: usize) {
+        if (index, from) == (0, 0) {
+            self.drop_sketch();
+            self.drawn = 0;
+        }
+        let mut sketch = self.sketch.borrow_mut();
+        for (i, object) in arrived.iter().enumerate().skip(index) {
+            let from = if i == index { from } else { 0 };
+            if sketch.is_none() && self.drawn < SKETCH_ABOVE {
+                self.drawn += object.points.len() / 2;
+                canvas.draw(object, from);
+                continue;
+            }
+            if sketch.is_none() {
+                let Some(layer) = canvas.layer_below("sketch") else { return canvas.draw(object, from) };
+                *sketch = Some(Sketch { layer, next: i, synced: None });
+            }
+            if let Some(s) = sketch.as_ref() {
+                s.layer.draw_thin(object, from);
+            }
+        }
+    }
+
+    /// The history is the board, `count` objects: returns whether some of
+    /// it is a sketch still, to be drawn in full by `refine` frames.
+    pub fn synced(&mut self, count: usize) -> bool {
+        match self.sketch.get_mut() {
+            Some(sketch) => {
+                sketch.synced = Some(count);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Draws the next slice of sketched objects in full; returns whether
+    /// more remain for the next frame.
+    pub fn refine(&mut self, canvas: &Renderer, strokes: &[Stroke]) -> bool {
+        let Some(sketch) = self.sketch.get_mut() else { return false };
+        let Some(synced) = sketch.synced else { return false };
+        let synced = synced.min(strokes.len());
+        let mut points = 0;
+        while sketch.next < synced && points < POINTS_PER_FRAME {
+            let object = &strokes[sketch.next];
+            canvas.draw(object, 0);
+            points += object.points.len() / 2;
+            sketch.next += 1;
+        }
+        if sketch.next < synced {
+            return true;
+        }
+        for object in &strokes[synced..] {
+            canvas.draw(object, 0);
+        }
+        self.drop_sketch();
+        false
+    }
+
+    /// The canvas is drawn in full (a redraw): no sketch is needed.
+    pub fn drop_sketch(&self) {
+        if let Some(sketch) = self.sketch.borrow_mut().take() {
+            sketch.layer.remove();
+        }
+    }
+}
