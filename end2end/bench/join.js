@@ -3,8 +3,9 @@
 // then in Chromium:
 // - opens /b/NAME and times, with performance.now() from the navigation's
 //   start, until the board is synced (the status says connected) and the
-//   frame after it is drawn: "drawn and live". Also an empty board's, and
-//   the bytes the page received on its WebSocket;
+//   frame after it is drawn: "drawn and live" (a big board as a sketch),
+//   then until the sketch is gone: "drawn in full". Also an empty board's,
+//   and the bytes the page received on its WebSocket;
 // - draws a stroke with the mouse on the big board and reports the frame
 //   intervals while drawing (60 fps is 16.7 ms).
 // Prints figures only; nothing is asserted.
@@ -57,13 +58,19 @@ async function open(browser, url) {
   );
   const syncedMs = await synced.jsonValue();
   const drawnMs = await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(performance.now()))));
+  // A big board shows as a sketch first: until it is drawn in full.
+  const full = await page.waitForFunction(() => !document.querySelector("canvas.sketch") && performance.now(), null, {
+    polling: "raf",
+    timeout: 300_000,
+  });
+  const fullMs = await full.jsonValue();
   // Where the time went: the page's HTML, and the wasm's download.
   const phases = await page.evaluate(() => {
     const nav = performance.getEntriesByType("navigation")[0];
     const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
     return { html: nav.responseEnd, htmlBytes: nav.transferSize, parsed: nav.domInteractive, wasm: wasm?.responseEnd ?? 0 };
   });
-  return { page, syncedMs, drawnMs, wsBytes, phases };
+  return { page, syncedMs, drawnMs, fullMs, wsBytes, phases };
 }
 
 (async () => {
@@ -79,17 +86,19 @@ async function open(browser, url) {
     for (const [label, board] of [["empty board", "empty"], [`${strokes * 100}-point board`, "big"]]) {
       const drawn = [];
       const synced = [];
+      const full = [];
       let bytes = 0;
       let phases;
       for (let run = 0; run < RUNS; run++) {
         const r = await open(browser, `${server.base}/b/${board}`);
         drawn.push(r.drawnMs);
         synced.push(r.syncedMs);
+        full.push(r.fullMs);
         bytes = r.wsBytes;
         phases = r.phases;
         await r.page.close();
       }
-      console.log(`${label}: synced ${stats(synced)}; drawn and live ${stats(drawn)}; ${bytes} WebSocket bytes received`);
+      console.log(`${label}: synced ${stats(synced)}; drawn and live ${stats(drawn)}; drawn in full ${stats(full)}; ${bytes} WebSocket bytes received`);
       const ms = (v) => `${v.toFixed(0)} ms`;
       console.log(
         `  last run: HTML (${phases.htmlBytes} bytes) in at ${ms(phases.html)}, parsed at ${ms(phases.parsed)}, wasm in at ${ms(phases.wasm)}`,

@@ -1,11 +1,12 @@
-//! A board's history drawn as it arrives. The first `SKETCH_ABOVE` points
-//! go on the canvas as they are; past that, freehand lines go as 1-pixel
+//! A board's history drawn as it arrives, each object once it is whole
+//! (the last of a chunk may go on in the next). The first `SKETCH_ABOVE`
+//! points go on the canvas as they are; past that, freehand lines go as 1-pixel
 //! lines on a sketch layer under the canvas (a software rasterizer, as in
 //! a browser without a GPU, is about four times quicker at those). Once
 //! synced, the sketched objects are drawn on the canvas in full, a slice
 //! per animation frame so the board stays live, and the layer goes.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use super::canvas::Renderer;
 use crate::protocol::Stroke;
@@ -21,6 +22,8 @@ const POINTS_PER_FRAME: usize = 12_000;
 pub struct Arrival {
     /// Points drawn in full as they arrived.
     drawn: usize,
+    /// The first arrived object not drawn yet.
+    next: Cell<usize>,
     /// Interior, so that any redraw (which draws everything in full) can
     /// drop the sketch from `&self`.
     sketch: RefCell<Option<Sketch>>,
@@ -36,40 +39,53 @@ struct Sketch {
 }
 
 impl Arrival {
-    /// Draws `arrived[index]` from point `from` on, and the objects after
-    /// it. Index 0 from 0 starts a new history: the canvas was cleared.
-    pub fn draw(&mut self, canvas: &Renderer, arrived: &[Stroke], index: usize, from: usize) {
-        if (index, from) == (0, 0) {
+    /// Draws the objects of `arrived` that are whole now: all but the last.
+    /// The `first` chunk of a connection's history starts again (the canvas
+    /// was cleared).
+    pub fn draw(&mut self, canvas: &Renderer, arrived: &[Stroke], first: bool) {
+        if first {
             self.drop_sketch();
-            self.drawn = 0;
+            (self.drawn, self.next) = (0, Cell::new(0));
         }
+        let next = self.next.get();
+        let whole = arrived.len().saturating_sub(1).max(next);
         let mut sketch = self.sketch.borrow_mut();
-        for (i, object) in arrived.iter().enumerate().skip(index) {
-            let from = if i == index { from } else { 0 };
+        for (i, object) in arrived.iter().enumerate().take(whole).skip(next) {
             if sketch.is_none() && self.drawn < SKETCH_ABOVE {
                 self.drawn += object.points.len() / 2;
-                canvas.draw(object, from);
+                canvas.draw(object, 0);
                 continue;
             }
             if sketch.is_none() {
-                let Some(layer) = canvas.layer_below("sketch") else { return canvas.draw(object, from) };
+                let Some(layer) = canvas.layer_below("sketch") else {
+                    canvas.draw(object, 0);
+                    continue;
+                };
                 *sketch = Some(Sketch { layer, next: i, synced: None });
             }
             if let Some(s) = sketch.as_ref() {
-                s.layer.draw_thin(object, from);
+                s.layer.draw_thin(object, 0);
             }
         }
+        self.next.set(whole);
     }
 
-    /// The history is the board, `count` objects: returns whether some of
-    /// it is a sketch still, to be drawn in full by `refine` frames.
-    pub fn synced(&mut self, count: usize) -> bool {
+    /// The history is the board, `strokes`: draws what is left of it, and
+    /// returns whether some of it is a sketch still, to be drawn in full by
+    /// `refine` frames.
+    pub fn synced(&mut self, canvas: &Renderer, strokes: &[Stroke]) -> bool {
+        let next = self.next.take();
         match self.sketch.get_mut() {
             Some(sketch) => {
-                sketch.synced = Some(count);
+                sketch.synced = Some(strokes.len());
                 true
             }
-            None => false,
+            None => {
+                for object in strokes.iter().skip(next) {
+                    canvas.draw(object, 0);
+                }
+                false
+            }
         }
     }
 
@@ -96,7 +112,18 @@ impl Arrival {
         false
     }
 
-    /// The canvas is drawn in full (a redraw): no sketch is needed.
+    /// Part of a redraw, which cleared the canvas and drew the board: draws
+    /// the objects of `arrived` that are whole, in full.
+    pub fn redraw(&self, canvas: &Renderer, arrived: &[Stroke]) {
+        self.drop_sketch();
+        let whole = arrived.len().saturating_sub(1);
+        for object in &arrived[..whole] {
+            canvas.draw(object, 0);
+        }
+        self.next.set(whole);
+    }
+
+    /// The canvas is drawn in full: no sketch is needed.
     pub fn drop_sketch(&self) {
         if let Some(sketch) = self.sketch.borrow_mut().take() {
             sketch.layer.remove();

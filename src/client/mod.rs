@@ -334,17 +334,17 @@ impl Session {
             // Drawn as they arrive, overlapping the download; a preview shown
             // meanwhile leaves them to the redraw that ends it.
             Change::Arrived { .. } if self.scrub.is_some() => {}
-            Change::Arrived { index, from } => {
-                if (index, from) == (0, 0) {
+            Change::Arrived { first } => {
+                if first {
                     self.renderer.clear();
                 }
-                self.arrival.draw(&self.renderer, self.sync.arrived(), index, from);
+                self.arrival.draw(&self.renderer, self.sync.arrived(), first);
             }
             Change::Redraw => self.selection_changed(None),
             Change::Synced { drawn } => {
                 if !drawn || self.scrub.is_some() {
                     self.redraw();
-                } else if self.arrival.synced(self.sync.strokes().len()) {
+                } else if self.arrival.synced(&self.renderer, self.sync.strokes()) {
                     self.refine_next_frame();
                 }
                 // The canvas now shows what the server-rendered SVG showed.
@@ -442,9 +442,7 @@ impl Session {
             }
             self.renderer.draw(&Self::shown(s, &moving), 0);
         }
-        for s in self.sync.arrived() {
-            self.renderer.draw(s, 0);
-        }
+        self.arrival.redraw(&self.renderer, self.sync.arrived());
         self.draw_selections(&moving);
     }
 

@@ -34,13 +34,11 @@ pub enum Change {
     },
     /// Only redrawing the whole board shows it.
     Redraw,
-    /// History arrived for a board that starts from nothing: draw
-    /// `arrived()[index]` from point `from` on, and the strokes after it.
-    /// Index 0 from 0 is the first chunk of a connection: clear first (a
-    /// connection lost midway drew some of its own).
+    /// History arrived for a board that starts from nothing, shown as it
+    /// arrives (`BoardSync::arrived`); `first` of a connection's history,
+    /// when what a connection lost midway showed must go.
     Arrived {
-        index: usize,
-        from: usize,
+        first: bool,
     },
     /// The received history became the board: redraw it unless `drawn` (it
     /// was drawn as it arrived), and send the outbox, which may go out

@@ -61,15 +61,12 @@ impl Replica {
     }
 
     pub(super) fn receive_history(&mut self, chunk: History) -> Change {
-        let (count, last_points) = (self.incoming.len(), self.incoming.last().map_or(0, |s| s.points.len()));
+        let first = self.incoming.is_empty();
         merge_history(&mut self.incoming, chunk);
-        if !self.showing_incoming {
-            return Change::None;
-        }
-        // A stroke split between chunks goes on where the last one ended.
-        match self.incoming.get(count.wrapping_sub(1)) {
-            Some(last) if last.points.len() > last_points => Change::Arrived { index: count - 1, from: last_points / 2 },
-            _ => Change::Arrived { index: count, from: 0 },
+        if self.showing_incoming {
+            Change::Arrived { first }
+        } else {
+            Change::None
         }
     }
 

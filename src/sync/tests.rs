@@ -137,11 +137,11 @@ fn history_chunks_merge_into_the_board_on_sync() {
     assert_eq!(sync.users().len(), 2);
     // The board starts from nothing: the history is drawn as it arrives.
     let chunk = history(vec![pen("a", &[0.0, 0.0]), pen("b", &[1.0, 1.0, 2.0, 2.0])]);
-    assert_eq!(sync.receive(chunk), Change::Arrived { index: 0, from: 0 });
-    // "b" continues in the next chunk: drawn on from its third point.
+    assert_eq!(sync.receive(chunk), Change::Arrived { first: true });
+    // "b" continues in the next chunk.
     let chunk = history(vec![pen("b", &[3.0, 3.0]), pen("c", &[5.0, 5.0])]);
-    assert_eq!(sync.receive(chunk), Change::Arrived { index: 1, from: 2 });
-    assert_eq!(sync.receive(history(vec![pen("d", &[6.0, 6.0])])), Change::Arrived { index: 3, from: 0 });
+    assert_eq!(sync.receive(chunk), Change::Arrived { first: false });
+    assert_eq!(sync.receive(history(vec![pen("d", &[6.0, 6.0])])), Change::Arrived { first: false });
     assert_eq!(sync.arrived().len(), 4);
     assert!(sync.strokes().is_empty(), "the board is the history only once synced");
     assert!(!sync.is_synced());
@@ -182,7 +182,7 @@ fn a_new_welcome_drops_a_partial_history() {
     sync.connection_lost();
     sync.receive(welcome());
     // The first chunk again: the view clears what the lost one drew.
-    assert_eq!(sync.receive(history(vec![pen("fresh", &[0.0, 0.0])])), Change::Arrived { index: 0, from: 0 });
+    assert_eq!(sync.receive(history(vec![pen("fresh", &[0.0, 0.0])])), Change::Arrived { first: true });
     assert_eq!(sync.receive(synced(1)), Change::Synced { drawn: true });
     assert_eq!(ids(&sync), ["fresh"]);
 }
