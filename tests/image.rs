@@ -133,9 +133,13 @@ async fn the_image_serves_persists_and_runs_unprivileged() {
 
     let (status, _, page) = get_at(addr, "/b/image").await.unwrap();
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("<canvas") && page.contains("/pkg/scrawl.js"), "{page}");
-    let (status, headers, _) = get_at(addr, "/pkg/scrawl.wasm").await.unwrap();
+    assert!(page.contains("<canvas"), "{page}");
+    // The page names the wasm with its version, cached for good.
+    let wasm =
+        page.split('"').find(|s| s.starts_with("/pkg/scrawl.") && s.ends_with(".wasm")).expect("the wasm's link");
+    let (status, headers, _) = get_at(addr, wasm).await.unwrap();
     assert_eq!((status, headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/wasm"));
+    assert!(headers["cache-control"].to_str().unwrap().contains("immutable"), "{headers:?}");
 
     let mut a = join_at(addr, "image", "a").await;
     let mut b = join_at(addr, "image", "b").await;

@@ -2,9 +2,13 @@
 //! each kept with brotli and gzip copies and a strong ETag, and served
 //! compressed the best way the browser accepts (brotli, which browsers
 //! offer over HTTPS, then gzip). The brotli copies take about 2 s, so they
-//! are made in the background while gzip is served. The files' names do
-//! not change between versions, so browsers revalidate (`no-cache`) and get
-//! a 304 while nothing changed.
+//! are made in the background while gzip is served.
+//!
+//! The pages name the files with a version, a hash of all of them
+//! (`scrawl.VERSION.wasm`), and those names are cached for a year,
+//! `immutable`: a returning visitor asks nothing, and a new build gets new
+//! names. The plain names (`scrawl.wasm`) are revalidated (`no-cache`,
+//! then a 304 while nothing changed).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,9 +28,15 @@ struct Asset {
     content_type: &'static str,
 }
 
-/// The files of the site's `pkg` folder, by name.
+/// The files of the site's `pkg` folder, by name, and their version.
 #[derive(Default, Clone)]
-pub struct Assets(Arc<HashMap<String, Asset>>);
+pub struct Assets {
+    files: Arc<HashMap<String, Asset>>,
+    version: Arc<str>,
+}
+
+/// How long a versioned name may be cached: a year, the longest HTTP caches keep.
+const VERSIONED: &str = "public, max-age=31536000, immutable";
 
 impl Assets {
     /// Reads and compresses the regular files directly in `dir`.
@@ -41,14 +51,35 @@ impl Assets {
             let raw = std::fs::read(entry.path())?;
             files.insert(name.clone(), Asset::new(&name, raw));
         }
-        Ok(Assets(Arc::new(files)))
+        Ok(Assets::from_files(files))
+    }
+
+    /// The version is the first 16 hex digits of a SHA-256 over every
+    /// file's name and ETag.
+    fn from_files(files: HashMap<String, Asset>) -> Assets {
+        use sha2::{Digest, Sha256};
+        let mut named: Vec<_> = files.iter().map(|(name, asset)| (name, &asset.etag)).collect();
+        named.sort();
+        let mut hash = Sha256::new();
+        for (name, etag) in named {
+            hash.update(name.as_bytes());
+            hash.update(etag.as_bytes());
+        }
+        let version: String = hash.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Assets { files: Arc::new(files), version: version.into() }
+    }
+
+    /// The name pages give `output_name`'s files (`NAME.VERSION`), or none
+    /// when there are no files to serve (not in production).
+    pub fn versioned(&self, output_name: &str) -> Option<String> {
+        (!self.files.is_empty()).then(|| format!("{output_name}.{}", self.version))
     }
 
     /// Makes the brotli copies (quality 11: slow, so in the background);
     /// how long it took.
     pub fn compress_brotli(&self) -> std::time::Duration {
         let started = std::time::Instant::now();
-        for asset in self.0.values() {
+        for asset in self.files.values() {
             asset.brotli.get_or_init(|| {
                 let mut out = Vec::new();
                 let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
@@ -62,19 +93,27 @@ impl Assets {
 
     #[cfg(test)]
     fn of(files: &[(&str, &[u8])]) -> Assets {
-        Assets(Arc::new(files.iter().map(|(name, raw)| (name.to_string(), Asset::new(name, raw.to_vec()))).collect()))
+        Assets::from_files(files.iter().map(|(name, raw)| (name.to_string(), Asset::new(name, raw.to_vec()))).collect())
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.files.len()
     }
 
     /// The answer to `GET /pkg/NAME` with these request headers.
     fn answer(&self, name: &str, request: &HeaderMap) -> Response {
-        let Some(asset) = self.0.get(name) else { return StatusCode::NOT_FOUND.into_response() };
+        // `STEM.VERSION.EXT` is `STEM.EXT` of this version; another version is gone.
+        let versioned = match name.split('.').collect::<Vec<_>>()[..] {
+            [stem, version, ext] if version == &*self.version => Some(format!("{stem}.{ext}")),
+            _ => None,
+        };
+        let Some(asset) = self.files.get(versioned.as_deref().unwrap_or(name)) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
         let mut headers = HeaderMap::new();
         headers.insert(header::ETAG, asset.etag.clone());
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        let cache = if versioned.is_some() { VERSIONED } else { "no-cache" };
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
         let fresh = request
             .get_all(header::IF_NONE_MATCH)
@@ -208,5 +247,31 @@ mod tests {
         for name in ["nope.wasm", "../Cargo.toml", "", "scrawl.wasm/"] {
             assert_eq!(assets.answer(name, &request(&[])).status(), StatusCode::NOT_FOUND, "{name}");
         }
+    }
+
+    #[tokio::test]
+    async fn versioned_names_are_cached_for_good_and_change_with_any_file() {
+        let assets = Assets::of(&[("scrawl.wasm", b"wasm"), ("scrawl.js", b"js")]);
+        let name = assets.versioned("scrawl").unwrap();
+        assert_eq!(name.len(), "scrawl.".len() + 16);
+        let response = assets.answer(&format!("{name}.wasm"), &request(&[]));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], VERSIONED);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(body(response).await, b"wasm");
+        // The plain name is revalidated.
+        assert_eq!(assets.answer("scrawl.wasm", &request(&[])).headers()[header::CACHE_CONTROL], "no-cache");
+
+        // A new build of any file is a new version: the old names are gone.
+        let next = Assets::of(&[("scrawl.wasm", b"wasm"), ("scrawl.js", b"js, changed")]);
+        let next_name = next.versioned("scrawl").unwrap();
+        assert_ne!(next_name, name);
+        assert_eq!(next.answer(&format!("{name}.wasm"), &request(&[])).status(), StatusCode::NOT_FOUND);
+        assert_eq!(next.answer(&format!("{next_name}.js"), &request(&[])).status(), StatusCode::OK);
+        for bad in [format!("{next_name}.wasm.x"), format!("{next_name}.nope"), "scrawl..wasm".into()] {
+            assert_eq!(next.answer(&bad, &request(&[])).status(), StatusCode::NOT_FOUND, "{bad}");
+        }
+        // Nothing to serve (not in production): pages keep the plain names.
+        assert_eq!(Assets::default().versioned("scrawl"), None);
     }
 }

@@ -275,7 +275,7 @@ async fn load_assets(site: &LeptosOptions) -> assets::Assets {
 /// socket, commits what is queued and closes the database, giving up after
 /// `config.shutdown_timeout`.
 pub async fn run(
-    config: Config,
+    mut config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
@@ -284,6 +284,10 @@ pub async fn run(
     let boards = Arc::new(Boards::new(storage.clone(), config.settings.quota()));
     let limits = Arc::new(limits::Limits::new(&config.settings));
     let assets = load_assets(&config.site).await;
+    // Pages name the files with their version: cached for good (see `assets`).
+    if let Some(name) = assets.versioned(&config.site.output_name) {
+        config.site.output_name = name.into();
+    }
     let pdf_renders = Arc::new(tokio::sync::Semaphore::new(1));
     let state = AppState { site: config.site, boards, metrics, settings: config.settings, limits, assets, pdf_renders };
     let (router, io) = app(state);

@@ -14,7 +14,7 @@ mod share;
 mod toolbar;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 
 use crate::i18n::{Locale, Texts, TEXTS_ELEMENT};
 use leptos_router::components::{Route, Router, Routes};
@@ -38,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="color-scheme" content="light dark"/>
                 <AutoReload options=options.clone()/>
+                <link rel="stylesheet" id="leptos" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
                 <HydrationScripts options/>
                 <MetaTags/>
                 <script type="text/plain" id=TEXTS_ELEMENT inner_html=texts.to_page_text()></script>
@@ -70,7 +71,6 @@ pub fn App() -> impl IntoView {
     let t = texts();
     let (not_found, home) = (t.get("notfound.title"), t.get("notfound.home"));
     view! {
-        <Stylesheet id="leptos" href="/pkg/scrawl.css"/>
         <Title text="scrawl"/>
         <Router>
             <Routes fallback=move || view! { <main class="notfound"><h1>{not_found}</h1><a href="/">{home}</a></main> }>

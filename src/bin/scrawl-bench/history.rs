@@ -9,8 +9,8 @@ use scrawl::protocol::{
     Auth, Color, Erase, HistoryLog, StrokeEnd, StrokeId, StrokePoints, StrokeStart, Timeline, Tool,
 };
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::http::get;
 use crate::report::{percentiles, round, Report};
 
 #[derive(clap::Args)]
@@ -34,7 +34,7 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     let fill_s = filled.elapsed().as_secs_f64();
 
     let fetched = Instant::now();
-    let gzipped = get(addr, &format!("/api/boards/{board}/history")).await?;
+    let gzipped = get(addr, &format!("/api/boards/{board}/history"), "gzip").await?.body;
     let fetch_ms = crate::ms(fetched.elapsed());
     let bytes = gzipped.len();
     let mut body = Vec::new();
@@ -75,7 +75,7 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     let mut at_times = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        get(addr, &format!("/api/boards/{board}?at={}", from + random() % (last - from + 1))).await?;
+        get(addr, &format!("/api/boards/{board}?at={}", from + random() % (last - from + 1)), "gzip").await?;
         at_times.push(crate::ms(started.elapsed()));
     }
     report.add(
@@ -142,35 +142,4 @@ async fn fill(addr: &str, board: &str, points: usize) -> anyhow::Result<()> {
         task.await??;
     }
     Ok(())
-}
-
-/// `GET path` over HTTP/1.1; the body.
-async fn get(addr: &str, path: &str) -> anyhow::Result<Vec<u8>> {
-    let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await?;
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await?;
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no headers"))?;
-    let head = String::from_utf8_lossy(&response[..split]).to_string();
-    anyhow::ensure!(head.starts_with("HTTP/1.1 200"), "GET {path}: {}", head.lines().next().unwrap_or_default());
-    let body = response.split_off(split + 4);
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
-        return Ok(dechunk(&body));
-    }
-    Ok(body)
-}
-
-/// The body of a chunked HTTP/1.1 response.
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len());
-    while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..eol]).trim(), 16).unwrap_or(0);
-        if size == 0 || body.len() < eol + 2 + size {
-            break;
-        }
-        out.extend_from_slice(&body[eol + 2..eol + 2 + size]);
-        body = &body[eol + 2 + size + 2..];
-    }
-    out
 }

@@ -10,6 +10,8 @@
 //! - `history`: a board's history: fetching it, building the timeline,
 //!   each scrubbing step, the server's `?at=`.
 //! - `idle`: many idle connections: memory per connection, pings flowing.
+//! - `payload`: what a first visit downloads from `/pkg`, compressed.
+//! - `http`: a bare HTTP/1.1 GET for those.
 //! - `report`: percentiles, the server's CPU and memory from `/proc`, output.
 //!
 //! The server must let one address do this much: run it with raised
@@ -17,8 +19,10 @@
 //! and `SCRAWL_JOINS_PER_IP_PER_MINUTE` (`end2end/bench/scrawl-bench.sh` does).
 
 mod history;
+mod http;
 mod idle;
 mod join;
+mod payload;
 mod persist;
 mod relay;
 mod report;
@@ -56,6 +60,8 @@ enum Scenario {
     Idle(idle::Args),
     /// A board's history: fetch, timeline, scrubbing steps, `?at=`.
     History(history::Args),
+    /// What a first visit downloads: the wasm, JS and CSS, compressed.
+    Payload,
     /// Every scenario, with short defaults or the given scale.
     All {
         /// Seconds per timed scenario.
@@ -85,6 +91,7 @@ fn main() -> anyhow::Result<()> {
             Scenario::Persist(args) => persist::run(&cli.addr, args, &mut report).await,
             Scenario::Idle(args) => idle::run(&cli.addr, args, &mut report).await,
             Scenario::History(args) => history::run(&cli.addr, args, &mut report).await,
+            Scenario::Payload => payload::run(&cli.addr, &mut report).await,
             Scenario::All { seconds, clients, points, connections } => {
                 let relay = relay::Args { clients, rate: 60, seconds, boards: 1 };
                 relay::run(&cli.addr, relay, &mut report).await?;
@@ -93,7 +100,8 @@ fn main() -> anyhow::Result<()> {
                 persist::run(&cli.addr, persist::Args { clients: 4, batch: 512, window: 32, seconds }, &mut report)
                     .await?;
                 let idle = idle::Args { connections, seconds: seconds.max(2), per_board: 10 };
-                idle::run(&cli.addr, idle, &mut report).await
+                idle::run(&cli.addr, idle, &mut report).await?;
+                payload::run(&cli.addr, &mut report).await
             }
         }
     })?;
