@@ -20,12 +20,11 @@ const POINTS_PER_FRAME: usize = 12_000;
 
 #[derive(Default)]
 pub struct Arrival {
+    // Interior, so that a redraw (from `&self`) can start the drawing again.
     /// Points drawn in full as they arrived.
-    drawn: usize,
+    drawn: Cell<usize>,
     /// The first arrived object not drawn yet.
     next: Cell<usize>,
-    /// Interior, so that any redraw (which draws everything in full) can
-    /// drop the sketch from `&self`.
     sketch: RefCell<Option<Sketch>>,
 }
 
@@ -40,19 +39,20 @@ struct Sketch {
 
 impl Arrival {
     /// Draws the objects of `arrived` that are whole now: all but the last.
-    /// The `first` chunk of a connection's history starts again (the canvas
-    /// was cleared).
-    pub fn draw(&mut self, canvas: &Renderer, arrived: &[Stroke], first: bool) {
-        if first {
+    /// With `again`, from the first, on a cleared canvas (a new connection's
+    /// history, a redraw).
+    pub fn draw(&self, canvas: &Renderer, arrived: &[Stroke], again: bool) {
+        if again {
             self.drop_sketch();
-            (self.drawn, self.next) = (0, Cell::new(0));
+            self.drawn.set(0);
+            self.next.set(0);
         }
         let next = self.next.get();
         let whole = arrived.len().saturating_sub(1).max(next);
         let mut sketch = self.sketch.borrow_mut();
         for (i, object) in arrived.iter().enumerate().take(whole).skip(next) {
-            if sketch.is_none() && self.drawn < SKETCH_ABOVE {
-                self.drawn += object.points.len() / 2;
+            if sketch.is_none() && self.drawn.get() < SKETCH_ABOVE {
+                self.drawn.set(self.drawn.get() + object.points.len() / 2);
                 canvas.draw(object, 0);
                 continue;
             }
@@ -64,7 +64,7 @@ impl Arrival {
                 *sketch = Some(Sketch { layer, next: i, synced: None });
             }
             if let Some(s) = sketch.as_ref() {
-                s.layer.draw_thin(object, 0);
+                s.layer.draw_thin(object);
             }
         }
         self.next.set(whole);
@@ -110,17 +110,6 @@ impl Arrival {
         }
         self.drop_sketch();
         false
-    }
-
-    /// Part of a redraw, which cleared the canvas and drew the board: draws
-    /// the objects of `arrived` that are whole, in full.
-    pub fn redraw(&self, canvas: &Renderer, arrived: &[Stroke]) {
-        self.drop_sketch();
-        let whole = arrived.len().saturating_sub(1);
-        for object in &arrived[..whole] {
-            canvas.draw(object, 0);
-        }
-        self.next.set(whole);
     }
 
     /// The canvas is drawn in full: no sketch is needed.

@@ -37,6 +37,16 @@ fn context(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
         .expect("2d canvas context")
 }
 
+/// A canvas of CSS class `class`, hidden from assistive technology, put
+/// next to `board` at `position` (as `insertAdjacentElement` takes it).
+pub fn layer(board: &HtmlCanvasElement, class: &str, position: &str) -> Option<HtmlCanvasElement> {
+    let canvas: HtmlCanvasElement = web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
+    canvas.set_class_name(class);
+    let _ = canvas.set_attribute("aria-hidden", "true");
+    board.insert_adjacent_element(position, &canvas).ok()?;
+    Some(canvas)
+}
+
 impl Renderer {
     pub fn new(canvas: HtmlCanvasElement, images: Rc<ImageCache>) -> Self {
         let ctx = context(&canvas);
@@ -68,13 +78,9 @@ impl Renderer {
     /// A canvas of the same size and view right under this one, with CSS
     /// class `class`; `remove` takes it away.
     pub fn layer_below(&self, class: &str) -> Option<Self> {
-        let canvas: HtmlCanvasElement =
-            web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()?;
-        canvas.set_class_name(class);
-        let _ = canvas.set_attribute("aria-hidden", "true");
+        let canvas = layer(&self.canvas, class, "beforebegin")?;
         canvas.set_width(self.canvas.width());
         canvas.set_height(self.canvas.height());
-        self.canvas.parent_node()?.insert_before(&canvas, Some(&self.canvas)).ok()?;
         let ctx = context(&canvas);
         let layer = Self { canvas, ctx, images: self.images.clone(), ..*self };
         layer.apply_view();
@@ -194,7 +200,6 @@ impl Renderer {
     /// Draws `stroke`; with `from > 0`, only what the points from index
     /// `from` on (x, y pairs) add to an already drawn freehand stroke.
     pub fn draw(&self, stroke: &Stroke, from: usize) {
-        let width = stroke.width as f64;
         if let Some(layout) = ink::layout(stroke) {
             return self.draw_text(stroke, &layout);
         }
@@ -210,13 +215,13 @@ impl Renderer {
         let ctx = &self.ctx;
         ctx.set_stroke_style_str(&stroke.color);
         ctx.set_fill_style_str(&stroke.color);
-        ctx.set_line_width(width);
+        ctx.set_line_width(stroke.width as f64);
         ctx.begin_path();
         match stroke.tool {
             Tool::Pen | Tool::Eraser => {
                 if n == 1 {
                     let (x, y) = pt(0);
-                    let _ = ctx.arc(x, y, width / 2.0, 0.0, std::f64::consts::TAU);
+                    let _ = ctx.arc(x, y, stroke.width as f64 / 2.0, 0.0, std::f64::consts::TAU);
                     ctx.fill();
                     return;
                 }
@@ -265,18 +270,17 @@ impl Renderer {
     /// Draws `stroke` as `draw` does, but a freehand line as a polyline one
     /// device pixel wide: rasterized four to five times as fast, for a first
     /// sketch.
-    pub fn draw_thin(&self, stroke: &Stroke, from: usize) {
+    pub fn draw_thin(&self, stroke: &Stroke) {
         if !matches!(stroke.tool, Tool::Pen | Tool::Eraser) || stroke.points.len() < 4 {
-            return self.draw(stroke, from);
+            return self.draw(stroke, 0);
         }
         let p = stroke.placed_points();
         let ctx = &self.ctx;
         ctx.set_stroke_style_str(&stroke.color);
         ctx.set_line_width(1.0 / (self.scale * self.zoom));
         ctx.begin_path();
-        let first = from.saturating_sub(1).min(p.len() / 2 - 1);
-        ctx.move_to(p[2 * first] as f64, p[2 * first + 1] as f64);
-        for xy in p[2 * first + 2..].chunks_exact(2) {
+        ctx.move_to(p[0] as f64, p[1] as f64);
+        for xy in p[2..].chunks_exact(2) {
             ctx.line_to(xy[0] as f64, xy[1] as f64);
         }
         ctx.stroke();

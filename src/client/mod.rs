@@ -15,6 +15,9 @@
 //! - `text`: typing texts and notes on the board.
 //! - `images`: the loaded images, and adding one (button, paste, drop).
 //! - `present`: the laser pointer, our viewport, following someone's.
+//! - `history`: the History panel: any moment of the board, restoring it.
+//! - `arrival`: a board's history drawn as it arrives, a big one as a
+//!   sketch first.
 
 mod arrival;
 mod canvas;
@@ -334,12 +337,10 @@ impl Session {
             // Drawn as they arrive, overlapping the download; a preview shown
             // meanwhile leaves them to the redraw that ends it.
             Change::Arrived { .. } if self.scrub.is_some() => {}
-            Change::Arrived { first } => {
-                if first {
-                    self.renderer.clear();
-                }
-                self.arrival.draw(&self.renderer, self.sync.arrived(), first);
-            }
+            // A connection's first chunk: what a lost one drew goes, what we
+            // draw meanwhile stays.
+            Change::Arrived { first: true } => self.redraw(),
+            Change::Arrived { first: false } => self.arrival.draw(&self.renderer, self.sync.arrived(), false),
             Change::Redraw => self.selection_changed(None),
             Change::Synced { drawn } => {
                 if !drawn || self.scrub.is_some() {
@@ -442,7 +443,8 @@ impl Session {
             }
             self.renderer.draw(&Self::shown(s, &moving), 0);
         }
-        self.arrival.redraw(&self.renderer, self.sync.arrived());
+        // Before the sync, the history so far: a big one as a sketch again.
+        self.arrival.draw(&self.renderer, self.sync.arrived(), true);
         self.draw_selections(&moving);
     }
 

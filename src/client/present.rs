@@ -41,11 +41,8 @@ pub(super) struct Presenting {
 
 /// The overlay canvas the laser trails are drawn on, over the board's.
 fn layer(board: &HtmlCanvasElement) -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
-    let canvas: HtmlCanvasElement = window().document()?.create_element("canvas").ok()?.dyn_into().ok()?;
-    canvas.set_class_name("laser-layer");
-    let _ = canvas.set_attribute("aria-hidden", "true");
     // Right above the board's canvas: under the cursors and the chrome.
-    board.insert_adjacent_element("afterend", &canvas).ok()?;
+    let canvas = super::canvas::layer(board, "laser-layer", "afterend")?;
     let ctx = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     Some((canvas, ctx))
 }

@@ -354,8 +354,8 @@ async fn insert_strokes(conn: &mut SqliteConnection, rows: &[StrokeRow<'_>]) -> 
     .await
 }
 
-/// Marks strokes as ended, a statement per board and up to
-/// `PARAMETERS_PER_STATEMENT` ids.
+/// Marks strokes as ended: a statement per board and per
+/// `PARAMETERS_PER_STATEMENT - 1` ids (the board is a parameter too).
 async fn end_strokes(conn: &mut SqliteConnection, ends: &[(&str, &str)]) -> Result<(), sqlx::Error> {
     let mut by_board: Vec<(&str, Vec<&str>)> = Vec::new();
     for &(board, id) in ends {

@@ -163,13 +163,14 @@ fn a_board_shown_already_or_changed_by_us_is_redrawn_on_sync() {
     assert!(sync.arrived().is_empty());
     assert_eq!(sync.receive(synced(1)), Change::Synced { drawn: false });
 
-    // We drew while the history arrived: our stroke is in the board too.
+    // We drew while the history arrived (before its first chunk, even):
+    // our stroke is in the board too.
     let mut sync = BoardSync::default();
     sync.receive(welcome());
-    sync.receive(history(vec![pen("a", &[0.0, 0.0])]));
     let mine = start("mine", &[1.0, 1.0]);
     sync.begin_stroke(&mine);
     sync.queue(&mine, std::slice::from_ref(&mine.id));
+    assert_eq!(sync.receive(history(vec![pen("a", &[0.0, 0.0])])), Change::Arrived { first: true });
     assert_eq!(sync.receive(synced(1)), Change::Synced { drawn: false });
     assert_eq!(ids(&sync), ["a", "mine"]);
 }
