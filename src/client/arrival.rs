@@ -112,6 +112,11 @@ impl Arrival {
         false
     }
 
+    /// Whether synced objects wait to be drawn in full (`refine`).
+    pub fn refining(&self) -> bool {
+        self.sketch.borrow().as_ref().is_some_and(|s| s.synced.is_some())
+    }
+
     /// The canvas is drawn in full: no sketch is needed.
     pub fn drop_sketch(&self) {
         if let Some(sketch) = self.sketch.borrow_mut().take() {

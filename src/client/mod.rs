@@ -458,7 +458,7 @@ impl Session {
             let mut s = session.borrow_mut();
             let s = &mut *s;
             let idle = matches!(s.input.gesture, input::Gesture::Idle);
-            if !idle || s.arrival.refine(&s.renderer, s.sync.strokes()) {
+            if s.arrival.refining() && (!idle || s.arrival.refine(&s.renderer, s.sync.strokes())) {
                 s.refine_next_frame();
             }
         });
