@@ -18,6 +18,7 @@ test: tools chromium test-rust build test-e2e bench-smoke
 
 test-rust:
 	cargo test --features ssr,native-client
+	cargo test --features ssr,native-client --benches
 
 build: tools
 	cargo leptos build --release
