@@ -283,7 +283,7 @@ async fn boards_from_before_the_log_keep_everything() {
     let db = dir.path().join("scrawl.db");
     // The schema as it was before the change log, with a board on it.
     let old = tempfile::tempdir().unwrap();
-    for file in std::fs::read_dir("migrations").unwrap() {
+    for file in std::fs::read_dir("migrations/sqlite").unwrap() {
         let path = file.unwrap().path();
         if path.file_name().unwrap().to_str().unwrap() < "20261201" {
             std::fs::copy(&path, old.path().join(path.file_name().unwrap())).unwrap();

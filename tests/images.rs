@@ -149,7 +149,7 @@ async fn the_same_image_is_stored_once_and_collected_when_nothing_shows_it() {
     // Erased, it can still be undone: it stays.
     ok(&mut a.client, &Erase { ids: vec![id("img")] }).await;
 
-    let storage = Storage::open_existing(&server.db()).await.unwrap();
+    let storage = Storage::open_existing(server.database()).await.unwrap();
     let db = sqlx::SqlitePool::connect(&db_url(&server.db())).await.unwrap();
     let blobs = || async { sqlx::query_scalar::<_, i64>("SELECT count(*) FROM images").fetch_one(&db).await.unwrap() };
     assert_eq!(blobs().await, 2, "one blob for the two uploads of the same bytes");

@@ -181,6 +181,6 @@ async fn a_storm_of_random_frames_breaks_nothing() {
     draw(&mut watcher.client, "after").await;
     let late = server.join("storm", "late").await;
     assert!(ids(&late.strokes).contains(&"after"));
-    let problems = scrawl::storage::Storage::open_existing(&server.db()).await.unwrap().check().await.unwrap();
+    let problems = scrawl::storage::Storage::open_existing(server.database()).await.unwrap().check().await.unwrap();
     assert!(problems.is_empty(), "{problems:?}");
 }

@@ -147,7 +147,7 @@ async fn a_full_disk_loses_and_doubles_nothing() {
 
     // Count what the database holds, not what the server has in memory.
     server.shutdown().await;
-    let storage = scrawl::storage::Storage::open_existing(&server.db()).await.unwrap();
+    let storage = scrawl::storage::Storage::open_existing(server.database()).await.unwrap();
     let stored = storage.load(&scrawl::protocol::BoardName::new("disk").unwrap()).await.unwrap().unwrap();
     assert!(storage.check().await.unwrap().is_empty());
     storage.close().await;

@@ -5,6 +5,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use crate::storage::Database;
 use std::time::Duration;
 
 use leptos::config::LeptosOptions;
@@ -23,9 +25,10 @@ pub struct Cli {
     /// Address to listen on.
     #[arg(long, env = "SCRAWL_ADDR", default_value = "127.0.0.1:3000", global = true)]
     pub addr: SocketAddr,
-    /// SQLite database file; created, with its folder, if missing.
+    /// SQLite database file (created, with its folder, if missing), or a
+    /// `postgres://user:password@host/database` URL.
     #[arg(long, env = "SCRAWL_DB", default_value = "data/scrawl.db", global = true)]
-    pub db: PathBuf,
+    pub db: Database,
     /// Log lines as `text` or `json`.
     #[arg(long, env = "SCRAWL_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -245,7 +248,7 @@ impl Settings {
 /// What `run` needs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub db: PathBuf,
+    pub db: Database,
     /// Leptos site settings (site root, output name, …), from `LEPTOS_*` or built by tests.
     pub site: LeptosOptions,
     pub settings: Settings,
@@ -255,7 +258,7 @@ pub struct Config {
 
 impl Config {
     /// The defaults, with this database and site.
-    pub fn new(db: PathBuf, site: LeptosOptions) -> Self {
-        Self { db, site, settings: Settings::default(), shutdown_timeout: Duration::from_secs(10) }
+    pub fn new(db: impl Into<Database>, site: LeptosOptions) -> Self {
+        Self { db: db.into(), site, settings: Settings::default(), shutdown_timeout: Duration::from_secs(10) }
     }
 }

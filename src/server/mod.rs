@@ -128,7 +128,7 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
             let storage = Storage::open_existing(&cli.db).await?;
             storage.backup(&file).await?;
             storage.close().await;
-            tracing::info!(from = %cli.db.display(), to = %file.display(), "backup written");
+            tracing::info!(from = %cli.db, to = %file.display(), "backup written");
             return Ok(());
         }
         Some(Command::Check) => {
@@ -138,8 +138,8 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
             for problem in &problems {
                 println!("{problem}");
             }
-            anyhow::ensure!(problems.is_empty(), "{} problem(s) in {}", problems.len(), cli.db.display());
-            println!("{}: ok", cli.db.display());
+            anyhow::ensure!(problems.is_empty(), "{} problem(s) in {}", problems.len(), cli.db);
+            println!("{}: ok", cli.db);
             return Ok(());
         }
         Some(Command::Healthcheck) => {
@@ -152,7 +152,7 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
     }
     let site = get_configuration(None)?.leptos_options;
     let listener = TcpListener::bind(cli.addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, db = %cli.db.display(), version = VERSION, "scrawl listening");
+    tracing::info!(addr = %listener.local_addr()?, db = %cli.db, version = VERSION, "scrawl listening");
     let config = Config {
         db: cli.db,
         site,

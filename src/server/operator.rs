@@ -3,19 +3,20 @@
 //! next to a running server (SQLite WAL); the server follows what they
 //! store within seconds.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use super::config::{BoardCommand, PublicUrl};
 use crate::domain::BoardAccess;
 use crate::protocol::{BoardName, Links, Mode, Role};
-use crate::storage::Storage;
+use crate::storage::{Database, Storage};
 
 /// `create` may make the database (boards set up before the first start);
 /// the others need it to exist. Each migrates it, as the server would.
-pub async fn board(db: &Path, action: BoardCommand) -> anyhow::Result<()> {
-    if !matches!(action, BoardCommand::Create { .. }) && !db.exists() {
-        return Err(crate::storage::StorageError::Missing(db.to_path_buf()).into());
+pub async fn board(db: &Database, action: BoardCommand) -> anyhow::Result<()> {
+    if let Database::Sqlite(path) = db {
+        if !matches!(action, BoardCommand::Create { .. }) && !path.exists() {
+            return Err(crate::storage::StorageError::Missing(path.clone()).into());
+        }
     }
     let storage = Storage::open(db, Arc::default()).await?;
     let result = match action {
@@ -79,7 +80,7 @@ fn print_links(name: &BoardName, links: &Links, url: &PublicUrl) {
     }
 }
 
-pub async fn boards(db: &Path) -> anyhow::Result<()> {
+pub async fn boards(db: &Database) -> anyhow::Result<()> {
     let storage = Storage::open_existing(db).await?;
     let boards = storage.boards().await;
     storage.close().await;

@@ -3,9 +3,9 @@
 //! changes), by the server and by the operator's `scrawl board` commands,
 //! which may run next to a server on the same database.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
-use super::{corrupt, Storage, StorageError};
+use super::{corrupt, flag, Storage, StorageError};
 use crate::domain::{BoardAccess, KeyHash};
 use crate::protocol::{BoardName, Mode, Role};
 
@@ -24,10 +24,10 @@ pub struct BoardSummary {
 
 /// A board's access settings, or `None` if it has no row.
 pub(super) async fn read_access(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     name: &BoardName,
 ) -> Result<Option<BoardAccess>, StorageError> {
-    let Some(row) = sqlx::query("SELECT mode, locked, generation, access_version FROM boards WHERE name = ?")
+    let Some(row) = sqlx::query("SELECT mode, locked, generation, access_version FROM boards WHERE name = $1")
         .bind(name.as_str())
         .fetch_optional(&mut *conn)
         .await?
@@ -35,7 +35,7 @@ pub(super) async fn read_access(
         return Ok(None);
     };
     let mode: String = row.try_get("mode")?;
-    let keys = sqlx::query("SELECT role, hash FROM board_keys WHERE board = ? ORDER BY role")
+    let keys = sqlx::query("SELECT role, hash FROM board_keys WHERE board = $1 ORDER BY role")
         .bind(name.as_str())
         .fetch_all(&mut *conn)
         .await?
@@ -48,8 +48,8 @@ pub(super) async fn read_access(
         .collect::<Result<_, StorageError>>()?;
     Ok(Some(BoardAccess {
         mode: Mode::parse(&mode).ok_or_else(|| corrupt("board mode", &mode))?,
-        locked: row.try_get("locked")?,
-        generation: row.try_get::<u32, _>("generation")?,
+        locked: flag(&row, "locked")?,
+        generation: u32::try_from(row.try_get::<i64, _>("generation")?).map_err(|_| corrupt("generation", name))?,
         version: u64::try_from(row.try_get::<i64, _>("access_version")?)
             .map_err(|_| corrupt("access version", name))?,
         keys,
@@ -60,30 +60,30 @@ pub(super) async fn read_access(
 /// the stored ones are as new or newer (the operator changed them
 /// meanwhile: theirs win).
 pub(super) async fn write_access(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     name: &BoardName,
     access: &BoardAccess,
 ) -> Result<(), sqlx::Error> {
     let written = sqlx::query(
         "INSERT INTO boards (name, mode, locked, generation, access_version, active_at) \
-         VALUES (?, ?, ?, ?, ?, unixepoch()) \
+         VALUES ($1, $2, $3, $4, $5, unixepoch()) \
          ON CONFLICT (name) DO UPDATE SET mode = excluded.mode, locked = excluded.locked, \
          generation = excluded.generation, access_version = excluded.access_version \
          WHERE boards.access_version < excluded.access_version",
     )
     .bind(name.as_str())
     .bind(access.mode.as_str())
-    .bind(access.locked)
-    .bind(access.generation)
+    .bind(i64::from(access.locked))
+    .bind(i64::from(access.generation))
     .bind(access.version as i64)
     .execute(&mut *conn)
     .await?;
     if written.rows_affected() == 0 {
         return Ok(());
     }
-    sqlx::query("DELETE FROM board_keys WHERE board = ?").bind(name.as_str()).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM board_keys WHERE board = $1").bind(name.as_str()).execute(&mut *conn).await?;
     for (role, hash) in &access.keys {
-        sqlx::query("INSERT INTO board_keys (board, role, hash) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO board_keys (board, role, hash) VALUES ($1, $2, $3)")
             .bind(name.as_str())
             .bind(role.as_str())
             .bind(hash.as_str())
@@ -95,15 +95,17 @@ pub(super) async fn write_access(
 
 /// Deletes everything of a board and leaves its name in `deleted_boards`,
 /// so that a server holding it open drops it and writes nothing more to it.
-pub(super) async fn delete_rows(conn: &mut SqliteConnection, name: &BoardName) -> Result<bool, sqlx::Error> {
+pub(super) async fn delete_rows(conn: &mut AnyConnection, name: &BoardName) -> Result<bool, sqlx::Error> {
     for table in ["segments", "strokes", "board_keys", "board_images", "changes", "checkpoints"] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE board = ?")).bind(name.as_str()).execute(&mut *conn).await?;
+        sqlx::query(&format!("DELETE FROM {table} WHERE board = $1")).bind(name.as_str()).execute(&mut *conn).await?;
     }
-    let deleted = sqlx::query("DELETE FROM boards WHERE name = ?").bind(name.as_str()).execute(&mut *conn).await?;
-    sqlx::query("INSERT OR REPLACE INTO deleted_boards (name) VALUES (?)")
-        .bind(name.as_str())
-        .execute(&mut *conn)
-        .await?;
+    let deleted = sqlx::query("DELETE FROM boards WHERE name = $1").bind(name.as_str()).execute(&mut *conn).await?;
+    sqlx::query(
+        "INSERT INTO deleted_boards (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET deleted_at = unixepoch()",
+    )
+    .bind(name.as_str())
+    .execute(&mut *conn)
+    .await?;
     Ok(deleted.rows_affected() > 0)
 }
 
@@ -112,16 +114,16 @@ impl Storage {
     /// or was deleted moments ago: a server may still hold the old one open
     /// until it notices (within `FOLLOW`, 5 s).
     pub async fn create_board(&self, name: &BoardName, access: &BoardAccess) -> Result<bool, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(self.engine.begin()).await?;
         let just_deleted: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM deleted_boards WHERE name = ? AND deleted_at > unixepoch() - 10")
+            sqlx::query_scalar("SELECT 1 FROM deleted_boards WHERE name = $1 AND deleted_at > unixepoch() - 10")
                 .bind(name.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
         if just_deleted.is_some() || read_access(&mut tx, name).await?.is_some() {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM deleted_boards WHERE name = ?").bind(name.as_str()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM deleted_boards WHERE name = $1").bind(name.as_str()).execute(&mut *tx).await?;
         write_access(&mut tx, name, access).await?;
         tx.commit().await?;
         Ok(true)
@@ -140,7 +142,7 @@ impl Storage {
         name: &BoardName,
         change: impl FnOnce(&mut BoardAccess) -> R,
     ) -> Result<Option<R>, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(self.engine.begin()).await?;
         let Some(mut access) = read_access(&mut tx, name).await? else { return Ok(None) };
         let result = change(&mut access);
         access.changed();
@@ -172,7 +174,7 @@ impl Storage {
 
     /// Forgets that a board was deleted: its name starts afresh.
     pub async fn forget_deleted(&self, name: &BoardName) -> Result<(), StorageError> {
-        sqlx::query("DELETE FROM deleted_boards WHERE name = ?").bind(name.as_str()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM deleted_boards WHERE name = $1").bind(name.as_str()).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -181,9 +183,11 @@ impl Storage {
         let rows = sqlx::query(
             "SELECT b.name, b.mode, b.active_at, \
                (SELECT count(*) FROM strokes s WHERE s.board = b.name AND s.live = 1) AS live, \
-               coalesce((SELECT sum(length(g.points)) FROM segments g JOIN strokes s \
-                   ON s.board = g.board AND s.id = g.stroke WHERE g.board = b.name AND s.live = 1), 0) AS live_bytes, \
-               coalesce((SELECT sum(length(g.points)) FROM segments g WHERE g.board = b.name), 0) AS bytes \
+               CAST(coalesce((SELECT sum(length(g.points)) FROM segments g JOIN strokes s \
+                   ON s.board = g.board AND s.id = g.stroke WHERE g.board = b.name AND s.live = 1), 0) AS BIGINT) \
+                   AS live_bytes, \
+               CAST(coalesce((SELECT sum(length(g.points)) FROM segments g WHERE g.board = b.name), 0) AS BIGINT) \
+                   AS bytes \
              FROM boards b ORDER BY b.name",
         )
         .fetch_all(&self.pool)
@@ -205,7 +209,7 @@ impl Storage {
 
     /// Boards with no change since `before` (unix time).
     pub async fn idle_boards(&self, before: i64) -> Result<Vec<BoardName>, StorageError> {
-        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM boards WHERE active_at < ?")
+        let names: Vec<String> = sqlx::query_scalar("SELECT name FROM boards WHERE active_at < $1")
             .bind(before)
             .fetch_all(&self.pool)
             .await?;

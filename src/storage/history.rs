@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
-use super::{corrupt, decode_points, Storage, StorageError};
+use super::{corrupt, decode_points, Engine, Storage, StorageError};
 use crate::domain::{Applied, Change};
 use crate::protocol::{BoardName, Event, HistoryLog, Logged, Op, Snap, Stroke, Timeline};
 
@@ -21,16 +21,28 @@ const CHECKPOINT_EVERY: i64 = 10_000;
 pub(super) const PARALLEL_READS: usize = 2;
 const READ_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The objects of board `?1` as `protocol::Snap`s without points, as a JSON array.
+/// The objects of board `$1` as `protocol::Snap`s without points, as a
+/// JSON array: SQLite's JSON functions, then PostgreSQL's.
 const SNAPS_OF_1: &str = "SELECT json_group_array(json(snap)) FROM (SELECT json_object(\
-    'stroke', json_object('id', s.id, 'user', s.user, 'color', s.color, 'width', s.width, 'tool', s.tool, \
+    'stroke', json_object('id', s.id, 'user', s.\"user\", 'color', s.color, 'width', s.width, 'tool', s.tool, \
         'points', json('[]'), 'text', s.text, 'image', s.image, \
         'transform', json(CASE WHEN s.sx = 1 AND s.sy = 1 AND s.dx = 0 AND s.dy = 0 THEN NULL \
                           ELSE json_object('sx', s.sx, 'sy', s.sy, 'dx', s.dx, 'dy', s.dy) END)), \
     'live', json(CASE WHEN s.live THEN 'true' ELSE 'false' END), \
     'open', json(CASE WHEN s.open THEN 'true' ELSE 'false' END), \
     'batch', coalesce((SELECT max(g.n) FROM segments g WHERE g.board = s.board AND g.stroke = s.id), 0), \
-    'z', s.z) AS snap FROM strokes s WHERE s.board = ?1 ORDER BY s.z, s.seq)";
+    'z', s.z) AS snap FROM strokes s WHERE s.board = $1 ORDER BY s.z, s.seq)";
+const SNAPS_OF_1_PG: &str = "SELECT coalesce(json_agg(json_build_object(\
+    'stroke', json_build_object('id', s.id, 'user', s.\"user\", 'color', s.color, 'width', s.width, 'tool', s.tool, \
+        'points', json_build_array(), 'text', s.text, 'image', s.image, \
+        'transform', CASE WHEN s.sx = 1 AND s.sy = 1 AND s.dx = 0 AND s.dy = 0 THEN NULL \
+                     ELSE json_build_object('sx', s.sx, 'sy', s.sy, 'dx', s.dx, 'dy', s.dy) END), \
+    'live', s.live <> 0, 'open', s.open <> 0, \
+    'batch', coalesce((SELECT max(g.n) FROM segments g WHERE g.board = s.board AND g.stroke = s.id), 0), \
+    'z', s.z) ORDER BY s.z, s.seq), '[]')::text FROM strokes s WHERE s.board = $1";
+
+const REPLACE_CHECKPOINT: &str =
+    "ON CONFLICT (board, seq) DO UPDATE SET snaps = excluded.snaps, objects = excluded.objects";
 
 /// Why a past version cannot be shown.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +93,9 @@ pub(super) fn log_row(a: &Applied) -> Result<Option<LogRow<'_>>, sqlx::Error> {
 }
 
 /// Appends entries to the log, many to a statement; `at` is the time (ms).
-pub(super) async fn insert_log(conn: &mut SqliteConnection, rows: &[LogRow<'_>], at: i64) -> Result<(), sqlx::Error> {
-    let head = "INSERT OR IGNORE INTO changes (board, seq, at, client, name, event, kind, op, stroke)";
-    super::writer::insert_many(conn, head, 9, rows, |query, row| {
+pub(super) async fn insert_log(conn: &mut AnyConnection, rows: &[LogRow<'_>], at: i64) -> Result<(), sqlx::Error> {
+    let head = "INSERT INTO changes (board, seq, at, client, name, event, kind, op, stroke)";
+    super::writer::insert_many(conn, head, 9, rows, "ON CONFLICT DO NOTHING", |query, row| {
         query
             .bind(row.a.board.as_str())
             .bind(row.a.seq as i64)
@@ -101,13 +113,18 @@ pub(super) async fn insert_log(conn: &mut SqliteConnection, rows: &[LogRow<'_>],
 /// Takes a checkpoint of `board` at `seq` (its state in this transaction)
 /// if enough changes were logged since the last one: `CHECKPOINT_EVERY`, or
 /// twice the objects the last one held.
-pub(super) async fn checkpoint_if_due(conn: &mut SqliteConnection, board: &str, seq: u64) -> Result<(), sqlx::Error> {
+pub(super) async fn checkpoint_if_due(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    board: &str,
+    seq: u64,
+) -> Result<(), sqlx::Error> {
     let seq = seq as i64;
     // One statement: each is a round trip to the database's thread.
     let (from, last, objects): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
         "SELECT history_from, c.seq, c.objects FROM boards \
-         LEFT JOIN (SELECT seq, objects FROM checkpoints WHERE board = ?1 ORDER BY seq DESC LIMIT 1) AS c \
-         WHERE name = ?1",
+         LEFT JOIN (SELECT seq, objects FROM checkpoints WHERE board = $1 ORDER BY seq DESC LIMIT 1) AS c ON true \
+         WHERE name = $1",
     )
     .bind(board)
     .fetch_optional(&mut *conn)
@@ -117,25 +134,33 @@ pub(super) async fn checkpoint_if_due(conn: &mut SqliteConnection, board: &str, 
     if seq - last.max(from) < CHECKPOINT_EVERY.max(2 * objects) {
         return Ok(());
     }
-    sqlx::query(&format!(
-        "INSERT OR REPLACE INTO checkpoints (board, seq, snaps, objects) \
-         SELECT ?1, ?2, snaps, json_array_length(snaps) FROM (SELECT ({SNAPS_OF_1}) AS snaps)"
-    ))
-    .bind(board)
-    .bind(seq)
-    .execute(&mut *conn)
-    .await?;
+    let snaps = match engine {
+        // SQLite needs a WHERE to read the ON CONFLICT after a SELECT as the upsert's.
+        Engine::Sqlite => {
+            format!(
+                "SELECT $1, $2, snaps, json_array_length(snaps) FROM (SELECT ({SNAPS_OF_1}) AS snaps) AS t WHERE true"
+            )
+        }
+        Engine::Postgres => format!(
+            "SELECT $1, $2, snaps, json_array_length(CAST(snaps AS json)) FROM (SELECT ({SNAPS_OF_1_PG}) AS snaps) AS t"
+        ),
+    };
+    sqlx::query(&format!("INSERT INTO checkpoints (board, seq, snaps, objects) {snaps} {REPLACE_CHECKPOINT}"))
+        .bind(board)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
 /// Fills each snap's points from the board's segments, up to its batch.
-async fn fill_points(conn: &mut SqliteConnection, board: &str, snaps: &mut [Snap]) -> Result<(), StorageError> {
+async fn fill_points(conn: &mut AnyConnection, board: &str, snaps: &mut [Snap]) -> Result<(), StorageError> {
     let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(snaps.len());
     for (i, snap) in snaps.iter().enumerate() {
         by_id.insert(snap.stroke.id.as_str(), i);
     }
     let mut points: Vec<Vec<f32>> = vec![Vec::new(); snaps.len()];
-    let rows = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = ? ORDER BY stroke, n")
+    let rows = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = $1 ORDER BY stroke, n")
         .bind(board)
         .fetch_all(&mut *conn)
         .await?;
@@ -159,17 +184,12 @@ fn parse_snaps(json: &str) -> Result<Vec<Snap>, StorageError> {
 /// The logged changes of `board` after `after`, up to `upto`: its
 /// `changes` rows (a start with its first points) and its batches of points,
 /// merged in seq order. A batch is told as by its stroke's author.
-async fn read_log(
-    conn: &mut SqliteConnection,
-    board: &str,
-    after: u64,
-    upto: u64,
-) -> Result<Vec<Logged>, StorageError> {
+async fn read_log(conn: &mut AnyConnection, board: &str, after: u64, upto: u64) -> Result<Vec<Logged>, StorageError> {
     let (after, upto) = (after as i64, upto.min(i64::MAX as u64) as i64);
     let rows = sqlx::query(
         "SELECT c.seq, c.at, c.client, c.name, c.event, c.op, g.points FROM changes c \
          LEFT JOIN segments g ON g.board = c.board AND g.stroke = c.stroke AND g.n = 0 \
-         WHERE c.board = ? AND c.seq > ? AND c.seq <= ? ORDER BY c.seq",
+         WHERE c.board = $1 AND c.seq > $2 AND c.seq <= $3 ORDER BY c.seq",
     )
     .bind(board)
     .bind(after)
@@ -199,7 +219,7 @@ async fn read_log(
     let batches = sqlx::query(
         "SELECT g.stroke, g.n, g.points, g.seq, g.at, s.client FROM segments g \
          JOIN strokes s ON s.board = g.board AND s.id = g.stroke \
-         WHERE g.board = ? AND g.n > 0 AND g.seq > ? AND g.seq <= ?",
+         WHERE g.board = $1 AND g.n > 0 AND g.seq > $2 AND g.seq <= $3",
     )
     .bind(board)
     .bind(after)
@@ -235,8 +255,8 @@ fn author(board: &str, client: &str) -> String {
 }
 
 /// Where a board's history starts: its seq and time; `None`: no such board.
-async fn start_of(conn: &mut SqliteConnection, board: &str) -> Result<Option<(u64, Option<i64>, u64)>, StorageError> {
-    let row = sqlx::query("SELECT history_from, history_since, seq FROM boards WHERE name = ?")
+async fn start_of(conn: &mut AnyConnection, board: &str) -> Result<Option<(u64, Option<i64>, u64)>, StorageError> {
+    let row = sqlx::query("SELECT history_from, history_since, seq FROM boards WHERE name = $1")
         .bind(board)
         .fetch_optional(&mut *conn)
         .await?;
@@ -253,7 +273,7 @@ async fn start_of(conn: &mut SqliteConnection, board: &str) -> Result<Option<(u6
 /// The log of `board` from its nearest checkpoint at or before `seq` (or
 /// its history's start) up to `upto` (`None`: its last change).
 async fn log_from(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     board: &str,
     seq: Option<u64>,
     upto: Option<u64>,
@@ -267,7 +287,7 @@ async fn log_from(
         return Err(HistoryError::Future(seq.max(upto)));
     }
     let checkpoint = sqlx::query(
-        "SELECT seq, snaps FROM checkpoints WHERE board = ? AND seq >= ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, snaps FROM checkpoints WHERE board = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq DESC LIMIT 1",
     )
     .bind(board)
     .bind(from as i64)
@@ -315,8 +335,8 @@ impl Storage {
         let name = board.as_str();
         let (from, _, _) = start_of(&mut tx, name).await?.ok_or(HistoryError::NoBoard)?;
         let last: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT seq, at FROM (SELECT seq, at FROM changes WHERE board = ?1 AND at < ?2 \
-             UNION ALL SELECT seq, at FROM segments WHERE board = ?1 AND seq IS NOT NULL AND at < ?2) \
+            "SELECT seq, at FROM (SELECT seq, at FROM changes WHERE board = $1 AND at < $2 \
+             UNION ALL SELECT seq, at FROM segments WHERE board = $1 AND seq IS NOT NULL AND at < $2) AS log \
              ORDER BY seq DESC LIMIT 1",
         )
         .bind(name)
@@ -331,26 +351,32 @@ impl Storage {
         }
         let objects = snaps.len() as i64;
         let snaps = serde_json::to_string(&snaps).map_err(|e| corrupt("checkpoint", e))?;
-        sqlx::query("INSERT OR REPLACE INTO checkpoints (board, seq, snaps, objects) VALUES (?, ?, ?, ?)")
+        sqlx::query(&format!(
+            "INSERT INTO checkpoints (board, seq, snaps, objects) VALUES ($1, $2, $3, $4) {REPLACE_CHECKPOINT}"
+        ))
+        .bind(name)
+        .bind(seq)
+        .bind(snaps)
+        .bind(objects)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM changes WHERE board = $1 AND seq <= $2")
             .bind(name)
             .bind(seq)
-            .bind(snaps)
-            .bind(objects)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM changes WHERE board = ? AND seq <= ?").bind(name).bind(seq).execute(&mut *tx).await?;
         // The points stay (they are the board's); they are no longer entries of its log.
-        sqlx::query("UPDATE segments SET seq = NULL, at = NULL WHERE board = ? AND seq <= ?")
+        sqlx::query("UPDATE segments SET seq = NULL, at = NULL WHERE board = $1 AND seq <= $2")
             .bind(name)
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM checkpoints WHERE board = ? AND seq < ?")
+        sqlx::query("DELETE FROM checkpoints WHERE board = $1 AND seq < $2")
             .bind(name)
             .bind(seq)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE boards SET history_from = ?, history_since = ? WHERE name = ?")
+        sqlx::query("UPDATE boards SET history_from = $1, history_since = $2 WHERE name = $3")
             .bind(seq)
             .bind(at)
             .bind(name)
@@ -364,7 +390,7 @@ impl Storage {
     pub async fn boards_with_history_before(&self, before: i64) -> Result<Vec<BoardName>, StorageError> {
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM boards b WHERE \
-             (SELECT min(at) FROM changes c WHERE c.board = b.name AND c.seq > b.history_from) < ?",
+             (SELECT min(at) FROM changes c WHERE c.board = b.name AND c.seq > b.history_from) < $1",
         )
         .bind(before)
         .fetch_all(&self.pool)
@@ -386,7 +412,8 @@ mod tests {
     #[tokio::test]
     async fn checkpoints_are_taken_and_rebuild_the_board_exactly() {
         let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open(&dir.path().join("h.db"), Arc::default()).await.unwrap();
+        let db = super::super::Database::for_test(dir.path()).await.unwrap();
+        let storage = Storage::open(&db, Arc::default()).await.unwrap();
         let board = BoardName::new("h").unwrap();
         let client = ClientId::new("c").unwrap();
         let mut changes = Vec::new();

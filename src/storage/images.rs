@@ -2,9 +2,10 @@
 //! they were uploaded to; each board's uploads, for its cap; and their
 //! collection once nothing needs them.
 
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{Storage, StorageError};
+use super::{corrupt, Engine, Storage, StorageError};
 use crate::protocol::BoardName;
 
 /// An image as stored: its type and size, and its bytes.
@@ -24,17 +25,19 @@ impl Storage {
     /// Keeps `image` under `hash` for `board` (the bytes are stored once,
     /// whoever uploads them).
     pub async fn put_image(&self, board: &BoardName, hash: &str, image: &StoredImage) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("INSERT OR IGNORE INTO images (hash, mime, width, height, bytes) VALUES (?, ?, ?, ?, ?)")
-            .bind(hash)
-            .bind(&image.mime)
-            .bind(image.width)
-            .bind(image.height)
-            .bind(&image.bytes)
-            .execute(&mut *tx)
-            .await?;
+        let mut tx = self.pool.begin_with(self.engine.begin()).await?;
         sqlx::query(
-            "INSERT INTO board_images (board, hash, size) VALUES (?, ?, ?) \
+            "INSERT INTO images (hash, mime, width, height, bytes) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(hash)
+        .bind(&image.mime)
+        .bind(i64::from(image.width))
+        .bind(i64::from(image.height))
+        .bind(&image.bytes)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO board_images (board, hash, size) VALUES ($1, $2, $3) \
              ON CONFLICT (board, hash) DO UPDATE SET uploaded_at = unixepoch()",
         )
         .bind(board.as_str())
@@ -49,26 +52,27 @@ impl Storage {
     /// How many images were uploaded to `board` and their bytes, and whether `hash` is among them.
     pub async fn board_images(&self, board: &BoardName, hash: &str) -> Result<(u64, u64, bool), StorageError> {
         let row = sqlx::query(
-            "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes, coalesce(max(hash = ?), 0) AS has \
-             FROM board_images WHERE board = ?",
+            "SELECT count(*) AS n, CAST(coalesce(sum(size), 0) AS BIGINT) AS bytes, \
+             coalesce(max(CASE WHEN hash = $1 THEN 1 ELSE 0 END), 0) AS has \
+             FROM board_images WHERE board = $2",
         )
         .bind(hash)
         .bind(board.as_str())
         .fetch_one(&self.pool)
         .await?;
-        Ok((row.try_get::<i64, _>("n")? as u64, row.try_get::<i64, _>("bytes")? as u64, row.try_get("has")?))
+        Ok((row.try_get::<i64, _>("n")? as u64, row.try_get::<i64, _>("bytes")? as u64, super::flag(&row, "has")?))
     }
 
     /// The hashes of the images uploaded to `board`.
     pub async fn image_hashes(&self, board: &BoardName) -> Result<Vec<String>, StorageError> {
-        Ok(sqlx::query_scalar("SELECT hash FROM board_images WHERE board = ?")
+        Ok(sqlx::query_scalar("SELECT hash FROM board_images WHERE board = $1")
             .bind(board.as_str())
             .fetch_all(&self.pool)
             .await?)
     }
 
     pub async fn image(&self, hash: &str) -> Result<Option<StoredImage>, StorageError> {
-        let Some(row) = sqlx::query("SELECT mime, width, height, bytes FROM images WHERE hash = ?")
+        let Some(row) = sqlx::query("SELECT mime, width, height, bytes FROM images WHERE hash = $1")
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?
@@ -77,8 +81,8 @@ impl Storage {
         };
         Ok(Some(StoredImage {
             mime: row.try_get("mime")?,
-            width: row.try_get("width")?,
-            height: row.try_get("height")?,
+            width: dimension(&row, "width")?,
+            height: dimension(&row, "height")?,
             bytes: row.try_get("bytes")?,
         }))
     }
@@ -90,12 +94,16 @@ impl Storage {
     pub async fn collect_images(&self, grace: i64, open: &[BoardName]) -> Result<u64, StorageError> {
         let open = serde_json::to_string(&open.iter().map(BoardName::as_str).collect::<Vec<_>>())
             .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query(
-            "DELETE FROM board_images WHERE uploaded_at < unixepoch() - ? \
-             AND board NOT IN (SELECT value FROM json_each(?)) AND NOT EXISTS \
+        let open_boards = match self.engine {
+            Engine::Sqlite => "SELECT value FROM json_each($2)",
+            Engine::Postgres => "SELECT json_array_elements_text(CAST($2 AS json))",
+        };
+        let mut tx = self.pool.begin_with(self.engine.begin()).await?;
+        sqlx::query(&format!(
+            "DELETE FROM board_images WHERE uploaded_at < unixepoch() - $1 \
+             AND board NOT IN ({open_boards}) AND NOT EXISTS \
              (SELECT 1 FROM strokes s WHERE s.board = board_images.board AND s.image = board_images.hash)",
-        )
+        ))
         .bind(grace)
         .bind(open)
         .execute(&mut *tx)
@@ -108,4 +116,10 @@ impl Storage {
         tx.commit().await?;
         Ok(gone.rows_affected())
     }
+}
+
+/// An image's width or height as stored.
+fn dimension(row: &AnyRow, column: &str) -> Result<u32, StorageError> {
+    let value: i64 = row.try_get(column)?;
+    u32::try_from(value).map_err(|_| corrupt("image size", value))
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use sqlx::Row;
 
-use super::{Storage, StorageError};
+use super::{Engine, Storage, StorageError};
 use crate::protocol::{BoardName, MAX_POINTS_PER_STROKE};
 
 /// One broken invariant, described for the operator.
@@ -52,10 +52,13 @@ impl Storage {
     /// Writes a consistent copy of the database to `file` (which must not
     /// exist) while the server keeps running.
     pub async fn backup(&self, file: &Path) -> Result<(), StorageError> {
+        if self.engine == Engine::Postgres {
+            return Err(StorageError::Unsupported("backing up PostgreSQL: use pg_dump"));
+        }
         if file.exists() {
             return Err(StorageError::Exists(file.to_path_buf()));
         }
-        sqlx::query("VACUUM INTO ?").bind(file.to_string_lossy().as_ref()).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1").bind(file.to_string_lossy().as_ref()).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -63,7 +66,11 @@ impl Storage {
     /// relations, and every board read back as the server would.
     pub async fn check(&self) -> Result<Vec<Problem>, StorageError> {
         let mut problems = Vec::new();
-        for row in sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await? {
+        let integrity = match self.engine {
+            Engine::Sqlite => sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await?,
+            Engine::Postgres => Vec::new(),
+        };
+        for row in integrity {
             let line: String = row.try_get(0)?;
             if line != "ok" {
                 problems.push(Problem(format!("integrity: {line}")));

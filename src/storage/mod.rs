@@ -1,10 +1,14 @@
-//! SQLite persistence through sqlx: opening the database (WAL, migrations),
-//! queueing board changes for the writer, and reading a board back. The only
-//! module that speaks SQL; it depends on the domain's change and
-//! stored-board types, never the other way round.
+//! Persistence through sqlx, on SQLite (an embedded file, the default) or
+//! PostgreSQL (`--db postgres://…`): opening the database (migrations of
+//! its engine), queueing board changes for the writer, and reading a board
+//! back. The only module that speaks SQL; it depends on the domain's change
+//! and stored-board types, never the other way round. Both engines run the
+//! same queries (`$1` parameters, `ON CONFLICT`, flags as 0/1) through
+//! sqlx's `Any` driver; `Engine` picks the few statements that differ.
 //!
 //! - `writer`: the single writer task, which group-commits queued changes
-//!   and rides out storage failures (a full disk, I/O errors) by retrying.
+//!   and rides out storage failures (a full disk, I/O errors, a database
+//!   that went away) by retrying.
 //! - `boards`: boards as a whole: access settings and keys, create, list,
 //!   delete, expire.
 //! - `history`: each board's change log and checkpoints: reading them
@@ -18,15 +22,15 @@ mod maintenance;
 mod writer;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -39,6 +43,87 @@ pub use images::{StoredImage, UPLOAD_GRACE_SECS};
 pub use maintenance::Problem;
 use writer::{write_loop, Health, Job};
 
+/// Where the data lives: `--db` is a file path (or `sqlite://path`) for
+/// SQLite, or a `postgres://` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl FromStr for Database {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Self::Postgres(s.to_owned())
+        } else {
+            Self::Sqlite(PathBuf::from(s.strip_prefix("sqlite://").unwrap_or(s)))
+        })
+    }
+}
+
+impl From<PathBuf> for Database {
+    fn from(path: PathBuf) -> Self {
+        Self::Sqlite(path)
+    }
+}
+
+/// The file, or the URL without its password: safe to log.
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => write!(f, "{}", path.display()),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    let user = &url[scheme + 3..at];
+                    let user = user.split_once(':').map_or(user, |(name, _)| name);
+                    write!(f, "{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+                }
+                _ => f.write_str(url),
+            },
+        }
+    }
+}
+
+impl Database {
+    /// A new, empty database for a test: a file in `dir`, or, when
+    /// `SCRAWL_TEST_POSTGRES` holds the URL of a PostgreSQL server's
+    /// database, a new database on that server.
+    pub async fn for_test(dir: &Path) -> Result<Self, StorageError> {
+        use sqlx::Connection;
+        static CREATED: AtomicUsize = AtomicUsize::new(0);
+        let Ok(server) = std::env::var("SCRAWL_TEST_POSTGRES") else {
+            return Ok(Self::Sqlite(dir.join("scrawl.db")));
+        };
+        let name = format!("scrawl_test_{}_{}", std::process::id(), CREATED.fetch_add(1, Ordering::Relaxed));
+        let mut admin = sqlx::PgConnection::connect(&server).await?;
+        admin.execute(format!("DROP DATABASE IF EXISTS {name}").as_str()).await?;
+        admin.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+        admin.close().await?;
+        let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
+        Ok(Self::Postgres(format!("{base}/{name}")))
+    }
+}
+
+/// The engine behind the pool, for the statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// Starts a write transaction. SQLite's takes the write lock at once, so
+    /// a transaction that reads first never fails to upgrade later.
+    fn begin(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN IMMEDIATE",
+            Self::Postgres => "BEGIN",
+        }
+    }
+}
+
 /// Most changes that may wait for the writer; past that new ones are refused.
 const MAX_QUEUED: usize = 100_000;
 
@@ -50,6 +135,8 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("cannot create the database folder: {0}")]
     Folder(#[from] std::io::Error),
+    #[error("the database path {} is not UTF-8", .0.display())]
+    NotUtf8(PathBuf),
     #[error("no database at {}", .0.display())]
     Missing(std::path::PathBuf),
     #[error("{} exists already", .0.display())]
@@ -62,6 +149,8 @@ pub enum StorageError {
     Unavailable(String),
     #[error("too many changes are waiting to be written; retry later")]
     Busy,
+    #[error("not supported: {0}")]
+    Unsupported(&'static str),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }
@@ -81,7 +170,8 @@ impl std::future::IntoFuture for Durable {
 }
 
 pub struct Storage {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     /// What the writer last saw, and how many changes wait for it.
@@ -92,53 +182,89 @@ pub struct Storage {
 }
 
 impl Storage {
-    /// Opens (creating if missing) the database at `path` and migrates it.
-    pub async fn open(path: &Path, metrics: Arc<Metrics>) -> Result<Self, StorageError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+    /// Opens (creating if missing) the database and migrates it.
+    pub async fn open(db: &Database, metrics: Arc<Metrics>) -> Result<Self, StorageError> {
+        if let Database::Sqlite(path) = db {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
         }
-        let pool = Self::connect(path, true).await?;
+        let (pool, engine) = Self::connect(db, true).await?;
+        let migrator = match engine {
+            Engine::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            // PostgreSQL's migrations hold an advisory lock: nodes starting
+            // together apply them once.
+            Engine::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
         // SQLite gives sqlx no migration lock: another process (a `scrawl
         // board` command next to a starting server) may apply the same
         // migration first, and ours then fails. Its transaction rolled back;
         // once more sees that migration applied.
-        if let Err(e) = sqlx::migrate!().run(&pool).await {
+        if let Err(e) = migrator.run(&pool).await {
             tracing::warn!(error = %e, "migrating failed; trying once more");
             tokio::time::sleep(Duration::from_millis(200)).await;
-            sqlx::migrate!().run(&pool).await?;
+            migrator.run(&pool).await?;
         }
-        Ok(Self::start(pool, metrics))
+        Ok(Self::start(pool, engine, metrics))
     }
 
     /// Opens an existing database as it is, for maintenance: no creating,
     /// no migrating.
-    pub async fn open_existing(path: &Path) -> Result<Self, StorageError> {
-        if !path.is_file() {
-            return Err(StorageError::Missing(path.to_path_buf()));
+    pub async fn open_existing(db: &Database) -> Result<Self, StorageError> {
+        if let Database::Sqlite(path) = db {
+            if !path.is_file() {
+                return Err(StorageError::Missing(path.to_path_buf()));
+            }
         }
-        Ok(Self::start(Self::connect(path, false).await?, Arc::default()))
+        let (pool, engine) = Self::connect(db, false).await?;
+        Ok(Self::start(pool, engine, Arc::default()))
     }
 
-    async fn connect(path: &Path, create: bool) -> Result<SqlitePool, StorageError> {
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
-            .create_if_missing(create)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true);
-        // An embedded database has no connection to lose: pinging it before
-        // each use was a round trip to its thread per transaction.
-        Ok(SqlitePoolOptions::new().max_connections(4).test_before_acquire(false).connect_with(options).await?)
+    async fn connect(db: &Database, create: bool) -> Result<(AnyPool, Engine), StorageError> {
+        sqlx::any::install_default_drivers();
+        let (url, engine) = match db {
+            Database::Sqlite(path) => (sqlite_url(path, create)?, Engine::Sqlite),
+            Database::Postgres(url) => (url.clone(), Engine::Postgres),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = match engine {
+            // An embedded database has no connection to lose: pinging it
+            // before each use was a round trip to its thread per transaction.
+            Engine::Sqlite => {
+                AnyPoolOptions::new().max_connections(4).test_before_acquire(false).after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+                            .await
+                            .map(|_| ())
+                    })
+                })
+            }
+            // A server's connections can drop: each is checked before use,
+            // and waiting for one while the server is away is bounded, so
+            // the writer reports the outage rather than hanging on it.
+            Engine::Postgres => AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(3)),
+        }
+        .connect_with(options)
+        .await?;
+        Ok((pool, engine))
     }
 
     /// Starts the writer on an open, migrated database.
-    fn start(pool: SqlitePool, metrics: Arc<Metrics>) -> Self {
+    fn start(pool: AnyPool, engine: Engine, metrics: Arc<Metrics>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let health = Arc::new(Health::default());
         let queued = Arc::new(AtomicUsize::new(0));
-        let writer = tokio::spawn(write_loop(pool.clone(), rx, health.clone(), queued.clone(), metrics));
+        let writer = tokio::spawn(write_loop(pool.clone(), engine, rx, health.clone(), queued.clone(), metrics));
         let history_reads = tokio::sync::Semaphore::new(history::PARALLEL_READS);
-        Self { pool, jobs: Mutex::new(Some(tx)), writer: Mutex::new(Some(writer)), health, queued, history_reads }
+        Self {
+            pool,
+            engine,
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            health,
+            queued,
+            history_reads,
+        }
     }
 
     fn queue(&self, job: impl FnOnce(Done) -> Job) -> Durable {
@@ -191,7 +317,7 @@ impl Storage {
 
     /// Reads a board back, or `None` if it was never written.
     pub async fn load(&self, name: &BoardName) -> Result<Option<StoredBoard>, StorageError> {
-        let Some(seq) = sqlx::query_scalar::<_, i64>("SELECT seq FROM boards WHERE name = ?")
+        let Some(seq) = sqlx::query_scalar::<_, i64>("SELECT seq FROM boards WHERE name = $1")
             .bind(name.as_str())
             .fetch_optional(&self.pool)
             .await?
@@ -202,8 +328,8 @@ impl Storage {
             .await?
             .ok_or_else(|| corrupt("board deleted while loading", name))?;
         let rows = sqlx::query(
-            "SELECT id, client, user, color, width, tool, open, live, text, sx, sy, dx, dy, z, image FROM strokes \
-             WHERE board = ? ORDER BY z, seq",
+            "SELECT id, client, \"user\", color, width, tool, open, live, text, sx, sy, dx, dy, z, image FROM strokes \
+             WHERE board = $1 ORDER BY z, seq",
         )
         .bind(name.as_str())
         .fetch_all(&self.pool)
@@ -215,7 +341,7 @@ impl Storage {
             index.insert(stroke.stroke.id.clone(), strokes.len());
             strokes.push(stroke);
         }
-        let segments = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = ? ORDER BY stroke, n")
+        let segments = sqlx::query("SELECT stroke, n, points FROM segments WHERE board = $1 ORDER BY stroke, n")
             .bind(name.as_str())
             .fetch_all(&self.pool)
             .await?;
@@ -239,7 +365,7 @@ fn corrupt(what: &str, value: impl std::fmt::Display) -> StorageError {
 
 /// One `strokes` row, without its points; a value the domain would refuse is
 /// an error, not a panic.
-fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
+fn read_stroke(row: &AnyRow) -> Result<StoredStroke, StorageError> {
     let id: String = row.try_get("id")?;
     let tool: String = row.try_get("tool")?;
     let color: String = row.try_get("color")?;
@@ -261,11 +387,31 @@ fn read_stroke(row: &SqliteRow) -> Result<StoredStroke, StorageError> {
     Ok(StoredStroke {
         stroke,
         client: ClientId::new(client).map_err(|e| corrupt("client id", e))?,
-        open: row.try_get("open")?,
-        live: row.try_get("live")?,
+        open: flag(row, "open")?,
+        live: flag(row, "live")?,
         batch: 0,
         z: row.try_get("z")?,
     })
+}
+
+/// A 0/1 column as a bool.
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
+/// The URL sqlx's `Any` driver opens an SQLite file by; `create` opens it
+/// read-write-create, else read-write.
+fn sqlite_url(path: &Path, create: bool) -> Result<String, StorageError> {
+    let path = path.to_str().ok_or_else(|| StorageError::NotUtf8(path.to_path_buf()))?;
+    let mut url = String::from("sqlite://");
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'-' | b'~' => url.push(b as char),
+            _ => url.push_str(&format!("%{b:02X}")),
+        }
+    }
+    url.push_str(if create { "?mode=rwc" } else { "?mode=rw" });
+    Ok(url)
 }
 
 /// Points are stored as little-endian f32s.
@@ -311,15 +457,16 @@ mod tests {
         Applied { board: board(), seq, change, by: Default::default() }
     }
 
-    async fn open(path: &Path) -> Storage {
-        Storage::open(path, Arc::default()).await.unwrap()
+    /// A new database of the engine under test (see `Database::for_test`).
+    async fn open_new(dir: &tempfile::TempDir) -> (Storage, Database) {
+        let db = Database::for_test(dir.path()).await.unwrap();
+        (Storage::open(&db, Arc::default()).await.unwrap(), db)
     }
 
     #[tokio::test]
     async fn changes_round_trip_and_survive_reopen() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested/scrawl.db");
-        let storage = open(&path).await;
+        let (storage, db) = open_new(&dir).await;
         assert!(storage.load(&board()).await.unwrap().is_none());
         let durables = vec![
             storage
@@ -337,7 +484,7 @@ mod tests {
         }
         storage.close().await;
 
-        let storage = open(&path).await;
+        let storage = Storage::open(&db, Arc::default()).await.unwrap();
         let b = storage.load(&board()).await.unwrap().unwrap();
         assert_eq!(b.seq, 6);
         assert_eq!(b.strokes.len(), 2);
@@ -352,7 +499,7 @@ mod tests {
     #[tokio::test]
     async fn many_points_batches_in_one_commit_keep_their_order_and_a_deletion_wins() {
         let dir = tempfile::tempdir().unwrap();
-        let storage = open(&dir.path().join("p.db")).await;
+        let (storage, _) = open_new(&dir).await;
         let client = ClientId::new("c").unwrap();
         let start = |seq, id| applied(seq, Change::StrokeStart { client: client.clone(), stroke: stroke(id) });
         let points =
@@ -384,7 +531,7 @@ mod tests {
     #[tokio::test]
     async fn many_strokes_in_one_commit_start_end_and_take_edits_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        let storage = open(&dir.path().join("s.db")).await;
+        let (storage, _) = open_new(&dir).await;
         let client = ClientId::new("c").unwrap();
         let other = BoardName::new("other").unwrap();
         let mut durables = Vec::new();
@@ -429,9 +576,27 @@ mod tests {
     #[tokio::test]
     async fn submit_after_close_reports_closed() {
         let dir = tempfile::tempdir().unwrap();
-        let storage = open(&dir.path().join("x.db")).await;
+        let (storage, _) = open_new(&dir).await;
         storage.close().await;
         assert!(matches!(storage.flush().await, Err(StorageError::Closed)));
+    }
+
+    #[tokio::test]
+    async fn a_database_in_a_new_folder_is_made_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::Sqlite(dir.path().join("nested/folder #1/scrawl.db"));
+        let storage = Storage::open(&db, Arc::default()).await.unwrap();
+        storage.close().await;
+        assert!(dir.path().join("nested/folder #1/scrawl.db").is_file());
+    }
+
+    #[test]
+    fn databases_by_url_or_path_and_passwords_are_not_shown() {
+        let pg: Database = "postgres://scrawl:secret@db:5432/boards".parse().unwrap();
+        assert_eq!(pg, Database::Postgres("postgres://scrawl:secret@db:5432/boards".into()));
+        assert_eq!(pg.to_string(), "postgres://scrawl@db:5432/boards");
+        assert_eq!("sqlite://data/x.db".parse::<Database>().unwrap(), Database::Sqlite("data/x.db".into()));
+        assert_eq!("data/x.db".parse::<Database>().unwrap(), Database::Sqlite("data/x.db".into()));
     }
 
     #[test]

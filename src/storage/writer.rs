@@ -12,10 +12,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::mpsc;
 
-use super::{encode_points, Done, StorageError};
+use super::{encode_points, Done, Engine, StorageError};
 use crate::domain::{Applied, Change};
 use crate::metrics::Metrics;
 use crate::protocol::BoardName;
@@ -55,13 +55,14 @@ impl Health {
 }
 
 pub(super) async fn write_loop(
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     health: Arc<Health>,
     queued: Arc<AtomicUsize>,
     metrics: Arc<Metrics>,
 ) {
-    let writer = Writer { pool, health, metrics };
+    let writer = Writer { pool, engine, health, metrics };
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -94,7 +95,8 @@ pub(super) async fn write_loop(
 }
 
 struct Writer {
-    pool: SqlitePool,
+    pool: AnyPool,
+    engine: Engine,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
 }
@@ -108,7 +110,7 @@ impl Writer {
         let mut delay = FIRST_RETRY;
         loop {
             let started = Instant::now();
-            match write_batch(&self.pool, &changes).await {
+            match write_batch(&self.pool, self.engine, &changes).await {
                 Ok(()) => {
                     self.health.recovered();
                     self.metrics.commit(changes.len(), started.elapsed());
@@ -141,15 +143,22 @@ impl Writer {
 }
 
 /// Whether a failed write may succeed later: disk full, I/O, locks, a lost
-/// connection. Constraint and logic errors will not.
+/// connection or a database shutting down. Constraint and logic errors
+/// will not.
 fn passes(error: &sqlx::Error) -> bool {
     match error {
-        sqlx::Error::Database(db) => {
-            let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
-            // BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
-            matches!(primary, Some(5 | 6 | 7 | 8 | 10 | 13 | 14 | 15))
-        }
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+            // Classes: connection exception, transaction rollback
+            // (serialization, deadlock), insufficient resources (disk full),
+            // operator intervention (shutdown), system error (I/O).
+            Some(pg) => ["08", "40", "53", "57", "58"].iter().any(|class| pg.code().starts_with(class)),
+            None => {
+                let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                // SQLite: BUSY, LOCKED, NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL.
+                matches!(primary, Some(5 | 6 | 7 | 8 | 10 | 13 | 14 | 15))
+            }
+        },
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed | sqlx::Error::Tls(_) => true,
         _ => false,
     }
 }
@@ -157,10 +166,10 @@ fn passes(error: &sqlx::Error) -> bool {
 /// Writes every change in one transaction. A failed transaction is always
 /// rolled back: SQLite keeps a transaction open when its COMMIT fails (on a
 /// full disk, say), and that would hold the write lock against every retry.
-async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx::Error> {
+async fn write_batch(pool: &AnyPool, engine: Engine, changes: &[Applied]) -> Result<(), sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    let result = write_changes(&mut conn, changes).await;
+    sqlx::query(engine.begin()).execute(&mut *conn).await?;
+    let result = write_changes(&mut conn, engine, changes).await;
     let result = match result {
         Ok(()) => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()),
         Err(e) => Err(e),
@@ -171,7 +180,7 @@ async fn write_batch(pool: &SqlitePool, changes: &[Applied]) -> Result<(), sqlx:
     result
 }
 
-async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Result<(), sqlx::Error> {
+async fn write_changes(conn: &mut AnyConnection, engine: Engine, changes: &[Applied]) -> Result<(), sqlx::Error> {
     // Changes to a board deleted meanwhile (by the operator, next to this
     // server) are dropped: the board is gone.
     let mut deleted: HashSet<String> =
@@ -184,8 +193,9 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
     let at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     for (board, seq) in &seqs {
         sqlx::query(
-            "INSERT INTO boards (name, seq, active_at) VALUES (?, ?, unixepoch()) \
-             ON CONFLICT (name) DO UPDATE SET seq = max(seq, excluded.seq), active_at = excluded.active_at",
+            "INSERT INTO boards (name, seq, active_at) VALUES ($1, $2, unixepoch()) \
+             ON CONFLICT (name) DO UPDATE SET active_at = excluded.active_at, \
+             seq = CASE WHEN excluded.seq > boards.seq THEN excluded.seq ELSE boards.seq END",
         )
         .bind(board.as_str())
         .bind(*seq as i64)
@@ -219,7 +229,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             Change::Order(places) => {
                 rows.flush(conn, at).await?;
                 for (id, z) in places {
-                    sqlx::query("UPDATE strokes SET z = ? WHERE board = ? AND id = ?")
+                    sqlx::query("UPDATE strokes SET z = $1 WHERE board = $2 AND id = $3")
                         .bind(z)
                         .bind(board)
                         .bind(id.as_str())
@@ -231,7 +241,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
                 rows.flush(conn, at).await?;
                 for p in placed {
                     let t = p.transform;
-                    sqlx::query("UPDATE strokes SET sx = ?, sy = ?, dx = ?, dy = ? WHERE board = ? AND id = ?")
+                    sqlx::query("UPDATE strokes SET sx = $1, sy = $2, dx = $3, dy = $4 WHERE board = $5 AND id = $6")
                         .bind(t.sx as f64)
                         .bind(t.sy as f64)
                         .bind(t.dx as f64)
@@ -252,7 +262,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
             }
             Change::Text { id, text } => {
                 rows.flush(conn, at).await?;
-                sqlx::query("UPDATE strokes SET text = ? WHERE board = ? AND id = ?")
+                sqlx::query("UPDATE strokes SET text = $1 WHERE board = $2 AND id = $3")
                     .bind(text)
                     .bind(board)
                     .bind(id.as_str())
@@ -273,7 +283,7 @@ async fn write_changes(conn: &mut SqliteConnection, changes: &[Applied]) -> Resu
     }
     rows.flush(conn, at).await?;
     for (board, seq) in seqs.into_iter().filter(|(b, _)| !deleted.contains(b.as_str())) {
-        super::history::checkpoint_if_due(conn, board.as_str(), seq).await?;
+        super::history::checkpoint_if_due(conn, engine, board.as_str(), seq).await?;
     }
     Ok(())
 }
@@ -298,7 +308,7 @@ impl<'a> Rows<'a> {
         self.segments.push(SegmentRow::first(board, stroke));
     }
 
-    async fn flush(&mut self, conn: &mut SqliteConnection, at: i64) -> Result<(), sqlx::Error> {
+    async fn flush(&mut self, conn: &mut AnyConnection, at: i64) -> Result<(), sqlx::Error> {
         insert_strokes(conn, &std::mem::take(&mut self.strokes)).await?;
         end_strokes(conn, &std::mem::take(&mut self.ends)).await?;
         insert_segments(conn, &std::mem::take(&mut self.segments), at).await?;
@@ -306,10 +316,10 @@ impl<'a> Rows<'a> {
     }
 }
 
-async fn set_live(conn: &mut SqliteConnection, board: &str, ids: &[StrokeId], live: bool) -> Result<(), sqlx::Error> {
+async fn set_live(conn: &mut AnyConnection, board: &str, ids: &[StrokeId], live: bool) -> Result<(), sqlx::Error> {
     for id in ids {
-        sqlx::query("UPDATE strokes SET live = ? WHERE board = ? AND id = ?")
-            .bind(live)
+        sqlx::query("UPDATE strokes SET live = $1 WHERE board = $2 AND id = $3")
+            .bind(i64::from(live))
             .bind(board)
             .bind(id.as_str())
             .execute(&mut *conn)
@@ -327,10 +337,10 @@ struct StrokeRow<'a> {
     z: f64,
 }
 
-async fn insert_strokes(conn: &mut SqliteConnection, rows: &[StrokeRow<'_>]) -> Result<(), sqlx::Error> {
-    let head = "INSERT OR IGNORE INTO strokes \
-         (board, id, client, user, color, width, tool, seq, open, live, text, sx, sy, dx, dy, z, image)";
-    insert_many(conn, head, 17, rows, |query, row| {
+async fn insert_strokes(conn: &mut AnyConnection, rows: &[StrokeRow<'_>]) -> Result<(), sqlx::Error> {
+    let head = "INSERT INTO strokes \
+         (board, id, client, \"user\", color, width, tool, seq, open, live, text, sx, sy, dx, dy, z, image)";
+    insert_many(conn, head, 17, rows, "ON CONFLICT DO NOTHING", |query, row| {
         let (stroke, t) = (row.stroke, row.stroke.placement());
         query
             .bind(row.board)
@@ -341,8 +351,8 @@ async fn insert_strokes(conn: &mut SqliteConnection, rows: &[StrokeRow<'_>]) -> 
             .bind(stroke.width as f64)
             .bind(stroke.tool.as_str())
             .bind(row.seq as i64)
-            .bind(row.open)
-            .bind(true)
+            .bind(i64::from(row.open))
+            .bind(1i64)
             .bind(stroke.text.as_deref())
             .bind(t.sx as f64)
             .bind(t.sy as f64)
@@ -356,7 +366,7 @@ async fn insert_strokes(conn: &mut SqliteConnection, rows: &[StrokeRow<'_>]) -> 
 
 /// Marks strokes as ended: a statement per board and per
 /// `PARAMETERS_PER_STATEMENT - 1` ids (the board is a parameter too).
-async fn end_strokes(conn: &mut SqliteConnection, ends: &[(&str, &str)]) -> Result<(), sqlx::Error> {
+async fn end_strokes(conn: &mut AnyConnection, ends: &[(&str, &str)]) -> Result<(), sqlx::Error> {
     let mut by_board: Vec<(&str, Vec<&str>)> = Vec::new();
     for &(board, id) in ends {
         match by_board.iter_mut().find(|(b, _)| *b == board) {
@@ -366,10 +376,8 @@ async fn end_strokes(conn: &mut SqliteConnection, ends: &[(&str, &str)]) -> Resu
     }
     for (board, ids) in &by_board {
         for chunk in ids.chunks(PARAMETERS_PER_STATEMENT - 1) {
-            let sql = format!(
-                "UPDATE strokes SET open = 0 WHERE board = ? AND id IN ({})",
-                vec!["?"; chunk.len()].join(", ")
-            );
+            let sql =
+                format!("UPDATE strokes SET open = 0 WHERE board = $1 AND id IN ({})", parameters(2, chunk.len()));
             let query = chunk.iter().fold(sqlx::query(&sql).persistent(false).bind(*board), |q, id| q.bind(*id));
             query.execute(&mut *conn).await?;
         }
@@ -394,9 +402,9 @@ impl<'a> SegmentRow<'a> {
     }
 }
 
-async fn insert_segments(conn: &mut SqliteConnection, rows: &[SegmentRow<'_>], at: i64) -> Result<(), sqlx::Error> {
-    let head = "INSERT OR IGNORE INTO segments (board, stroke, n, points, seq, at)";
-    insert_many(conn, head, 6, rows, |query, row| {
+async fn insert_segments(conn: &mut AnyConnection, rows: &[SegmentRow<'_>], at: i64) -> Result<(), sqlx::Error> {
+    let head = "INSERT INTO segments (board, stroke, n, points, seq, at)";
+    insert_many(conn, head, 6, rows, "ON CONFLICT DO NOTHING", |query, row| {
         query
             .bind(row.board)
             .bind(row.id)
@@ -408,25 +416,32 @@ async fn insert_segments(conn: &mut SqliteConnection, rows: &[SegmentRow<'_>], a
     .await
 }
 
-/// Most parameters in one statement: far below SQLite's 32,766.
+/// Most parameters in one statement: far below SQLite's 32,766 and
+/// PostgreSQL's 65,535.
 const PARAMETERS_PER_STATEMENT: usize = 1024;
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// Runs `head VALUES (…), (…), …` for `rows`, as few statements as the
+/// `$first, $first+1, …`: `count` numbered parameters.
+fn parameters(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Runs `head VALUES (…), (…), … tail` for `rows`, as few statements as the
 /// parameter bound allows, each row's `width` values bound by `bind`. Each
-/// statement is a round trip to the database thread: one per row dominated
-/// a commit's time.
+/// statement is a round trip to the database: one per row dominated a
+/// commit's time.
 pub(super) async fn insert_many<R>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     head: &str,
     width: usize,
     rows: &[R],
+    tail: &str,
     bind: impl for<'q> Fn(Query<'q>, &'q R) -> Query<'q>,
 ) -> Result<(), sqlx::Error> {
-    let row = format!("({})", vec!["?"; width].join(", "));
     for chunk in rows.chunks(PARAMETERS_PER_STATEMENT / width) {
-        let sql = format!("{head} VALUES {}", vec![row.as_str(); chunk.len()].join(", "));
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", parameters(1 + i * width, width))).collect();
+        let sql = format!("{head} VALUES {} {tail}", values.join(", "));
         // Only full chunks are worth keeping prepared: the rest vary in length.
         let full = chunk.len() == PARAMETERS_PER_STATEMENT / width;
         let query = chunk.iter().fold(sqlx::query(&sql).persistent(full), &bind);

@@ -19,6 +19,7 @@ use scrawl::protocol::{
 };
 use scrawl::server::{run, Config, ServerError, Settings};
 use scrawl::socketio::native::{ClientError, NativeClient};
+use scrawl::storage::Database;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -30,6 +31,9 @@ type Running = (oneshot::Sender<()>, JoinHandle<Result<(), ServerError>>);
 pub struct TestServer {
     pub addr: String,
     dir: tempfile::TempDir,
+    /// `scrawl.db` in `dir`, or a new PostgreSQL database when
+    /// `SCRAWL_TEST_POSTGRES` is set (see `Database::for_test`).
+    database: Database,
     pub settings: Settings,
     /// How long a shutdown may take before the server gives up.
     pub shutdown_timeout: Duration,
@@ -49,14 +53,29 @@ impl TestServer {
 
     /// A server whose database is `scrawl.db` in `dir`.
     pub async fn start_in(dir: tempfile::TempDir, settings: Settings) -> Self {
-        let mut server =
-            Self { addr: String::new(), dir, settings, shutdown_timeout: Duration::from_secs(10), running: None };
+        let database = Database::for_test(dir.path()).await.unwrap();
+        let mut server = Self {
+            addr: String::new(),
+            dir,
+            database,
+            settings,
+            shutdown_timeout: Duration::from_secs(10),
+            running: None,
+        };
         server.launch().await;
         server
     }
 
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The SQLite file: tests that open it run on SQLite only.
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("scrawl.db")
+        match &self.database {
+            Database::Sqlite(path) => path.clone(),
+            Database::Postgres(_) => panic!("this test reads the SQLite file"),
+        }
     }
 
     async fn launch(&mut self) {
@@ -67,7 +86,7 @@ impl TestServer {
         let config = Config {
             settings: self.settings.clone(),
             shutdown_timeout: self.shutdown_timeout,
-            ..Config::new(self.db(), site)
+            ..Config::new(self.database.clone(), site)
         };
         let task = tokio::spawn(async move {
             let result = run(config, listener, async move {
