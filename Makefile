@@ -8,7 +8,7 @@ WASM_BINDGEN_VERSION := $(shell sed -n '/^name = "wasm-bindgen"$$/{n;s/version =
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test test-rust test-e2e build tools wasm-target cargo-leptos wasm-bindgen-cli npm-packages chromium bench bench-smoke \
+.PHONY: run test test-rust test-e2e cluster-test build tools wasm-target cargo-leptos wasm-bindgen-cli npm-packages chromium bench bench-smoke \
 	image image-rootfs image-test release musl-target podman
 
 run: tools
@@ -27,6 +27,23 @@ test-e2e: npm-packages chromium
 	cd end2end && npx playwright test
 
 tools: wasm-target cargo-leptos wasm-bindgen-cli npm-packages
+
+# PostgreSQL and nginx as plain processes in a temporary folder (installed
+# with apt-get if missing; end2end/cluster/engines.sh), then: the storage
+# and server suites on PostgreSQL, and three nodes behind nginx
+# (tests/cluster.rs). The tests that read the SQLite file itself are skipped
+# on PostgreSQL. Everything started is stopped afterwards.
+PG_SKIP := --skip a_deleted_board_is_gone_from_sqlite --skip expire_after_deletes_idle_boards_only \
+	--skip the_operator_ --skip the_operators_new_links --skip acked_changes_are_committed_before_the_ack \
+	--skip an_online_backup --skip a_private_board_keeps_its_past_private --skip boards_from_before_the_log \
+	--skip compaction_keeps_the_present --skip history_days_folds --skip healthcheck_command \
+	--skip the_same_image_is_stored_once --skip a_full_disk --skip a_shutdown_that_cannot_commit
+cluster-test:
+	@engines=$$(mktemp -d /tmp/scrawl-engines.XXXXXX) && chmod 755 $$engines && \
+	trap "end2end/cluster/engines.sh stop $$engines; rm -rf $$engines" EXIT && \
+	end2end/cluster/engines.sh start $$engines && set -a && . $$engines/env && set +a && \
+	SCRAWL_CLUSTER_ENGINES=$$engines cargo test --features ssr,native-client -- $(PG_SKIP) && \
+	SCRAWL_CLUSTER_ENGINES=$$engines cargo test --features ssr,native-client --test cluster -- --ignored --test-threads=1 --nocapture
 
 wasm-target:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown

@@ -4,6 +4,7 @@
 # systemd; nothing outlives `stop`. Installs the Debian packages if missing.
 #   end2end/cluster/engines.sh start DIR   # writes DIR/env (URLs, ports)
 #   end2end/cluster/engines.sh stop DIR
+#   end2end/cluster/engines.sh pg-stop|pg-start DIR   # an outage
 set -euo pipefail
 action=$1
 dir=$(realpath -m "$2")
@@ -68,8 +69,23 @@ stop() {
   return 0
 }
 
+# PostgreSQL alone, for the outage test: stopped, then started again on
+# the same port and data.
+pg_stop() {
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null
+}
+
+pg_start() {
+  local pg_port
+  pg_port=$(sed -n 's/^PG_PORT=//p' "$dir/env")
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w start \
+    -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pg" >/dev/null
+}
+
 case $action in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  pg-stop) pg_stop ;;
+  pg-start) pg_start ;;
+  *) echo "usage: $0 start|stop|pg-stop|pg-start DIR" >&2; exit 2 ;;
 esac

@@ -200,7 +200,8 @@ pub fn start(board: BoardName, canvas: HtmlCanvasElement, view: BoardView, texts
         let session = session.clone();
         move |e: SocketEvent| session.borrow_mut().on_socket(e)
     };
-    session.borrow_mut().socket = Some(BrowserSocket::connect(auth, on_socket));
+    let name = session.borrow().board.to_string();
+    session.borrow_mut().socket = Some(BrowserSocket::connect(&name, auth, on_socket));
 
     listen(&canvas, "pointerdown", &session, |s, e: PointerEvent| s.pointer_down(&e));
     listen(&canvas, "pointermove", &session, |s, e: PointerEvent| s.pointer_move(&e));

@@ -3,8 +3,8 @@
 //! memory when the last one leaves or when it is deleted (its latest relays
 //! are kept a while longer, for a delta resync). It also keeps who
 //! each board's owner kicked out, for a while. This is the process-local
-//! state (seq counters, presence, kicks) that a multi-node setup would move
-//! elsewhere.
+//! state (seq counters, presence, kicks): in a cluster, a board is open on
+//! the one node that holds its lease, and on no other.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,6 +17,7 @@ use tokio::sync::OnceCell;
 use super::realtime::Recent;
 use crate::domain::{Board, BoardAccess, Quota};
 use crate::protocol::{BoardName, ClientId, Mode, Stroke};
+use crate::storage::leases::{Holder, Lease};
 use crate::storage::{Storage, StorageError};
 use crate::ui::FirstPaint;
 
@@ -29,6 +30,8 @@ pub struct Open {
     pub recent: Recent,
     /// The first paint of the page, and the seq it shows.
     paint: Option<(u64, Option<FirstPaint>)>,
+    /// In a cluster, this node's lease of the board, held while it is open.
+    _lease: Option<Lease>,
 }
 
 impl std::ops::Deref for Open {
@@ -223,6 +226,15 @@ impl Boards {
         if let Some((_, error)) = self.storage.failing() {
             return Err(StorageError::Unavailable(error));
         }
+        // In a cluster, only the node holding the board's lease opens it
+        // (`server::cluster` forwards its requests there).
+        let lease = match self.storage.leases() {
+            Some(leases) => match leases.acquire(name).await? {
+                Holder::Here(lease) => Some(lease),
+                Holder::Node(_) => return Err(StorageError::Moved),
+            },
+            None => None,
+        };
         // Changes of an earlier, just-dropped copy of this board may still be
         // queued; if it was deleted, its name now starts afresh.
         self.storage.flush().await?;
@@ -239,7 +251,7 @@ impl Boards {
             }
         };
         let recent = self.unpark(name, board.seq()).unwrap_or_else(|| Recent::starting_at(board.seq()));
-        Ok(Mutex::new(Open { recent, board, paint: None }))
+        Ok(Mutex::new(Open { recent, board, paint: None, _lease: lease }))
     }
 
     /// The seq and access settings of a board, open or not.

@@ -190,6 +190,11 @@ pub struct Settings {
     /// Take the client's address from `X-Forwarded-For` (set by your reverse proxy).
     #[arg(long, env = "SCRAWL_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Run as one node of a cluster, reached by the other nodes at this
+    /// `host:port`. Needs `--db postgres://…`, shared by every node; each
+    /// board is then served by one node at a time (docs/SCALING.md).
+    #[arg(long, env = "SCRAWL_NODE_ADDR")]
+    pub node_addr: Option<String>,
     /// Another origin (`https://lms.example.org`) whose pages may open the
     /// realtime connection; the board's own origin always may. Repeat or
     /// separate with commas.

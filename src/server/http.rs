@@ -150,9 +150,15 @@ pub async fn board_page(
     response
 }
 
-/// `GET /healthz`: 200 while storage works, 503 saying why while it fails.
+/// `GET /healthz`: 200 while storage works, 503 saying why while it fails
+/// (or, in a cluster, while this node has lost its boards' leases).
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.boards.storage().failing() {
+    let storage = state.boards.storage();
+    match storage.failing() {
+        None if storage.leases().is_some_and(|l| l.is_lost()) => {
+            let message = "the lease connection to the database is down; boards wait for it\n";
+            (StatusCode::SERVICE_UNAVAILABLE, message).into_response()
+        }
         None => (StatusCode::OK, "ok\n").into_response(),
         Some((since, error)) => {
             let message = format!("storage failing for {} s: {error}\n", since.elapsed().as_secs());

@@ -17,6 +17,7 @@
 
 mod assets;
 mod boards;
+mod cluster;
 mod config;
 pub mod healthcheck;
 mod history;
@@ -191,7 +192,12 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         expire_after: settings.expire_after(),
         history_days: settings.history_days(),
     };
-    realtime::attach(&io, Arc::new(realtime));
+    let realtime = Arc::new(realtime);
+    let cluster = state.boards.storage().leases().map(|leases| {
+        tokio::spawn(cluster::keep_leases(realtime.clone(), leases.clone()));
+        cluster::Cluster { leases: leases.clone(), trust_proxy: settings.trust_proxy }
+    });
+    realtime::attach(&io, realtime);
     let policy = Arc::new(web::WebPolicy {
         allowed_origins: settings.allowed_origin.clone(),
         frame_ancestors: settings.frame_ancestors.clone(),
@@ -236,6 +242,11 @@ pub fn app(state: AppState) -> (Router, SocketIo) {
         .layer(axum::middleware::from_fn_with_state(policy.clone(), web::same_origin))
         .layer(axum::middleware::from_fn_with_state(policy, web::security_headers))
         .with_state(state);
+    // Outermost: a board held by another node is forwarded there untouched.
+    let router = match cluster {
+        Some(cluster) => router.layer(axum::middleware::from_fn_with_state(cluster, cluster::route)),
+        None => router,
+    };
     (router, io)
 }
 
@@ -280,7 +291,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let metrics = Arc::new(Metrics::default());
-    let storage = Arc::new(Storage::open(&config.db, metrics.clone()).await?);
+    let node = config.settings.node_addr.as_deref();
+    let storage = Arc::new(Storage::open_node(&config.db, metrics.clone(), node).await?);
     let boards = Arc::new(Boards::new(storage.clone(), config.settings.quota()));
     let limits = Arc::new(limits::Limits::new(&config.settings));
     let assets = load_assets(&config.site).await;

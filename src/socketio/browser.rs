@@ -12,7 +12,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{backoff_ms, connect_text, event_text, first_arg, Frame, PONG, WS_PATH};
+use super::{backoff_ms, connect_text, event_text, first_arg, ws_path, Frame, PONG};
 
 /// What the connection reports.
 #[derive(Debug, Clone)]
@@ -58,15 +58,19 @@ pub struct BrowserSocket {
 }
 
 impl BrowserSocket {
-    /// Connects to this page's origin. `auth`, called for every attempt,
-    /// gives the JSON text of the auth payload.
-    pub fn connect(auth: impl Fn() -> Option<String> + 'static, callback: impl Fn(SocketEvent) + 'static) -> Self {
+    /// Connects to this page's origin for `board`. `auth`, called for every
+    /// attempt, gives the JSON text of the auth payload.
+    pub fn connect(
+        board: &str,
+        auth: impl Fn() -> Option<String> + 'static,
+        callback: impl Fn(SocketEvent) + 'static,
+    ) -> Self {
         let location = web_sys::window().expect("window").location();
         let scheme = if location.protocol().ok().as_deref() == Some("https:") { "wss" } else { "ws" };
         let host = location.host().unwrap_or_default();
         let socket = BrowserSocket {
             inner: Rc::new(RefCell::new(Inner {
-                url: format!("{scheme}://{host}{WS_PATH}"),
+                url: format!("{scheme}://{host}{}", ws_path(board)),
                 auth: Box::new(auth),
                 ws: None,
                 connected: false,

@@ -24,6 +24,20 @@ use serde::Deserialize;
 /// Query string that opens an Engine.IO v4 session directly on WebSocket.
 pub const WS_PATH: &str = "/socket.io/?EIO=4&transport=websocket";
 
+/// `WS_PATH` naming the board the connection is for, so that a node of a
+/// cluster can route it to the node that holds the board before
+/// Socket.IO's handshake (see `server::cluster`).
+pub fn ws_path(board: &str) -> String {
+    let mut path = format!("{WS_PATH}&board=");
+    for b in board.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => path.push(b as char),
+            _ => path.push_str(&format!("%{b:02X}")),
+        }
+    }
+    path
+}
+
 /// One WebSocket text frame, decoded down to the Socket.IO packet it carries.
 /// Payloads are JSON texts.
 #[derive(Debug, Clone, PartialEq)]
@@ -367,6 +381,12 @@ mod tests {
         assert_eq!(f, Frame::Ack { id: 3, args: vec![r#"{"ok":true,"seq":9}"#.into()] });
         assert_eq!(f.encode(), r#"433[{"ok":true,"seq":9}]"#);
         assert_eq!(Frame::decode("435[]").unwrap(), Frame::Ack { id: 5, args: Vec::new() });
+    }
+
+    #[test]
+    fn the_board_goes_in_the_query_encoded() {
+        assert_eq!(ws_path("team-1"), format!("{WS_PATH}&board=team-1"));
+        assert_eq!(ws_path("a b&c"), format!("{WS_PATH}&board=a%20b%26c"));
     }
 
     #[test]

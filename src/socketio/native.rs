@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{event_text, first_arg, Frame, WS_PATH};
+use super::{event_text, first_arg, ws_path, Frame};
 use crate::protocol::{Ack, Event, ServerMessage};
 
 #[derive(Debug, thiserror::Error)]
@@ -67,9 +67,11 @@ pub struct NativeClient {
 }
 
 impl NativeClient {
-    /// Opens `ws://{addr}/socket.io/` and connects to "/" with `auth`.
+    /// Opens `ws://{addr}/socket.io/` (for `auth`'s board) and connects to
+    /// "/" with `auth`.
     pub async fn connect(addr: &str, auth: &impl Serialize) -> Result<Self, ClientError> {
-        let url = format!("ws://{addr}{WS_PATH}");
+        let board = serde_json::to_value(auth).ok().and_then(|a| a.get("board")?.as_str().map(str::to_owned));
+        let url = format!("ws://{addr}{}", ws_path(board.as_deref().unwrap_or_default()));
         // Like browsers, without Nagle: small frames go out at once.
         let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
         let (mut sink, mut stream) = ws.split();
@@ -156,6 +158,8 @@ impl NativeClient {
                     _ => {}
                 }
             }
+            // Closed: the acks still awaited never come; say so at once.
+            reader_pending.lock().clear();
         });
 
         Ok(Self { out, events, pending, next_ack: 1, sid, timeout: Duration::from_secs(10) })

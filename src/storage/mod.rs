@@ -18,6 +18,7 @@
 mod boards;
 mod history;
 mod images;
+pub mod leases;
 mod maintenance;
 mod writer;
 
@@ -147,6 +148,8 @@ pub enum StorageError {
     Closed,
     #[error("storage is unavailable ({0}); retry later")]
     Unavailable(String),
+    #[error("the board moved to another node; retry there")]
+    Moved,
     #[error("too many changes are waiting to be written; retry later")]
     Busy,
     #[error("not supported: {0}")]
@@ -172,6 +175,8 @@ impl std::future::IntoFuture for Durable {
 pub struct Storage {
     pool: AnyPool,
     engine: Engine,
+    /// In a cluster, the boards this node holds: it writes no other.
+    leases: Option<Arc<leases::Leases>>,
     jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     /// What the writer last saw, and how many changes wait for it.
@@ -184,6 +189,12 @@ pub struct Storage {
 impl Storage {
     /// Opens (creating if missing) the database and migrates it.
     pub async fn open(db: &Database, metrics: Arc<Metrics>) -> Result<Self, StorageError> {
+        Self::open_node(db, metrics, None).await
+    }
+
+    /// `open` for a node of a cluster reached by its peers at `node`: it
+    /// writes only the boards it holds the lease of (PostgreSQL only).
+    pub async fn open_node(db: &Database, metrics: Arc<Metrics>, node: Option<&str>) -> Result<Self, StorageError> {
         if let Database::Sqlite(path) = db {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
@@ -205,7 +216,14 @@ impl Storage {
             tokio::time::sleep(Duration::from_millis(200)).await;
             migrator.run(&pool).await?;
         }
-        Ok(Self::start(pool, engine, metrics))
+        let leases = match (node, db) {
+            (None, _) => None,
+            (Some(node), Database::Postgres(url)) => Some(Arc::new(leases::Leases::connect(url, node).await?)),
+            (Some(_), Database::Sqlite(_)) => {
+                return Err(StorageError::Unsupported("a cluster of nodes needs PostgreSQL"))
+            }
+        };
+        Ok(Self::start(pool, engine, leases, metrics))
     }
 
     /// Opens an existing database as it is, for maintenance: no creating,
@@ -217,7 +235,7 @@ impl Storage {
             }
         }
         let (pool, engine) = Self::connect(db, false).await?;
-        Ok(Self::start(pool, engine, Arc::default()))
+        Ok(Self::start(pool, engine, None, Arc::default()))
     }
 
     async fn connect(db: &Database, create: bool) -> Result<(AnyPool, Engine), StorageError> {
@@ -250,15 +268,17 @@ impl Storage {
     }
 
     /// Starts the writer on an open, migrated database.
-    fn start(pool: AnyPool, engine: Engine, metrics: Arc<Metrics>) -> Self {
+    fn start(pool: AnyPool, engine: Engine, leases: Option<Arc<leases::Leases>>, metrics: Arc<Metrics>) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let health = Arc::new(Health::default());
         let queued = Arc::new(AtomicUsize::new(0));
-        let writer = tokio::spawn(write_loop(pool.clone(), engine, rx, health.clone(), queued.clone(), metrics));
+        let writer =
+            tokio::spawn(write_loop(pool.clone(), engine, leases.clone(), rx, health.clone(), queued.clone(), metrics));
         let history_reads = tokio::sync::Semaphore::new(history::PARALLEL_READS);
         Self {
             pool,
             engine,
+            leases,
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             health,
@@ -305,12 +325,21 @@ impl Storage {
         self.queue(Job::Flush)
     }
 
-    /// Writes what is queued, stops the writer and closes the database.
+    /// In a cluster, the leases of this node.
+    pub fn leases(&self) -> Option<&Arc<leases::Leases>> {
+        self.leases.as_ref()
+    }
+
+    /// Writes what is queued, stops the writer, ends this node's leases and
+    /// closes the database.
     pub async fn close(&self) {
         drop(self.jobs.lock().take());
         let writer = self.writer.lock().take();
         if let Some(writer) = writer {
             let _ = writer.await;
+        }
+        if let Some(leases) = &self.leases {
+            leases.close().await;
         }
         self.pool.close().await;
     }

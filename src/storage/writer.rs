@@ -15,6 +15,7 @@ use parking_lot::Mutex;
 use sqlx::{AnyConnection, AnyPool};
 use tokio::sync::mpsc;
 
+use super::leases::Leases;
 use super::{encode_points, Done, Engine, StorageError};
 use crate::domain::{Applied, Change};
 use crate::metrics::Metrics;
@@ -57,12 +58,13 @@ impl Health {
 pub(super) async fn write_loop(
     pool: AnyPool,
     engine: Engine,
+    leases: Option<Arc<Leases>>,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     health: Arc<Health>,
     queued: Arc<AtomicUsize>,
     metrics: Arc<Metrics>,
 ) {
-    let writer = Writer { pool, engine, health, metrics };
+    let writer = Writer { pool, engine, leases, health, metrics };
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -97,6 +99,7 @@ pub(super) async fn write_loop(
 struct Writer {
     pool: AnyPool,
     engine: Engine,
+    leases: Option<Arc<Leases>>,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
 }
@@ -110,11 +113,17 @@ impl Writer {
         let mut delay = FIRST_RETRY;
         loop {
             let started = Instant::now();
-            match write_batch(&self.pool, self.engine, &changes).await {
-                Ok(()) => {
+            match write_batch(&self.pool, self.engine, self.leases.as_deref(), &changes).await {
+                Ok(moved) => {
                     self.health.recovered();
                     self.metrics.commit(changes.len(), started.elapsed());
-                    return changes.iter().map(|_| Ok(())).collect();
+                    if !moved.is_empty() {
+                        tracing::warn!(boards = ?moved, "not writing boards this node no longer holds");
+                    }
+                    return changes
+                        .iter()
+                        .map(|c| if moved.contains(c.board.as_str()) { Err(StorageError::Moved) } else { Ok(()) })
+                        .collect();
                 }
                 Err(e) if passes(&e) => {
                     if self.health.failing().is_none() {
@@ -166,12 +175,18 @@ fn passes(error: &sqlx::Error) -> bool {
 /// Writes every change in one transaction. A failed transaction is always
 /// rolled back: SQLite keeps a transaction open when its COMMIT fails (on a
 /// full disk, say), and that would hold the write lock against every retry.
-async fn write_batch(pool: &AnyPool, engine: Engine, changes: &[Applied]) -> Result<(), sqlx::Error> {
+/// Returns the boards not written because this node no longer holds them.
+async fn write_batch(
+    pool: &AnyPool,
+    engine: Engine,
+    leases: Option<&Leases>,
+    changes: &[Applied],
+) -> Result<HashSet<String>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     sqlx::query(engine.begin()).execute(&mut *conn).await?;
-    let result = write_changes(&mut conn, engine, changes).await;
+    let result = write_changes(&mut conn, engine, leases, changes).await;
     let result = match result {
-        Ok(()) => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()),
+        Ok(moved) => sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| moved),
         Err(e) => Err(e),
     };
     if result.is_err() {
@@ -180,11 +195,21 @@ async fn write_batch(pool: &AnyPool, engine: Engine, changes: &[Applied]) -> Res
     result
 }
 
-async fn write_changes(conn: &mut AnyConnection, engine: Engine, changes: &[Applied]) -> Result<(), sqlx::Error> {
+async fn write_changes(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    leases: Option<&Leases>,
+    changes: &[Applied],
+) -> Result<HashSet<String>, sqlx::Error> {
     // Changes to a board deleted meanwhile (by the operator, next to this
     // server) are dropped: the board is gone.
     let mut deleted: HashSet<String> =
         sqlx::query_scalar("SELECT name FROM deleted_boards").fetch_all(&mut *conn).await?.into_iter().collect();
+    let moved = match leases {
+        Some(leases) => fence(conn, leases, changes).await?,
+        None => HashSet::new(),
+    };
+    deleted.extend(moved.iter().cloned());
     let mut seqs: HashMap<&BoardName, u64> = HashMap::new();
     for a in changes.iter().filter(|a| !deleted.contains(a.board.as_str())) {
         let seq = seqs.entry(&a.board).or_default();
@@ -285,7 +310,27 @@ async fn write_changes(conn: &mut AnyConnection, engine: Engine, changes: &[Appl
     for (board, seq) in seqs.into_iter().filter(|(b, _)| !deleted.contains(b.as_str())) {
         super::history::checkpoint_if_due(conn, engine, board.as_str(), seq).await?;
     }
-    Ok(())
+    Ok(moved)
+}
+
+/// The boards of `changes` that this node no longer holds at the epoch it
+/// took them: their owner row is another node's, or a later epoch. Reading
+/// the rows `FOR SHARE` makes a takeover wait for this transaction.
+async fn fence(conn: &mut AnyConnection, leases: &Leases, changes: &[Applied]) -> Result<HashSet<String>, sqlx::Error> {
+    let boards: HashSet<&BoardName> = changes.iter().map(|a| &a.board).collect();
+    let mut moved = HashSet::new();
+    for board in boards {
+        let epoch: Option<i64> =
+            sqlx::query_scalar("SELECT epoch FROM board_owners WHERE key = $1 AND node = $2 FOR SHARE")
+                .bind(super::leases::key(board))
+                .bind(leases.node())
+                .fetch_optional(&mut *conn)
+                .await?;
+        if epoch.is_none() || epoch != leases.epoch(board) {
+            moved.insert(board.to_string());
+        }
+    }
+    Ok(moved)
 }
 
 /// Rows a transaction writes many to a statement, in this order: new

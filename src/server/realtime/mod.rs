@@ -43,6 +43,7 @@ use crate::protocol::{
     StrokeEnd, StrokePoints, StrokeStart, Summon, Summoned, Synced, TransformObjects, Undo, Viewport, ViewportMoved,
     Welcome, MAX_ERASE,
 };
+pub(crate) use owner::hand_over;
 pub use refusal::ConnectError;
 use refusal::EventError;
 use relay::Relay;

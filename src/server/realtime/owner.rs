@@ -180,6 +180,20 @@ fn close_room(realtime: &Realtime, name: &BoardName) {
     }
 }
 
+/// Closes a board this node no longer holds (a cluster's lease was lost):
+/// it takes no more changes here, and its members are disconnected, to
+/// reconnect to the board's next node.
+pub(crate) fn hand_over(realtime: &Realtime, name: &BoardName) {
+    realtime.boards.with_open(name, |b| {
+        // Not a deletion: the change it returns is not written.
+        let _ = b.close();
+    });
+    realtime.boards.forget(name);
+    for socket in realtime.io.to(name.to_string()).sockets() {
+        let _ = socket.disconnect();
+    }
+}
+
 /// Tells one socket its board was deleted, then disconnects it.
 pub(super) fn send_off(realtime: &Realtime, socket: &SocketRef) {
     if let Some((event, data)) = relay::encode(&BoardDeleted) {

@@ -80,7 +80,7 @@ impl EventError {
     pub(super) fn retry_ms(&self) -> Option<u64> {
         match self {
             EventError::Rate { wait, .. } | EventError::Held(wait) => Some(wait.as_millis().max(1) as u64),
-            EventError::Storage(StorageError::Unavailable(_) | StorageError::Busy) => Some(1000),
+            EventError::Storage(StorageError::Unavailable(_) | StorageError::Busy | StorageError::Moved) => Some(1000),
             EventError::Busy => Some(100),
             // A batch that came before the one it follows: send again, in order.
             EventError::Board(BoardError::Gap { .. }) => Some(500),
@@ -93,7 +93,7 @@ impl EventError {
     /// goes to the log.
     pub(super) fn ack(&self, t: &Texts) -> Ack {
         if let EventError::Storage(e) = self {
-            if !matches!(e, StorageError::Unavailable(_) | StorageError::Busy) {
+            if !matches!(e, StorageError::Unavailable(_) | StorageError::Busy | StorageError::Moved) {
                 tracing::error!(error = %e, "a change could not be stored");
             }
         }
@@ -122,7 +122,7 @@ impl EventError {
             // unknown or foreign stroke, a batch out of order): the
             // technical detail, in English.
             EventError::Payload(_) | EventError::Board(_) | EventError::Version(_) => self.to_string(),
-            EventError::Storage(StorageError::Unavailable(_)) => get("error.storage_unavailable"),
+            EventError::Storage(StorageError::Unavailable(_) | StorageError::Moved) => get("error.storage_unavailable"),
             EventError::Storage(StorageError::Busy) => get("error.storage_busy"),
             EventError::Storage(_) => get("error.not_stored"),
             EventError::Rate { class: Class::Stroke, wait } => t.fill("error.rate_stroke", &[("ms", &ms(wait))]),

@@ -1,0 +1,222 @@
+//! Board leases on PostgreSQL, for a cluster of nodes: which node holds each
+//! board, so that one node applies and sequences all of a board's changes.
+//! A lease is a session advisory lock taken on one connection kept for
+//! leases, so it ends the moment that connection does: the node died, or
+//! PostgreSQL restarted. `board_owners` names the holder, for the other
+//! nodes to forward to, with an epoch that fences writes: the writer writes
+//! a board only while that row is still this node's at its epoch (it reads
+//! the row `FOR SHARE`, so a new holder's takeover waits for that commit).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use sha2::{Digest, Sha256};
+use sqlx::{Connection, PgConnection};
+
+use super::StorageError;
+use crate::protocol::BoardName;
+
+/// Who holds a board.
+#[derive(Debug, Clone)]
+pub enum Holder {
+    /// This node: it may open the board and write it while the lease lives.
+    Here(Lease),
+    /// Another node, by the address it serves its peers on.
+    Node(String),
+}
+
+/// A use of a lease held by this node: a lease with no use left is given
+/// up after a while (see [`Leases::release_idle`]).
+#[derive(Debug, Clone)]
+pub struct Lease(#[allow(dead_code)] Arc<()>);
+
+struct Held {
+    epoch: i64,
+    uses: Arc<()>,
+    idle_since: Option<Instant>,
+}
+
+pub struct Leases {
+    url: String,
+    /// This node's address, as its peers reach it.
+    node: String,
+    conn: tokio::sync::Mutex<Option<PgConnection>>,
+    /// The lease keys held.
+    held: Mutex<HashMap<i64, Held>>,
+    /// The lease connection dropped, and every lease with it: none is taken
+    /// again until the boards held are closed here (see [`Leases::reconnect`]).
+    lost: std::sync::atomic::AtomicBool,
+}
+
+/// The advisory lock key of a board: 64 bits of a hash of its name. Two
+/// boards sharing a key share a holder, which is harmless.
+pub fn key(board: &BoardName) -> i64 {
+    let digest = Sha256::digest(board.as_str().as_bytes());
+    i64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+}
+
+impl Leases {
+    pub async fn connect(url: &str, node: &str) -> Result<Self, StorageError> {
+        let conn = PgConnection::connect(url).await?;
+        Ok(Self {
+            url: url.to_owned(),
+            node: node.to_owned(),
+            conn: tokio::sync::Mutex::new(Some(conn)),
+            held: Mutex::default(),
+            lost: Default::default(),
+        })
+    }
+
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
+    /// Takes the lease of `board` if it is free (or already ours), else
+    /// says who holds it.
+    pub async fn acquire(&self, board: &BoardName) -> Result<Holder, StorageError> {
+        let key = key(board);
+        if let Some(lease) = self.lease(key) {
+            return Ok(Holder::Here(lease));
+        }
+        let mut guard = self.conn.lock().await;
+        let Some(conn) = guard.as_mut().filter(|_| !self.is_lost()) else {
+            return Err(StorageError::Unavailable("this node lost its leases; they come back shortly".into()));
+        };
+        let result = self.try_take(conn, key).await;
+        if result.is_err() {
+            // The session, and every lease with it, may be gone.
+            self.lose(&mut guard);
+        }
+        result
+    }
+
+    /// Drops the lease connection: every lease ends with its session.
+    fn lose(&self, conn: &mut Option<PgConnection>) {
+        *conn = None;
+        self.held.lock().clear();
+        self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the leases were lost and the boards held not yet closed.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Once every board held before the loss was closed here and its queued
+    /// changes were refused by the writer's fence: connects again, after
+    /// which leases may be taken again. Returns whether it did.
+    pub async fn reconnect(&self) -> bool {
+        let mut guard = self.conn.lock().await;
+        match PgConnection::connect(&self.url).await {
+            Ok(conn) => {
+                *guard = Some(conn);
+                self.lost.store(false, std::sync::atomic::Ordering::SeqCst);
+                tracing::info!("the lease connection is back");
+                true
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "the lease connection is still down");
+                false
+            }
+        }
+    }
+
+    async fn try_take(&self, conn: &mut PgConnection, key: i64) -> Result<Holder, StorageError> {
+        // Taken meanwhile by another call of ours on this connection.
+        if let Some(lease) = self.lease(key) {
+            return Ok(Holder::Here(lease));
+        }
+        let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut *conn).await?;
+        if taken {
+            let epoch: i64 = sqlx::query_scalar(
+                "INSERT INTO board_owners (key, node, epoch) VALUES ($1, $2, 1) \
+                 ON CONFLICT (key) DO UPDATE SET node = excluded.node, epoch = board_owners.epoch + 1 \
+                 RETURNING epoch",
+            )
+            .bind(key)
+            .bind(&self.node)
+            .fetch_one(&mut *conn)
+            .await?;
+            let uses = Arc::new(());
+            let lease = Lease(uses.clone());
+            self.held.lock().insert(key, Held { epoch, uses, idle_since: None });
+            return Ok(Holder::Here(lease));
+        }
+        let node: Option<String> = sqlx::query_scalar("SELECT node FROM board_owners WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match node {
+            // Taken a moment ago and not yet named, or named by our own
+            // earlier life: it changes hands within moments.
+            Some(node) if node != self.node => Ok(Holder::Node(node)),
+            _ => Err(StorageError::Unavailable("the board is changing nodes".into())),
+        }
+    }
+
+    fn lease(&self, key: i64) -> Option<Lease> {
+        self.held.lock().get(&key).map(|held| Lease(held.uses.clone()))
+    }
+
+    /// Gives up the leases no use has held for `linger`. Taking a lease
+    /// again meanwhile is safe: advisory locks count, so the unlock below
+    /// then leaves the new one held.
+    pub async fn release_idle(&self, linger: Duration) {
+        let idle: Vec<i64> = {
+            let mut held = self.held.lock();
+            let now = Instant::now();
+            let mut idle = Vec::new();
+            held.retain(|key, h| {
+                if Arc::strong_count(&h.uses) > 1 {
+                    h.idle_since = None;
+                    return true;
+                }
+                let since = *h.idle_since.get_or_insert(now);
+                let keep = now.duration_since(since) < linger;
+                if !keep {
+                    idle.push(*key);
+                }
+                keep
+            });
+            idle
+        };
+        if idle.is_empty() {
+            return;
+        }
+        let mut guard = self.conn.lock().await;
+        let Some(conn) = guard.as_mut() else { return };
+        for key in idle {
+            if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn).await {
+                tracing::warn!(error = %e, "could not give up a board lease; dropping the lease connection");
+                self.lose(&mut guard);
+                return;
+            }
+        }
+    }
+
+    /// The epoch at which this node holds `board`, if it does.
+    pub fn epoch(&self, board: &BoardName) -> Option<i64> {
+        self.held.lock().get(&key(board)).map(|h| h.epoch)
+    }
+
+    /// Checks the lease connection; when it is gone, so is every lease.
+    pub async fn check(&self) {
+        let mut guard = self.conn.lock().await;
+        if let Some(conn) = guard.as_mut() {
+            if let Err(e) = conn.ping().await {
+                tracing::warn!(error = %e, "the lease connection is down; this node holds no board until it is back");
+                self.lose(&mut guard);
+            }
+        }
+    }
+
+    /// Ends every lease at once (shutdown, after the last write).
+    pub async fn close(&self) {
+        self.held.lock().clear();
+        if let Some(conn) = self.conn.lock().await.take() {
+            let _ = conn.close().await;
+        }
+    }
+}
