@@ -430,6 +430,90 @@ async fn a_rolling_restart_loses_nothing_and_reconnects_each_client_at_most_once
 
 #[tokio::test]
 #[ignore = "needs PostgreSQL and nginx: make cluster-test"]
+async fn a_holder_cut_off_from_its_lease_is_fenced_and_the_board_moves_on() {
+    use sqlx::Connection;
+    let cluster = Cluster::start().await;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tasks: Vec<_> =
+        (0..6).map(|who| tokio::spawn(draw_until(cluster.lb.clone(), "fenced", who, stop.clone()))).collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let holder = cluster.holder("fenced").await;
+    // The holder's lease session ends (as when PostgreSQL restarts, or drops
+    // it) while the node itself runs on.
+    let mut admin = sqlx::PgConnection::connect(&cluster.db).await.unwrap();
+    let ended: Vec<bool> =
+        sqlx::query_scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1")
+            .bind(format!("scrawl leases {holder}"))
+            .fetch_all(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(ended, [true], "the holder's lease session");
+    let cut_at = Instant::now();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut drawers = Vec::new();
+    for task in tasks {
+        drawers.push(task.await.unwrap());
+    }
+    let after = drawers.iter().flat_map(|d| d.acked.lock().iter().map(|(_, at)| *at).collect::<Vec<_>>());
+    let first_after = after.filter(|at| *at > cut_at).min().expect("strokes acked after the cut");
+    eprintln!(
+        "{holder} lost its lease session; {} holds the board; first stroke acked {} ms after",
+        cluster.holder("fenced").await,
+        (first_after - cut_at).as_millis()
+    );
+    for node in &cluster.nodes {
+        assert_nothing_lost_or_doubled(&cluster.api_strokes(&node.addr, "fenced").await, &drawers);
+    }
+}
+
+/// The writer's fence on its own: once another node took the board over (a
+/// later epoch in `board_owners`), a change of this node's old copy is
+/// refused as moved and nothing of it is written.
+#[tokio::test]
+#[ignore = "needs PostgreSQL and nginx: make cluster-test"]
+async fn the_writer_refuses_a_board_taken_over_by_another_node() {
+    use scrawl::domain::{Applied, Change};
+    use scrawl::protocol::{BoardName, ClientId};
+    use scrawl::storage::leases::Holder;
+    use scrawl::storage::{Storage, StorageError};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::for_test(dir.path()).await.unwrap();
+    let storage = Storage::open_node(&db, Default::default(), Some("10.0.0.1:3000")).await.unwrap();
+    let board = BoardName::new("taken").unwrap();
+    let leases = storage.leases().unwrap().clone();
+    let Holder::Here(lease) = leases.acquire(&board).await.unwrap() else { panic!("a free board is taken") };
+    let start = |seq, id: &str| Applied {
+        board: board.clone(),
+        seq,
+        change: Change::StrokeStart {
+            client: ClientId::new("c").unwrap(),
+            stroke: start_msg(id, vec![0.0, 0.0]).to_stroke("u".into()),
+        },
+        by: Default::default(),
+    };
+    storage.submit(start(1, "mine")).await.unwrap();
+    assert!(storage.holds(&board, Some(lease.epoch())));
+    // Another node takes the board (as after this one's session ended).
+    let Database::Postgres(url) = &db else { unreachable!() };
+    let mut admin = {
+        use sqlx::Connection;
+        sqlx::PgConnection::connect(url).await.unwrap()
+    };
+    sqlx::query("UPDATE board_owners SET node = 'elsewhere', epoch = epoch + 1 WHERE key = $1")
+        .bind(scrawl::storage::leases::key(&board))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert!(matches!(storage.submit(start(2, "stale")).await, Err(StorageError::Moved)));
+    let stored = storage.load(&board).await.unwrap().unwrap();
+    assert_eq!(stored.seq, 1);
+    assert_eq!(stored.strokes.iter().map(|s| s.stroke.id.as_str()).collect::<Vec<_>>(), ["mine"]);
+    storage.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL and nginx: make cluster-test"]
 async fn postgres_briefly_away_refuses_writes_as_retryable_and_recovers() {
     let engines = std::env::var("SCRAWL_CLUSTER_ENGINES").expect("make cluster-test sets SCRAWL_CLUSTER_ENGINES");
     let cluster = Cluster::start().await;

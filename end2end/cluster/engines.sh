@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts (or stops) the real engines a scrawl cluster runs on, as plain
-# processes in one folder on loopback ports: PostgreSQL and Redis. No
-# systemd; nothing outlives `stop`. Installs the Debian packages if missing.
-#   end2end/cluster/engines.sh start DIR   # writes DIR/env (URLs, ports)
+# processes in one folder on loopback ports: PostgreSQL (nginx is started
+# by tests/cluster.rs itself). No systemd; nothing outlives `stop`.
+# Installs the Debian packages if missing.
+#   end2end/cluster/engines.sh start DIR   # writes DIR/env (its URL, port)
 #   end2end/cluster/engines.sh stop DIR
 #   end2end/cluster/engines.sh pg-stop|pg-start DIR   # an outage
 set -euo pipefail
@@ -13,7 +14,6 @@ PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true
 install_missing() {
   local missing=()
   [ -n "$PG_BIN" ] && [ -x "$PG_BIN/postgres" ] || missing+=(postgresql)
-  command -v redis-server >/dev/null || missing+=(redis-server)
   command -v nginx >/dev/null || missing+=(nginx)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
@@ -35,9 +35,8 @@ free_port() {
 start() {
   install_missing
   mkdir -p "$dir"
-  local pg_port redis_port
+  local pg_port
   pg_port=$(free_port)
-  redis_port=$(free_port)
 
   mkdir -p "$dir/pg"
   [ "$(id -u)" = 0 ] && chown postgres: "$dir/pg"
@@ -45,27 +44,15 @@ start() {
   as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w start \
     -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pg -c fsync=on" >/dev/null
 
-  mkdir -p "$dir/redis"
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$dir/redis" --save "" --appendonly no \
-    --daemonize yes --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log"
-
   cat >"$dir/env" <<ENV
 PG_PORT=$pg_port
-REDIS_PORT=$redis_port
 SCRAWL_TEST_POSTGRES=postgres://scrawl@127.0.0.1:$pg_port/postgres
-REDIS_URL=redis://127.0.0.1:$redis_port
 ENV
-  for _ in $(seq 50); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  echo "postgres on 127.0.0.1:$pg_port, redis on 127.0.0.1:$redis_port ($dir)"
+  echo "postgres on 127.0.0.1:$pg_port ($dir)"
 }
 
 stop() {
   [ -d "$dir/pg/data" ] && as_pg "$PG_BIN/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true
-  [ -f "$dir/redis/redis.pid" ] && kill "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
-  [ -f "$dir/nginx/nginx.pid" ] && kill "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null || true
   return 0
 }
 

@@ -31,7 +31,14 @@ pub struct Open {
     /// The first paint of the page, and the seq it shows.
     paint: Option<(u64, Option<FirstPaint>)>,
     /// In a cluster, this node's lease of the board, held while it is open.
-    _lease: Option<Lease>,
+    lease: Option<Lease>,
+}
+
+impl Open {
+    /// In a cluster, the lease epoch this copy of the board was opened under.
+    pub fn fence(&self) -> Option<i64> {
+        self.lease.as_ref().map(Lease::epoch)
+    }
 }
 
 impl std::ops::Deref for Open {
@@ -251,7 +258,7 @@ impl Boards {
             }
         };
         let recent = self.unpark(name, board.seq()).unwrap_or_else(|| Recent::starting_at(board.seq()));
-        Ok(Mutex::new(Open { recent, board, paint: None, _lease: lease }))
+        Ok(Mutex::new(Open { recent, board, paint: None, lease }))
     }
 
     /// The seq and access settings of a board, open or not.

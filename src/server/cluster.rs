@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use super::realtime::Realtime;
 use crate::protocol::BoardName;
 use crate::storage::leases::{Holder, Leases};
+use crate::storage::StorageError;
 
 /// Marks a request one node forwarded to another: it is not forwarded again.
 const FORWARDED: &str = "x-scrawl-forwarded";
@@ -29,6 +30,8 @@ const HANDOVER_WAIT: Duration = Duration::from_secs(10);
 /// A lease no open board uses is kept this long, for the socket that
 /// usually follows a page view and for a quick reconnection.
 const LEASE_LINGER: Duration = Duration::from_secs(10);
+/// How long reaching another node may take.
+const CONNECT_WAIT: Duration = Duration::from_secs(2);
 /// How often the lease connection is checked and idle leases given up.
 const KEEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -47,41 +50,21 @@ enum ForwardError {
     Connect { node: String, error: std::io::Error },
     #[error("node {node} failed the request: {error}")]
     Http { node: String, error: hyper::Error },
-    #[error("bad node address {0:?}")]
-    Address(String),
 }
 
 /// The board a request is for: `/b/{name}`, `/api/boards/{name}…`, or a
-/// socket's `?board=` (see `socketio::ws_path`).
+/// socket's `?board=` (see `socketio::ws_path`). A name that needs escaping
+/// is no board name: such a request is served (and refused) here.
 fn board_of(uri: &Uri) -> Option<BoardName> {
     let path = uri.path();
     let name = if let Some(rest) = path.strip_prefix("/b/").or_else(|| path.strip_prefix("/api/boards/")) {
-        rest.split('/').next()?.to_owned()
+        rest.split('/').next()?
     } else if path == "/socket.io/" || path == "/socket.io" {
-        let query = uri.query()?;
-        let value = query.split('&').find_map(|pair| pair.strip_prefix("board="))?;
-        percent_decode(value)?
+        uri.query()?.split('&').find_map(|pair| pair.strip_prefix("board="))?
     } else {
         return None;
     };
-    BoardName::new(name.as_str()).ok()
-}
-
-fn percent_decode(value: &str) -> Option<String> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+    BoardName::new(name).ok()
 }
 
 /// Serves a board's request here if this node holds the board (taking its
@@ -107,7 +90,10 @@ pub async fn route(State(cluster): State<Cluster>, request: Request, next: Next)
                     }
                 }
             }
-            Ok(Holder::Node(node)) => format!("forwarded here, but node {node} holds the board"),
+            // A forwarded request is not forwarded again, nor kept waiting:
+            // the node that sent it answers the client.
+            Ok(Holder::Node(node)) => return refuse(&format!("forwarded here, but node {node} holds the board")),
+            Err(e) if forwarded || matches!(e, StorageError::Busy) => return refuse(&e.to_string()),
             Err(e) => e.to_string(),
         };
         if started.elapsed() >= HANDOVER_WAIT {
@@ -134,15 +120,14 @@ async fn forward(
     node: &str,
     mut request: Request,
 ) -> Result<Response, (ForwardError, Option<Request>)> {
-    let stream = match tokio::net::TcpStream::connect(node).await {
+    let connect = tokio::time::timeout(CONNECT_WAIT, tokio::net::TcpStream::connect(node)).await;
+    let stream = match connect.unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())) {
         Ok(stream) => stream,
         Err(error) => return Err((ForwardError::Connect { node: node.to_owned(), error }, Some(request))),
     };
     let _ = stream.set_nodelay(true);
-    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
-    let Ok(uri) = Uri::builder().path_and_query(path).build() else {
-        return Err((ForwardError::Address(node.to_owned()), None));
-    };
+    // A request's own path and query are a valid URI.
+    let uri = request.uri().path_and_query().and_then(|p| p.as_str().parse().ok()).unwrap_or_default();
     let upgrade = request.headers().contains_key(header::UPGRADE).then(|| hyper::upgrade::on(&mut request));
     let client = client_address(cluster, &request);
     let (mut parts, body) = request.into_parts();
@@ -199,6 +184,14 @@ pub async fn keep_leases(realtime: Arc<Realtime>, leases: Arc<Leases>) {
                 Err(e) => tracing::warn!(error = %e, "cannot take leases again before the writer catches up"),
             }
         }
+        // A copy opened under a lease since lost or taken again (its load
+        // raced the loss): it must not serve.
+        for name in realtime.boards.open_names() {
+            if realtime.boards.with_open(&name, |b| b.fence()).is_some_and(|fence| fence != leases.epoch(&name)) {
+                tracing::warn!(board = %name, "closing a copy of the board opened under an old lease");
+                super::realtime::hand_over(&realtime, &name);
+            }
+        }
         leases.release_idle(LEASE_LINGER).await;
     }
 }
@@ -215,9 +208,9 @@ mod tests {
         assert_eq!(board("/socket.io/?EIO=4&transport=websocket&board=team").as_deref(), Some("team"));
         assert_eq!(board(&crate::socketio::ws_path("a-b_c")).as_deref(), Some("a-b_c"));
         assert_eq!(board("/socket.io/?EIO=4&transport=websocket"), None);
+        assert_eq!(board(&crate::socketio::ws_path("a b")), None);
         assert_eq!(board("/healthz"), None);
         assert_eq!(board("/pkg/scrawl.js"), None);
-        // Not a valid name, nor valid escapes: served here, and refused here.
         assert_eq!(board("/socket.io/?board=%zz"), None);
         assert_eq!(board("/b/"), None);
     }

@@ -222,6 +222,15 @@ impl FromRequestParts<AppState> for Creator {
 /// Creates `name` with an owner key and redirects its creator there with
 /// the key; `None` if the board exists already.
 async fn claim(state: &AppState, creator: &Creator, name: BoardName) -> Result<Option<Redirect>, ApiError> {
+    // In a cluster, only the board's holder may tell whether it is open:
+    // held by another node, it may be in use there.
+    let _held = match state.boards.storage().leases() {
+        Some(leases) => match leases.acquire(&name).await {
+            Ok(crate::storage::leases::Holder::Here(lease)) => Some(lease),
+            _ => return Ok(None),
+        },
+        None => None,
+    };
     // People on a board that is not stored yet (nobody drew) are using it.
     if state.boards.is_open(&name) {
         return Ok(None);

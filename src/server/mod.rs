@@ -121,6 +121,13 @@ pub async fn start(cli: Cli) -> anyhow::Result<()> {
         "--frame-ancestors {:?} cannot be sent in a header",
         cli.settings.frame_ancestors
     );
+    // Forwarded requests carry the client's address in X-Forwarded-For;
+    // without trusting it, every client forwarded by a node would share
+    // that node's address (and its per-address limits).
+    anyhow::ensure!(
+        cli.settings.node_addr.is_none() || cli.settings.trust_proxy,
+        "--node-addr needs --trust-proxy: the nodes of a cluster sit behind a load balancer"
+    );
     match cli.command {
         Some(Command::RenderPdf { memory_mib, cpu_seconds }) => {
             std::process::exit(pdf::render_pdf_command(memory_mib, cpu_seconds))

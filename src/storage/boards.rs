@@ -58,12 +58,12 @@ pub(super) async fn read_access(
 
 /// Writes a board's access settings, creating its row if needed, unless
 /// the stored ones are as new or newer (the operator changed them
-/// meanwhile: theirs win).
+/// meanwhile: theirs win). Returns whether it wrote them.
 pub(super) async fn write_access(
     conn: &mut AnyConnection,
     name: &BoardName,
     access: &BoardAccess,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let written = sqlx::query(
         "INSERT INTO boards (name, mode, locked, generation, access_version, active_at) \
          VALUES ($1, $2, $3, $4, $5, unixepoch()) \
@@ -79,7 +79,7 @@ pub(super) async fn write_access(
     .execute(&mut *conn)
     .await?;
     if written.rows_affected() == 0 {
-        return Ok(());
+        return Ok(false);
     }
     sqlx::query("DELETE FROM board_keys WHERE board = $1").bind(name.as_str()).execute(&mut *conn).await?;
     for (role, hash) in &access.keys {
@@ -90,7 +90,7 @@ pub(super) async fn write_access(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Deletes everything of a board and leaves its name in `deleted_boards`,
@@ -124,9 +124,11 @@ impl Storage {
             return Ok(false);
         }
         sqlx::query("DELETE FROM deleted_boards WHERE name = $1").bind(name.as_str()).execute(&mut *tx).await?;
-        write_access(&mut tx, name, access).await?;
+        // On PostgreSQL another node may create it at the same moment: only
+        // the one whose row went in made it.
+        let created = write_access(&mut tx, name, access).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(created)
     }
 
     /// A board's access settings as stored, or `None` if it was never written.

@@ -316,14 +316,16 @@ impl Storage {
     pub async fn history(&self, board: &BoardName) -> Result<HistoryLog, HistoryError> {
         let _turn = self.history_turn().await?;
         // One read transaction: a compaction meanwhile cannot split what is read.
-        log_from(&mut *self.pool.begin().await?, board.as_str(), None, None).await
+        log_from(&mut *self.pool.begin_with(self.engine.snapshot()).await?, board.as_str(), None, None).await
     }
 
     /// What showed on `board` at `seq`, in drawing order. Everything
     /// submitted before must be flushed first.
     pub async fn board_at(&self, board: &BoardName, seq: u64) -> Result<Vec<Stroke>, HistoryError> {
         let _turn = self.history_turn().await?;
-        let log = log_from(&mut *self.pool.begin().await?, board.as_str(), Some(seq), Some(seq)).await?;
+        let log =
+            log_from(&mut *self.pool.begin_with(self.engine.snapshot()).await?, board.as_str(), Some(seq), Some(seq))
+                .await?;
         Ok(Timeline::with_frames(log, usize::MAX).strokes_at(seq))
     }
 
@@ -331,7 +333,7 @@ impl Storage {
     /// into a checkpoint: the board's present stays exact, its past before
     /// then is gone. Returns the seq its history now starts at, if it moved.
     pub async fn compact(&self, board: &BoardName, before: i64) -> Result<Option<u64>, HistoryError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(self.engine.begin()).await?;
         let name = board.as_str();
         let (from, _, _) = start_of(&mut tx, name).await?.ok_or(HistoryError::NoBoard)?;
         let last: Option<(i64, i64)> = sqlx::query_as(

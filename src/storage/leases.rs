@@ -27,15 +27,69 @@ pub enum Holder {
     Node(String),
 }
 
-/// A use of a lease held by this node: a lease with no use left is given
-/// up after a while (see [`Leases::release_idle`]).
+/// A use of a lease held by this node, taken at `epoch`: a lease with no
+/// use left is given up after a while (see [`Leases::release_idle`]).
 #[derive(Debug, Clone)]
-pub struct Lease(#[allow(dead_code)] Arc<()>);
+pub struct Lease {
+    _uses: Arc<()>,
+    epoch: i64,
+}
+
+impl Lease {
+    /// Which holding of the board this is: a copy of the board opened under
+    /// an older one must not change it.
+    pub fn epoch(&self) -> i64 {
+        self.epoch
+    }
+}
 
 struct Held {
     epoch: i64,
     uses: Arc<()>,
     idle_since: Option<Instant>,
+}
+
+/// Most leases one node holds: each is an entry of PostgreSQL's shared
+/// lock table, which a flood of made-up board names must not fill.
+const MAX_LEASES: usize = 4096;
+/// How long a lease query (or the connection check) may take before the
+/// connection is taken for lost.
+const LEASE_QUERY_WAIT: Duration = Duration::from_secs(5);
+
+/// Whether a failed lease query means the session, and with it every
+/// lease, may be gone: the connection failed or timed out, or the server
+/// ended it. A refused statement leaves the session as it was.
+fn ends_session(error: &StorageError) -> bool {
+    match error {
+        StorageError::Unavailable(_) => true,
+        StorageError::Sqlx(sqlx::Error::Database(db)) => {
+            db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57"))
+        }
+        StorageError::Sqlx(_) => true,
+        _ => false,
+    }
+}
+
+/// Opens the lease connection. PostgreSQL probes it every few seconds, so
+/// the session of a node that vanished without closing it (power loss, a
+/// cut cable) ends, and its leases with it, within about 15 s rather than
+/// the system's two hours.
+async fn connect_for_leases(url: &str, node: &str) -> Result<PgConnection, StorageError> {
+    let mut conn = PgConnection::connect(url).await?;
+    // Named, for an operator looking at pg_stat_activity (and for tests).
+    sqlx::query("SELECT set_config('application_name', $1, false)")
+        .bind(format!("scrawl leases {node}"))
+        .execute(&mut conn)
+        .await?;
+    for setting in [
+        "tcp_keepalives_idle = 5",
+        "tcp_keepalives_interval = 2",
+        "tcp_keepalives_count = 3",
+        "statement_timeout = '5s'",
+    ] {
+        sqlx::query(&format!("SET {setting}")).execute(&mut conn).await?;
+    }
+    Ok(conn)
 }
 
 pub struct Leases {
@@ -59,7 +113,7 @@ pub fn key(board: &BoardName) -> i64 {
 
 impl Leases {
     pub async fn connect(url: &str, node: &str) -> Result<Self, StorageError> {
-        let conn = PgConnection::connect(url).await?;
+        let conn = connect_for_leases(url, node).await?;
         Ok(Self {
             url: url.to_owned(),
             node: node.to_owned(),
@@ -84,10 +138,19 @@ impl Leases {
         let Some(conn) = guard.as_mut().filter(|_| !self.is_lost()) else {
             return Err(StorageError::Unavailable("this node lost its leases; they come back shortly".into()));
         };
-        let result = self.try_take(conn, key).await;
-        if result.is_err() {
-            // The session, and every lease with it, may be gone.
-            self.lose(&mut guard);
+        if self.held.lock().len() >= MAX_LEASES {
+            return Err(StorageError::Busy);
+        }
+        let result = match tokio::time::timeout(LEASE_QUERY_WAIT, self.try_take(conn, key)).await {
+            Ok(result) => result,
+            Err(_) => Err(StorageError::Unavailable("the lease query timed out".into())),
+        };
+        if let Err(e) = &result {
+            // The session, and every lease with it, may be gone; an error
+            // of one statement leaves them held.
+            if ends_session(e) {
+                self.lose(&mut guard);
+            }
         }
         result
     }
@@ -109,7 +172,7 @@ impl Leases {
     /// which leases may be taken again. Returns whether it did.
     pub async fn reconnect(&self) -> bool {
         let mut guard = self.conn.lock().await;
-        match PgConnection::connect(&self.url).await {
+        match connect_for_leases(&self.url, &self.node).await {
             Ok(conn) => {
                 *guard = Some(conn);
                 self.lost.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -140,7 +203,7 @@ impl Leases {
             .fetch_one(&mut *conn)
             .await?;
             let uses = Arc::new(());
-            let lease = Lease(uses.clone());
+            let lease = Lease { _uses: uses.clone(), epoch };
             self.held.lock().insert(key, Held { epoch, uses, idle_since: None });
             return Ok(Holder::Here(lease));
         }
@@ -157,7 +220,7 @@ impl Leases {
     }
 
     fn lease(&self, key: i64) -> Option<Lease> {
-        self.held.lock().get(&key).map(|held| Lease(held.uses.clone()))
+        self.held.lock().get(&key).map(|held| Lease { _uses: held.uses.clone(), epoch: held.epoch })
     }
 
     /// Gives up the leases no use has held for `linger`. Taking a lease
@@ -205,10 +268,13 @@ impl Leases {
     pub async fn check(&self) {
         let mut guard = self.conn.lock().await;
         if let Some(conn) = guard.as_mut() {
-            if let Err(e) = conn.ping().await {
-                tracing::warn!(error = %e, "the lease connection is down; this node holds no board until it is back");
-                self.lose(&mut guard);
-            }
+            let error = match tokio::time::timeout(LEASE_QUERY_WAIT, conn.ping()).await {
+                Ok(Ok(())) => return,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "no answer".to_owned(),
+            };
+            tracing::warn!(error, "the lease connection is down; this node holds no board until it is back");
+            self.lose(&mut guard);
         }
     }
 

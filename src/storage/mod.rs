@@ -123,6 +123,16 @@ impl Engine {
             Self::Postgres => "BEGIN",
         }
     }
+
+    /// Starts a read transaction that sees one state of the database
+    /// throughout (SQLite's transactions always do; PostgreSQL's default
+    /// takes a new snapshot per statement).
+    fn snapshot(self) -> &'static str {
+        match self {
+            Self::Sqlite => "BEGIN",
+            Self::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        }
+    }
 }
 
 /// Most changes that may wait for the writer; past that new ones are refused.
@@ -328,6 +338,13 @@ impl Storage {
     /// In a cluster, the leases of this node.
     pub fn leases(&self) -> Option<&Arc<leases::Leases>> {
         self.leases.as_ref()
+    }
+
+    /// Whether a copy of `board` opened under lease epoch `fence` may
+    /// change it: always on a single server; in a cluster, only while this
+    /// node still holds the board at that epoch.
+    pub fn holds(&self, board: &BoardName, fence: Option<i64>) -> bool {
+        self.leases.as_ref().is_none_or(|leases| fence.is_some() && leases.epoch(board) == fence)
     }
 
     /// Writes what is queued, stops the writer, ends this node's leases and

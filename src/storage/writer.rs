@@ -238,7 +238,9 @@ async fn write_changes(
             continue;
         }
         match &a.change {
-            Change::Access(access) => super::boards::write_access(conn, &a.board, access).await?,
+            Change::Access(access) => {
+                super::boards::write_access(conn, &a.board, access).await?;
+            }
             Change::Delete => {
                 // What is queued of the board goes in first, to go with it.
                 rows.flush(conn, at).await?;

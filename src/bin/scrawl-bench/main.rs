@@ -35,7 +35,8 @@ use report::Report;
 #[derive(Parser)]
 #[command(name = "scrawl-bench", about = "Load scenarios against a running scrawl server")]
 struct Cli {
-    /// The server's address.
+    /// The server's address; for `relay`, several separated by commas (the
+    /// nodes of a cluster), which the clients are spread over.
     #[arg(long, default_value = "127.0.0.1:3000", global = true)]
     addr: String,
     /// The server's process id, to report its CPU and memory.

@@ -70,6 +70,8 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
     let acks = Arc::new(Mutex::new(Vec::new()));
     let failed = Arc::new(AtomicUsize::new(0));
     let ready = Arc::new(Barrier::new(args.clients + 1));
+    // Several addresses (the nodes of a cluster): clients spread over them.
+    let addrs: Vec<&str> = addr.split(',').collect();
     let mut tasks = Vec::new();
     for i in 0..args.clients {
         let board_index = i % boards.len();
@@ -79,7 +81,7 @@ pub async fn run(addr: &str, args: Args, report: &mut Report) -> anyhow::Result<
             client: Some(format!("b{i}")),
             ..Auth::default()
         };
-        let client = join(addr, &auth).await?;
+        let client = join(addrs[i % addrs.len()], &auth).await?;
         let (clock, acks, failed, ready) = (clock.clone(), acks.clone(), failed.clone(), ready.clone());
         let (rate, seconds) = (args.rate, args.seconds);
         tasks.push(tokio::spawn(async move {

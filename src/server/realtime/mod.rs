@@ -203,6 +203,10 @@ impl Connection {
             return Err(e.into());
         }
         let mut board = self.board.lock();
+        // In a cluster: a copy of the board this node no longer holds.
+        if !storage.holds(&self.name, board.fence()) {
+            return Err(crate::storage::StorageError::Moved.into());
+        }
         self.allowed(&board, need)?;
         if self.relays.capacity() == 0 {
             return Err(EventError::Busy);

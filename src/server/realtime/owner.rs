@@ -15,6 +15,7 @@ use crate::domain::{Applied, Board, BoardAccess, BoardError, Change, KeyHash};
 use crate::protocol::{Ack, BoardDeleted, BoardName, DeleteBoard, Event, Kick, ResetLinks, Role, SetLock, SetMode};
 use crate::server::boards::BoardRef;
 use crate::server::limits::Class;
+use crate::storage::leases::{Holder, Lease};
 use crate::storage::{StorageError, UPLOAD_GRACE_SECS};
 
 /// How often open boards are compared with what the operator stored.
@@ -138,6 +139,9 @@ fn apply<E: Event>(
     }
     let event: E = serde_json::from_value(data)?;
     let mut board = conn.board.lock();
+    if !storage.holds(&conn.name, board.fence()) {
+        return Err(StorageError::Moved.into());
+    }
     conn.allowed(&board, Need::Owner)?;
     let mut effect = act(conn, &mut board, event)?;
     let seq = board.seq();
@@ -294,6 +298,19 @@ async fn follow(realtime: &Realtime) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Whether this node may do a board's upkeep (compaction, expiry): always
+/// on a single server; in a cluster, while it holds the board's lease, so
+/// that only the board's holder, where it is open if anywhere, touches it.
+async fn hold(realtime: &Realtime, name: &BoardName) -> Option<Option<Lease>> {
+    match realtime.boards.storage().leases() {
+        None => Some(None),
+        Some(leases) => match leases.acquire(name).await {
+            Ok(Holder::Here(lease)) => Some(Some(lease)),
+            _ => None,
+        },
+    }
+}
+
 /// Folds history older than `--history-days` into snapshots.
 async fn compact(realtime: &Realtime) -> Result<(), crate::storage::HistoryError> {
     let Some(keep) = realtime.history_days else { return Ok(()) };
@@ -301,6 +318,7 @@ async fn compact(realtime: &Realtime) -> Result<(), crate::storage::HistoryError
     let before = now.saturating_sub(keep).as_millis() as i64;
     let storage = realtime.boards.storage();
     for name in storage.boards_with_history_before(before).await? {
+        let Some(_held) = hold(realtime, &name).await else { continue };
         if let Some(seq) = storage.compact(&name, before).await? {
             tracing::info!(board = %name, from = seq, "compacted old history");
         }
@@ -314,6 +332,7 @@ async fn expire(realtime: &Realtime) -> Result<(), StorageError> {
     let before = now.saturating_sub(after).as_secs() as i64;
     let storage = realtime.boards.storage();
     for name in storage.idle_boards(before).await? {
+        let Some(_held) = hold(realtime, &name).await else { continue };
         // Someone may have opened it since the list was read.
         if !realtime.boards.open_names().contains(&name) && storage.delete_board(&name).await? {
             tracing::info!(board = %name, idle_days = after.as_secs() / 86_400, "deleted an idle board");
