@@ -29,7 +29,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # start PORT DB [NODE_ADDR]: a release server with the per-address limits raised.
 start() {
   local port=$1 db=$2 node=${3:-}
-  SCRAWL_ADDR=127.0.0.1:$port SCRAWL_DB=$db ${node:+SCRAWL_NODE_ADDR=$node} \
+  env SCRAWL_ADDR=127.0.0.1:$port SCRAWL_DB=$db ${node:+SCRAWL_NODE_ADDR=$node SCRAWL_TRUST_PROXY=true} \
     LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn \
     SCRAWL_STROKE_RATE=100000 SCRAWL_IP_STROKE_RATE=10000000 SCRAWL_EDIT_RATE=100000 SCRAWL_IP_EDIT_RATE=10000000 \
     SCRAWL_MAX_CONNECTIONS_PER_IP=1000000 SCRAWL_JOINS_PER_IP_PER_MINUTE=10000000 \
