@@ -494,6 +494,10 @@ async fn the_writer_refuses_a_board_taken_over_by_another_node() {
     };
     storage.submit(start(1, "mine")).await.unwrap();
     assert!(storage.holds(&board, Some(lease.epoch())));
+    assert!(!storage.holds(&board, Some(lease.epoch() - 1)), "a copy of an older holding");
+    // What the image collection spares: the boards some node holds.
+    let key = scrawl::storage::leases::key(&board);
+    assert!(leases.held_anywhere().await.unwrap().contains(&key));
     // Another node takes the board (as after this one's session ended).
     let Database::Postgres(url) = &db else { unreachable!() };
     let mut admin = {

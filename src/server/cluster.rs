@@ -30,8 +30,10 @@ const HANDOVER_WAIT: Duration = Duration::from_secs(10);
 /// A lease no open board uses is kept this long, for the socket that
 /// usually follows a page view and for a quick reconnection.
 const LEASE_LINGER: Duration = Duration::from_secs(10);
-/// How long reaching another node may take.
+/// How long reaching another node may take, and its answer (a page, an
+/// upload, a WebSocket handshake).
 const CONNECT_WAIT: Duration = Duration::from_secs(2);
+const ANSWER_WAIT: Duration = Duration::from_secs(30);
 /// How often the lease connection is checked and idle leases given up.
 const KEEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -50,6 +52,8 @@ enum ForwardError {
     Connect { node: String, error: std::io::Error },
     #[error("node {node} failed the request: {error}")]
     Http { node: String, error: hyper::Error },
+    #[error("node {node} did not answer in time")]
+    NoAnswer { node: String },
 }
 
 /// The board a request is for: `/b/{name}`, `/api/boards/{name}…`, or a
@@ -138,6 +142,7 @@ async fn forward(
         parts.headers.append("x-forwarded-for", value);
     }
     let http = |error| ForwardError::Http { node: node.to_owned(), error };
+    // The HTTP/1 handshake only sets up the connection: no round trip.
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| (http(e), None))?;
     tokio::spawn(async move {
@@ -145,7 +150,9 @@ async fn forward(
             tracing::debug!(error = %e, "a forwarded connection ended");
         }
     });
-    let mut response = sender.send_request(Request::from_parts(parts, body)).await.map_err(|e| (http(e), None))?;
+    let sent = tokio::time::timeout(ANSWER_WAIT, sender.send_request(Request::from_parts(parts, body))).await;
+    let Ok(sent) = sent else { return Err((ForwardError::NoAnswer { node: node.to_owned() }, None)) };
+    let mut response = sent.map_err(|e| (http(e), None))?;
     if let (Some(client), StatusCode::SWITCHING_PROTOCOLS) = (upgrade, response.status()) {
         let node = hyper::upgrade::on(&mut response);
         tokio::spawn(async move {
@@ -192,7 +199,13 @@ pub async fn keep_leases(realtime: Arc<Realtime>, leases: Arc<Leases>) {
                 super::realtime::hand_over(&realtime, &name);
             }
         }
-        leases.release_idle(LEASE_LINGER).await;
+        // Everything written under a lease before it goes: a change queued
+        // under it must not be written under a later one.
+        if leases.idle_for(LEASE_LINGER)
+            && matches!(tokio::time::timeout(KEEP_EVERY, realtime.boards.storage().flush()).await, Ok(Ok(())))
+        {
+            leases.release_idle(LEASE_LINGER).await;
+        }
     }
 }
 

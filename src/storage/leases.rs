@@ -53,20 +53,19 @@ struct Held {
 /// lock table, which a flood of made-up board names must not fill.
 const MAX_LEASES: usize = 4096;
 /// How long a lease query (or the connection check) may take before the
-/// connection is taken for lost.
-const LEASE_QUERY_WAIT: Duration = Duration::from_secs(5);
+/// connection is taken for lost: a little longer than the server's own
+/// `statement_timeout`, which leaves the session as it is.
+const LEASE_QUERY_WAIT: Duration = Duration::from_secs(6);
 
 /// Whether a failed lease query means the session, and with it every
-/// lease, may be gone: the connection failed or timed out, or the server
-/// ended it. A refused statement leaves the session as it was.
-fn ends_session(error: &StorageError) -> bool {
+/// lease, may be gone: the connection failed, or the server ended it. A
+/// refused statement leaves the session as it was.
+fn ends_session(error: &sqlx::Error) -> bool {
     match error {
-        StorageError::Unavailable(_) => true,
-        StorageError::Sqlx(sqlx::Error::Database(db)) => {
-            db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57"))
-        }
-        StorageError::Sqlx(_) => true,
-        _ => false,
+        // Connection exceptions, and the server shutting down or crashing
+        // (57P01–57P03); not a statement or lock timeout (57014, 55P03).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => true,
     }
 }
 
@@ -81,11 +80,15 @@ async fn connect_for_leases(url: &str, node: &str) -> Result<PgConnection, Stora
         .bind(format!("scrawl leases {node}"))
         .execute(&mut conn)
         .await?;
+    // A takeover's upsert waits for a row lock held by the old holder's
+    // commit; `lock_timeout` bounds that wait (a vanished holder's
+    // transaction ends within seconds, see `super::POSTGRES_SESSION`).
     for setting in [
         "tcp_keepalives_idle = 5",
         "tcp_keepalives_interval = 2",
         "tcp_keepalives_count = 3",
         "statement_timeout = '5s'",
+        "lock_timeout = '3s'",
     ] {
         sqlx::query(&format!("SET {setting}")).execute(&mut conn).await?;
     }
@@ -134,6 +137,9 @@ impl Leases {
         if let Some(lease) = self.lease(key) {
             return Ok(Holder::Here(lease));
         }
+        if self.is_lost() {
+            return Err(StorageError::Unavailable("this node lost its leases; they come back shortly".into()));
+        }
         let mut guard = self.conn.lock().await;
         let Some(conn) = guard.as_mut().filter(|_| !self.is_lost()) else {
             return Err(StorageError::Unavailable("this node lost its leases; they come back shortly".into()));
@@ -141,13 +147,13 @@ impl Leases {
         if self.held.lock().len() >= MAX_LEASES {
             return Err(StorageError::Busy);
         }
-        let result = match tokio::time::timeout(LEASE_QUERY_WAIT, self.try_take(conn, key)).await {
-            Ok(result) => result,
-            Err(_) => Err(StorageError::Unavailable("the lease query timed out".into())),
+        let Ok(result) = tokio::time::timeout(LEASE_QUERY_WAIT, self.try_take(conn, key)).await else {
+            self.lose(&mut guard);
+            return Err(StorageError::Unavailable("the lease query timed out".into()));
         };
-        if let Err(e) = &result {
-            // The session, and every lease with it, may be gone; an error
-            // of one statement leaves them held.
+        // The session, and every lease with it, may be gone; an error of one
+        // statement (or a board between holders) leaves them held.
+        if let Err(StorageError::Sqlx(e)) = &result {
             if ends_session(e) {
                 self.lose(&mut guard);
             }
@@ -172,7 +178,8 @@ impl Leases {
     /// which leases may be taken again. Returns whether it did.
     pub async fn reconnect(&self) -> bool {
         let mut guard = self.conn.lock().await;
-        match connect_for_leases(&self.url, &self.node).await {
+        let connected = tokio::time::timeout(LEASE_QUERY_WAIT, connect_for_leases(&self.url, &self.node)).await;
+        match connected.unwrap_or_else(|_| Err(StorageError::Unavailable("no answer".into()))) {
             Ok(conn) => {
                 *guard = Some(conn);
                 self.lost.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -193,7 +200,7 @@ impl Leases {
         }
         let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut *conn).await?;
         if taken {
-            let epoch: i64 = sqlx::query_scalar(
+            let epoch = sqlx::query_scalar(
                 "INSERT INTO board_owners (key, node, epoch) VALUES ($1, $2, 1) \
                  ON CONFLICT (key) DO UPDATE SET node = excluded.node, epoch = board_owners.epoch + 1 \
                  RETURNING epoch",
@@ -201,7 +208,15 @@ impl Leases {
             .bind(key)
             .bind(&self.node)
             .fetch_one(&mut *conn)
-            .await?;
+            .await;
+            let epoch: i64 = match epoch {
+                Ok(epoch) => epoch,
+                Err(e) => {
+                    // Not named as ours (a lock wait ran out, say): not ours.
+                    let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn).await;
+                    return Err(e.into());
+                }
+            };
             let uses = Arc::new(());
             let lease = Lease { _uses: uses.clone(), epoch };
             self.held.lock().insert(key, Held { epoch, uses, idle_since: None });
@@ -226,6 +241,56 @@ impl Leases {
     /// Gives up the leases no use has held for `linger`. Taking a lease
     /// again meanwhile is safe: advisory locks count, so the unlock below
     /// then leaves the new one held.
+    /// Gives up the lease of `board` at once, unless something else uses it
+    /// (upkeep of a board nobody has open here; flush the writer first).
+    pub async fn give_up(&self, board: &BoardName, lease: Lease) {
+        let key = key(board);
+        drop(lease);
+        {
+            let mut held = self.held.lock();
+            match held.get(&key) {
+                Some(h) if Arc::strong_count(&h.uses) == 1 => held.remove(&key),
+                _ => return,
+            };
+        }
+        let mut guard = self.conn.lock().await;
+        let Some(conn) = guard.as_mut() else { return };
+        let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn);
+        if !matches!(tokio::time::timeout(LEASE_QUERY_WAIT, unlock).await, Ok(Ok(_))) {
+            tracing::warn!("could not give up a board lease; dropping the lease connection");
+            self.lose(&mut guard);
+        }
+    }
+
+    /// The lease keys some node of the cluster holds now.
+    pub async fn held_anywhere(&self) -> Result<std::collections::HashSet<i64>, StorageError> {
+        let mut guard = self.conn.lock().await;
+        let conn = guard.as_mut().ok_or_else(|| StorageError::Unavailable("the lease connection is down".into()))?;
+        // A bigint advisory lock shows as its high half in `classid` and its
+        // low half in `objid`, with `objsubid` 1.
+        let keys: Vec<i64> = sqlx::query_scalar(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks \
+             WHERE locktype = 'advisory' AND objsubid = 1 AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(keys.into_iter().collect())
+    }
+
+    /// Whether some lease has had no use for `linger`: the writer must have
+    /// written what it queued under it before it is given up.
+    pub fn idle_for(&self, linger: Duration) -> bool {
+        let now = Instant::now();
+        self.held.lock().values_mut().any(|h| {
+            if Arc::strong_count(&h.uses) > 1 {
+                h.idle_since = None;
+                return false;
+            }
+            now.duration_since(*h.idle_since.get_or_insert(now)) >= linger
+        })
+    }
+
     pub async fn release_idle(&self, linger: Duration) {
         let idle: Vec<i64> = {
             let mut held = self.held.lock();
@@ -251,8 +316,9 @@ impl Leases {
         let mut guard = self.conn.lock().await;
         let Some(conn) = guard.as_mut() else { return };
         for key in idle {
-            if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn).await {
-                tracing::warn!(error = %e, "could not give up a board lease; dropping the lease connection");
+            let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn);
+            if !matches!(tokio::time::timeout(LEASE_QUERY_WAIT, unlock).await, Ok(Ok(_))) {
+                tracing::warn!("could not give up a board lease; dropping the lease connection");
                 self.lose(&mut guard);
                 return;
             }

@@ -135,6 +135,18 @@ impl Engine {
     }
 }
 
+/// Settings of each PostgreSQL connection. A node that vanished mid-commit
+/// (power loss) must not hold its locks, such as the writer's share lock
+/// on a board's owner row that a takeover waits for, for the two hours of
+/// the system's keepalive: PostgreSQL probes the connection every few
+/// seconds and ends a transaction left idle for `IDLE_IN_TRANSACTION`.
+const POSTGRES_SESSION: [&str; 4] = [
+    "SET tcp_keepalives_idle = 5",
+    "SET tcp_keepalives_interval = 2",
+    "SET tcp_keepalives_count = 3",
+    "SET idle_in_transaction_session_timeout = '10s'",
+];
+
 /// Most changes that may wait for the writer; past that new ones are refused.
 const MAX_QUEUED: usize = 100_000;
 
@@ -270,7 +282,17 @@ impl Storage {
             // A server's connections can drop: each is checked before use,
             // and waiting for one while the server is away is bounded, so
             // the writer reports the outage rather than hanging on it.
-            Engine::Postgres => AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(3)),
+            Engine::Postgres => AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(3))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for setting in POSTGRES_SESSION {
+                            conn.execute(setting).await?;
+                        }
+                        Ok(())
+                    })
+                }),
         }
         .connect_with(options)
         .await?;

@@ -159,6 +159,9 @@ impl Connection {
     fn reply(&self, socket: &SocketRef, ack: AckSender, result: Result<Ack, EventError>) {
         let out = &self.realtime.out;
         let abuse = matches!(result, Err(EventError::Abuse));
+        // In a cluster: this copy of the board is no longer the board's; the
+        // client reconnects, to the board's holder, and resends.
+        let moved = matches!(result, Err(EventError::Storage(crate::storage::StorageError::Moved)));
         let reply = result.unwrap_or_else(|e| {
             out.metrics.refused(e.refusal());
             e.ack(&self.texts)
@@ -171,6 +174,9 @@ impl Connection {
             tracing::warn!(sid = %socket.id, "disconnecting a socket that ignores rate limits");
             out.metrics.disconnect("abuse");
             out.cut_off(socket);
+        }
+        if moved {
+            let _ = socket.clone().disconnect();
         }
     }
 

@@ -258,7 +258,7 @@ pub(super) async fn follow_storage(realtime: Arc<Realtime>) {
                     tracing::warn!(error = %e, "could not compact old history");
                 }
             }
-            _ = collect.tick() => match realtime.boards.storage().collect_images(UPLOAD_GRACE_SECS, &realtime.boards.open_names()).await {
+            _ = collect.tick() => match collect_images(&realtime).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(images = n, "collected images nothing shows"),
                 Err(e) => tracing::warn!(error = %e, "could not collect images"),
@@ -311,6 +311,35 @@ async fn hold(realtime: &Realtime, name: &BoardName) -> Option<Option<Lease>> {
     }
 }
 
+/// Collects the images nothing shows, but those of boards in use.
+async fn collect_images(realtime: &Realtime) -> Result<u64, StorageError> {
+    let open = boards_in_use(realtime).await?;
+    realtime.boards.storage().collect_images(UPLOAD_GRACE_SECS, &open).await
+}
+
+/// Gives up at once a lease taken for a board's upkeep: thousands of idle
+/// boards must not hold leases for their linger.
+async fn let_go(realtime: &Realtime, name: &BoardName, held: Option<Lease>) {
+    let storage = realtime.boards.storage();
+    if let (Some(leases), Some(lease)) = (storage.leases(), held) {
+        if storage.flush().await.is_ok() {
+            leases.give_up(name, lease).await;
+        }
+    }
+}
+
+/// The boards whose uploads stay: those open here, and in a cluster those
+/// some node holds (open there, or about to be).
+async fn boards_in_use(realtime: &Realtime) -> Result<Vec<BoardName>, StorageError> {
+    let mut open = realtime.boards.open_names();
+    if let Some(leases) = realtime.boards.storage().leases() {
+        let held = leases.held_anywhere().await?;
+        let stored = realtime.boards.storage().idle_boards(i64::MAX).await?;
+        open.extend(stored.into_iter().filter(|name| held.contains(&crate::storage::leases::key(name))));
+    }
+    Ok(open)
+}
+
 /// Folds history older than `--history-days` into snapshots.
 async fn compact(realtime: &Realtime) -> Result<(), crate::storage::HistoryError> {
     let Some(keep) = realtime.history_days else { return Ok(()) };
@@ -318,8 +347,10 @@ async fn compact(realtime: &Realtime) -> Result<(), crate::storage::HistoryError
     let before = now.saturating_sub(keep).as_millis() as i64;
     let storage = realtime.boards.storage();
     for name in storage.boards_with_history_before(before).await? {
-        let Some(_held) = hold(realtime, &name).await else { continue };
-        if let Some(seq) = storage.compact(&name, before).await? {
+        let Some(held) = hold(realtime, &name).await else { continue };
+        let compacted = storage.compact(&name, before).await;
+        let_go(realtime, &name, held).await;
+        if let Some(seq) = compacted? {
             tracing::info!(board = %name, from = seq, "compacted old history");
         }
     }
@@ -332,9 +363,11 @@ async fn expire(realtime: &Realtime) -> Result<(), StorageError> {
     let before = now.saturating_sub(after).as_secs() as i64;
     let storage = realtime.boards.storage();
     for name in storage.idle_boards(before).await? {
-        let Some(_held) = hold(realtime, &name).await else { continue };
+        let Some(held) = hold(realtime, &name).await else { continue };
         // Someone may have opened it since the list was read.
-        if !realtime.boards.open_names().contains(&name) && storage.delete_board(&name).await? {
+        let deleted = !realtime.boards.open_names().contains(&name) && storage.delete_board(&name).await?;
+        let_go(realtime, &name, held).await;
+        if deleted {
             tracing::info!(board = %name, idle_days = after.as_secs() / 86_400, "deleted an idle board");
         }
     }
