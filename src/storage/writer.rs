@@ -315,9 +315,10 @@ async fn write_changes(
     Ok(moved)
 }
 
-/// The boards of `changes` that this node no longer holds at the epoch it
-/// took them: their owner row is another node's, or a later epoch. Reading
-/// the rows `FOR SHARE` makes a takeover wait for this transaction.
+/// The boards of `changes` that this node no longer holds: their owner row
+/// is another node's, or at another epoch than the one this node holds
+/// now. Reading the rows `FOR SHARE` makes a takeover wait for this
+/// transaction.
 async fn fence(conn: &mut AnyConnection, leases: &Leases, changes: &[Applied]) -> Result<HashSet<String>, sqlx::Error> {
     let boards: HashSet<&BoardName> = changes.iter().map(|a| &a.board).collect();
     let mut moved = HashSet::new();
