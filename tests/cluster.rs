@@ -287,7 +287,8 @@ async fn undo_and_erase_across_nodes() {
 /// and goes on with a new stroke. Records what was acked and how often it
 /// had to reconnect.
 struct Drawer {
-    acked: Arc<Mutex<Vec<(String, Instant)>>>,
+    /// Each acked stroke, with when it was begun and when acked.
+    acked: Arc<Mutex<Vec<(String, Instant, Instant)>>>,
     reconnects: Arc<Mutex<Vec<Instant>>>,
 }
 
@@ -313,6 +314,7 @@ async fn draw_until(lb: String, board: &'static str, who: usize, stop: Arc<std::
         };
         k += 1;
         let s = format!("d{who}-{k}");
+        let started = Instant::now();
         // Points unique to the stroke: a doubled stroke would show twice.
         let drawn = async {
             let a = c.emit_ack(&start_msg(&s, vec![who as f32, k as f32])).await?;
@@ -321,7 +323,7 @@ async fn draw_until(lb: String, board: &'static str, who: usize, stop: Arc<std::
             Ok::<_, scrawl::socketio::native::ClientError>(a.ok && b.ok && e.ok)
         };
         match drawn.await {
-            Ok(true) => acked.lock().push((s, Instant::now())),
+            Ok(true) => acked.lock().push((s, started, Instant::now())),
             // Refused (the board is changing nodes): the stroke is not acked.
             Ok(false) => tokio::time::sleep(Duration::from_millis(200)).await,
             Err(_) => {
@@ -331,6 +333,15 @@ async fn draw_until(lb: String, board: &'static str, who: usize, stop: Arc<std::
         }
     }
     Drawer { acked, reconnects }
+}
+
+/// When the first stroke begun after `moment` was acked: the board took
+/// changes again.
+fn first_acked_after(drawers: &[Drawer], moment: Instant) -> Instant {
+    let acks = drawers
+        .iter()
+        .flat_map(|d| d.acked.lock().iter().map(|(_, begun, acked)| (*begun, *acked)).collect::<Vec<_>>());
+    acks.filter(|(begun, _)| *begun > moment).map(|(_, acked)| acked).min().expect("strokes acked after it")
 }
 
 /// Every acked stroke is on the board, whole, once; nothing is doubled.
@@ -343,7 +354,7 @@ fn assert_nothing_lost_or_doubled(strokes: &[Stroke], drawers: &[Drawer]) {
     }
     let mut acked = 0;
     for drawer in drawers {
-        for (s, _) in drawer.acked.lock().iter() {
+        for (s, _, _) in drawer.acked.lock().iter() {
             let stroke = by_id.get(s.as_str()).unwrap_or_else(|| panic!("acked stroke {s} is lost"));
             assert_eq!(stroke.points.len(), 4, "acked stroke {s} is whole");
             acked += 1;
@@ -380,10 +391,9 @@ async fn killing_the_holder_under_load_loses_nothing_acked() {
         drawers.push(task.await.unwrap());
     }
     let acked: usize = drawers.iter().map(|d| d.acked.lock().len()).sum();
-    let first_after = drawers.iter().flat_map(|d| d.acked.lock().iter().map(|(_, at)| *at).collect::<Vec<_>>());
-    let first_after = first_after.filter(|at| *at > killed_at).min().expect("strokes acked after the kill");
+    let first_after = first_acked_after(&drawers, killed_at);
     eprintln!(
-        "killed {holder}; then {new_holder} held the board; the first stroke after the kill was acked {} ms \
+        "killed {holder}; then {new_holder} held the board; the first stroke begun after the kill was acked {} ms \
          after it; {acked} strokes acked in all",
         (first_after - killed_at).as_millis()
     );
@@ -455,10 +465,9 @@ async fn a_holder_cut_off_from_its_lease_is_fenced_and_the_board_moves_on() {
     for task in tasks {
         drawers.push(task.await.unwrap());
     }
-    let after = drawers.iter().flat_map(|d| d.acked.lock().iter().map(|(_, at)| *at).collect::<Vec<_>>());
-    let first_after = after.filter(|at| *at > cut_at).min().expect("strokes acked after the cut");
+    let first_after = first_acked_after(&drawers, cut_at);
     eprintln!(
-        "{holder} lost its lease session; {} holds the board; first stroke acked {} ms after",
+        "{holder} lost its lease session; {} holds the board; the first stroke begun after was acked {} ms after",
         cluster.holder("fenced").await,
         (first_after - cut_at).as_millis()
     );
