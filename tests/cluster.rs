@@ -335,6 +335,29 @@ async fn draw_until(lb: String, board: &'static str, who: usize, stop: Arc<std::
     Drawer { acked, reconnects }
 }
 
+/// Six drawers through nginx on one board, until stopped.
+struct Load {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<Drawer>>,
+}
+
+impl Load {
+    fn start(lb: &str, board: &'static str) -> Self {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let tasks = (0..6).map(|who| tokio::spawn(draw_until(lb.to_owned(), board, who, stop.clone()))).collect();
+        Self { stop, tasks }
+    }
+
+    async fn stop(self) -> Vec<Drawer> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut drawers = Vec::new();
+        for task in self.tasks {
+            drawers.push(task.await.unwrap());
+        }
+        drawers
+    }
+}
+
 /// When the first stroke begun after `moment` was acked: the board took
 /// changes again.
 fn first_acked_after(drawers: &[Drawer], moment: Instant) -> Instant {
@@ -367,9 +390,7 @@ fn assert_nothing_lost_or_doubled(strokes: &[Stroke], drawers: &[Drawer]) {
 #[ignore = "needs PostgreSQL and nginx: make cluster-test"]
 async fn killing_the_holder_under_load_loses_nothing_acked() {
     let mut cluster = Cluster::start().await;
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let tasks: Vec<_> =
-        (0..6).map(|who| tokio::spawn(draw_until(cluster.lb.clone(), "killed", who, stop.clone()))).collect();
+    let load = Load::start(&cluster.lb, "killed");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let holder = cluster.holder("killed").await;
     let i = cluster.nodes.iter().position(|n| n.addr == holder).unwrap();
@@ -385,11 +406,7 @@ async fn killing_the_holder_under_load_loses_nothing_acked() {
         }
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut drawers = Vec::new();
-    for task in tasks {
-        drawers.push(task.await.unwrap());
-    }
+    let drawers = load.stop().await;
     let acked: usize = drawers.iter().map(|d| d.acked.lock().len()).sum();
     let first_after = first_acked_after(&drawers, killed_at);
     eprintln!(
@@ -408,9 +425,7 @@ async fn killing_the_holder_under_load_loses_nothing_acked() {
 #[ignore = "needs PostgreSQL and nginx: make cluster-test"]
 async fn a_rolling_restart_loses_nothing_and_reconnects_each_client_at_most_once_a_node() {
     let mut cluster = Cluster::start().await;
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let tasks: Vec<_> =
-        (0..6).map(|who| tokio::spawn(draw_until(cluster.lb.clone(), "rolling", who, stop.clone()))).collect();
+    let load = Load::start(&cluster.lb, "rolling");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let mut windows = Vec::new();
     for i in 0..NODES {
@@ -420,11 +435,7 @@ async fn a_rolling_restart_loses_nothing_and_reconnects_each_client_at_most_once
         tokio::time::sleep(Duration::from_secs(1)).await;
         windows.push((from, Instant::now()));
     }
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut drawers = Vec::new();
-    for task in tasks {
-        drawers.push(task.await.unwrap());
-    }
+    let drawers = load.stop().await;
     let counts: Vec<usize> = drawers.iter().map(|d| d.reconnects.lock().len()).collect();
     eprintln!("reconnects per client over the rolling restart of {NODES} nodes: {counts:?}");
     for (who, drawer) in drawers.iter().enumerate() {
@@ -443,9 +454,7 @@ async fn a_rolling_restart_loses_nothing_and_reconnects_each_client_at_most_once
 async fn a_holder_cut_off_from_its_lease_is_fenced_and_the_board_moves_on() {
     use sqlx::Connection;
     let cluster = Cluster::start().await;
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let tasks: Vec<_> =
-        (0..6).map(|who| tokio::spawn(draw_until(cluster.lb.clone(), "fenced", who, stop.clone()))).collect();
+    let load = Load::start(&cluster.lb, "fenced");
     tokio::time::sleep(Duration::from_secs(2)).await;
     let holder = cluster.holder("fenced").await;
     // The holder's lease session ends (as when PostgreSQL restarts, or drops
@@ -460,11 +469,7 @@ async fn a_holder_cut_off_from_its_lease_is_fenced_and_the_board_moves_on() {
     assert_eq!(ended, [true], "the holder's lease session");
     let cut_at = Instant::now();
     tokio::time::sleep(Duration::from_secs(4)).await;
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut drawers = Vec::new();
-    for task in tasks {
-        drawers.push(task.await.unwrap());
-    }
+    let drawers = load.stop().await;
     let first_after = first_acked_after(&drawers, cut_at);
     eprintln!(
         "{holder} lost its lease session; {} holds the board; the first stroke begun after was acked {} ms after",

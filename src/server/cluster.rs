@@ -201,10 +201,11 @@ pub async fn keep_leases(realtime: Arc<Realtime>, leases: Arc<Leases>) {
         }
         // Everything written under a lease before it goes: a change queued
         // under it must not be written under a later one.
-        if leases.idle_for(LEASE_LINGER)
+        let idle = leases.idle_for(LEASE_LINGER);
+        if !idle.is_empty()
             && matches!(tokio::time::timeout(KEEP_EVERY, realtime.boards.storage().flush()).await, Ok(Ok(())))
         {
-            leases.release_idle(LEASE_LINGER).await;
+            leases.release(idle).await;
         }
     }
 }

@@ -28,7 +28,7 @@ pub enum Holder {
 }
 
 /// A use of a lease held by this node, taken at `epoch`: a lease with no
-/// use left is given up after a while (see [`Leases::release_idle`]).
+/// use left is given up after a while (see [`Leases::idle_for`]).
 #[derive(Debug, Clone)]
 pub struct Lease {
     _uses: Arc<()>,
@@ -244,22 +244,8 @@ impl Leases {
     /// Gives up the lease of `board` at once, unless something else uses it
     /// (upkeep of a board nobody has open here; flush the writer first).
     pub async fn give_up(&self, board: &BoardName, lease: Lease) {
-        let key = key(board);
         drop(lease);
-        {
-            let mut held = self.held.lock();
-            match held.get(&key) {
-                Some(h) if Arc::strong_count(&h.uses) == 1 => held.remove(&key),
-                _ => return,
-            };
-        }
-        let mut guard = self.conn.lock().await;
-        let Some(conn) = guard.as_mut() else { return };
-        let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn);
-        if !matches!(tokio::time::timeout(LEASE_QUERY_WAIT, unlock).await, Ok(Ok(_))) {
-            tracing::warn!("could not give up a board lease; dropping the lease connection");
-            self.lose(&mut guard);
-        }
+        self.release(vec![key(board)]).await;
     }
 
     /// The lease keys some node of the cluster holds now.
@@ -278,44 +264,41 @@ impl Leases {
         Ok(keys.into_iter().collect())
     }
 
-    /// Whether some lease has had no use for `linger`: the writer must have
-    /// written what it queued under it before it is given up.
-    pub fn idle_for(&self, linger: Duration) -> bool {
+    /// The leases no use has held for `linger`. The writer must have written
+    /// what it queued under them before they are given up (`release`).
+    pub fn idle_for(&self, linger: Duration) -> Vec<i64> {
         let now = Instant::now();
-        self.held.lock().values_mut().any(|h| {
+        let mut held = self.held.lock();
+        let mut idle = Vec::new();
+        for (key, h) in held.iter_mut() {
             if Arc::strong_count(&h.uses) > 1 {
                 h.idle_since = None;
-                return false;
+            } else if now.duration_since(*h.idle_since.get_or_insert(now)) >= linger {
+                idle.push(*key);
             }
-            now.duration_since(*h.idle_since.get_or_insert(now)) >= linger
-        })
+        }
+        idle
     }
 
-    pub async fn release_idle(&self, linger: Duration) {
-        let idle: Vec<i64> = {
+    /// Gives up the leases of `keys` that nothing uses. Taking one again
+    /// meanwhile is safe: advisory locks count, so the unlock below then
+    /// leaves the new one held.
+    pub async fn release(&self, keys: Vec<i64>) {
+        let unused: Vec<i64> = {
             let mut held = self.held.lock();
-            let now = Instant::now();
-            let mut idle = Vec::new();
-            held.retain(|key, h| {
-                if Arc::strong_count(&h.uses) > 1 {
-                    h.idle_since = None;
-                    return true;
-                }
-                let since = *h.idle_since.get_or_insert(now);
-                let keep = now.duration_since(since) < linger;
-                if !keep {
-                    idle.push(*key);
-                }
-                keep
-            });
-            idle
+            let unused = |key: &i64| held.get(key).is_some_and(|h| Arc::strong_count(&h.uses) == 1);
+            let unused: Vec<i64> = keys.into_iter().filter(unused).collect();
+            for key in &unused {
+                held.remove(key);
+            }
+            unused
         };
-        if idle.is_empty() {
+        if unused.is_empty() {
             return;
         }
         let mut guard = self.conn.lock().await;
         let Some(conn) = guard.as_mut() else { return };
-        for key in idle {
+        for key in unused {
             let unlock = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut *conn);
             if !matches!(tokio::time::timeout(LEASE_QUERY_WAIT, unlock).await, Ok(Ok(_))) {
                 tracing::warn!("could not give up a board lease; dropping the lease connection");
