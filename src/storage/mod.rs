@@ -139,7 +139,7 @@ impl Engine {
 /// (power loss) must not hold its locks, such as the writer's share lock
 /// on a board's owner row that a takeover waits for, for the two hours of
 /// the system's keepalive: PostgreSQL probes the connection every few
-/// seconds and ends a transaction left idle for `IDLE_IN_TRANSACTION`.
+/// seconds and ends a transaction left idle for 10 s.
 const POSTGRES_SESSION: [&str; 4] = [
     "SET tcp_keepalives_idle = 5",
     "SET tcp_keepalives_interval = 2",
@@ -217,6 +217,9 @@ impl Storage {
     /// `open` for a node of a cluster reached by its peers at `node`: it
     /// writes only the boards it holds the lease of (PostgreSQL only).
     pub async fn open_node(db: &Database, metrics: Arc<Metrics>, node: Option<&str>) -> Result<Self, StorageError> {
+        if let (Some(_), Database::Sqlite(_)) = (node, db) {
+            return Err(StorageError::Unsupported("a cluster of nodes needs PostgreSQL"));
+        }
         if let Database::Sqlite(path) = db {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
@@ -239,11 +242,8 @@ impl Storage {
             migrator.run(&pool).await?;
         }
         let leases = match (node, db) {
-            (None, _) => None,
             (Some(node), Database::Postgres(url)) => Some(Arc::new(leases::Leases::connect(url, node).await?)),
-            (Some(_), Database::Sqlite(_)) => {
-                return Err(StorageError::Unsupported("a cluster of nodes needs PostgreSQL"))
-            }
+            _ => None,
         };
         Ok(Self::start(pool, engine, leases, metrics))
     }
@@ -656,6 +656,15 @@ mod tests {
         let storage = Storage::open(&db, Arc::default()).await.unwrap();
         storage.close().await;
         assert!(dir.path().join("nested/folder #1/scrawl.db").is_file());
+    }
+
+    #[tokio::test]
+    async fn a_cluster_node_on_sqlite_is_refused_before_any_file_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::Sqlite(dir.path().join("scrawl.db"));
+        let refused = Storage::open_node(&db, Arc::default(), Some("10.0.0.1:3000")).await;
+        assert!(matches!(refused, Err(StorageError::Unsupported(_))));
+        assert!(!dir.path().join("scrawl.db").exists());
     }
 
     #[test]
